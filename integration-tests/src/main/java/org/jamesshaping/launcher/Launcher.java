@@ -1,0 +1,150 @@
+package org.jamesshaping.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.james.GuiceJamesServer;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./james-shaping run}: a real James 3.8.1 memory server with the extension jar in its
+ * {@code extensions-jars/}, the configuration from {@code james-conf/}, and (unless told to use another MongoDB)
+ * an embedded MongoDB wire-protocol server persisting under the data folder.
+ */
+@Command(name = "james-shaping run", mixinStandardHelpOptions = true,
+    description = "Start James with the james-shaping extension and a local reputation store.")
+public class Launcher implements Callable<Integer> {
+    static final String DOMAIN = "james.local";
+    static final String USER = "user1@james.local";
+    static final String PASSWORD = "changeme";
+
+    @Option(names = "--data", description = "Data folder (James working directory and embedded MongoDB files). Default: ${DEFAULT-VALUE}",
+        defaultValue = ".james-shaping")
+    Path data;
+
+    @Option(names = "--bind", description = "Address to listen on. Default: ${DEFAULT-VALUE}", defaultValue = "127.0.0.1")
+    String bind;
+
+    @Option(names = "--smtp-port", description = "SMTP port. Default: ${DEFAULT-VALUE}", defaultValue = "2525")
+    int smtpPort;
+
+    @Option(names = "--webadmin-port", description = "WebAdmin port. Default: ${DEFAULT-VALUE}", defaultValue = "8000")
+    int webAdminPort;
+
+    @Option(names = "--jmx-port", description = "JMX port (james-cli, james-shaping cli). Default: ${DEFAULT-VALUE}", defaultValue = "9999")
+    int jmxPort;
+
+    @Option(names = "--mongo-uri", description = "Use this MongoDB instead of the embedded one (also SHAPING_MONGO_URI)")
+    String mongoUri;
+
+    @Option(names = "--mongo-port", description = "Port of the embedded MongoDB. Default: ${DEFAULT-VALUE}", defaultValue = "27018")
+    int mongoPort;
+
+    @Option(names = "--conf", description = "Sample configuration folder. Default: ${DEFAULT-VALUE}", defaultValue = "james-conf")
+    Path sampleConf;
+
+    @Option(names = "--jar", description = "Extension jar. Default: the one built in james-shaping-extension/target")
+    Path jar;
+
+    public static void main(String[] args) {
+        int exit = new CommandLine(new Launcher()).execute(args);
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = data.toAbsolutePath();
+        Path home = Files.createDirectories(dataDir.resolve("james"));
+        Path extensionJar = jar != null ? jar : defaultJar();
+        String externalUri = mongoUri != null ? mongoUri : System.getenv("SHAPING_MONGO_URI");
+
+        EmbeddedMongo embedded = null;
+        String uri = externalUri;
+        if (uri == null || uri.isBlank()) {
+            embedded = EmbeddedMongo.persistent(dataDir.resolve("mongo").resolve("reputation.mv")).start(mongoPort);
+            uri = embedded.uri();
+        }
+
+        JamesHome jamesHome = JamesHome.prepare(home, sampleConf.toAbsolutePath(), extensionJar, new JamesHome.Settings()
+            .bindHost(bind).smtpPort(smtpPort).webAdminPort(webAdminPort).jmxPort(jmxPort).mongoUri(uri));
+        loadJvmProperties(jamesHome.conf().resolve("jvm.properties"));
+
+        GuiceJamesServer server = JamesServers.create(jamesHome, true);
+        EmbeddedMongo mongo = embedded;
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping James...");
+            try {
+                server.stop();
+            } finally {
+                if (mongo != null) {
+                    mongo.stop();
+                }
+                stopped.countDown();
+            }
+        }, "james-shaping-shutdown"));
+        try {
+            server.start();
+        } catch (Exception e) {
+            System.err.println("James failed to start: " + e);
+            if (mongo != null) {
+                mongo.stop();
+            }
+            return 1;
+        }
+
+        ServerProbe probe = server.getProbe(ServerProbe.class);
+        boolean created = probe.provision(DOMAIN, USER, PASSWORD);
+        System.out.println();
+        System.out.println("james-shaping is running (Ctrl-C to stop)");
+        System.out.println("  SMTP      " + bind + ":" + probe.smtpPort(0));
+        System.out.println("  WebAdmin  http://" + bind + ":" + probe.webAdminPort() + "   e.g. curl http://" + bind + ":"
+            + probe.webAdminPort() + "/shaping/reputation");
+        System.out.println("  JMX       " + bind + ":" + jmxPort + "   e.g. ./james-shaping cli top 20");
+        System.out.println("  MongoDB   " + (mongo != null ? uri + " (embedded, data in " + dataDir.resolve("mongo") + ")" : "external"));
+        System.out.println("  Data      " + dataDir);
+        System.out.println("  Mailbox   " + USER + (created ? " created, password '" + PASSWORD + "'" : " (exists)"));
+        System.out.println();
+        stopped.await();
+        return 0;
+    }
+
+    private static Path defaultJar() throws IOException {
+        Path target = Paths.get("james-shaping-extension", "target");
+        try (var files = Files.list(target)) {
+            return files.filter(path -> path.getFileName().toString().matches("james-shaping-extension-.*\\.jar"))
+                .filter(path -> !path.getFileName().toString().startsWith("original-"))
+                .findFirst()
+                .orElseThrow(() -> new IOException("No extension jar in " + target + "; run: mvn -B -DskipTests package"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("No extension jar in " + target + "; run: mvn -B -DskipTests package");
+        }
+    }
+
+    /** What {@code ExtraProperties.initialize()} does for James's own launcher, without overriding -D flags. */
+    private static void loadJvmProperties(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        properties.stringPropertyNames().forEach(name -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, properties.getProperty(name));
+            }
+        });
+    }
+}

@@ -1,0 +1,42 @@
+package org.jamesshaping;
+
+import java.io.FileNotFoundException;
+import java.time.Clock;
+
+import javax.inject.Singleton;
+
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.utils.PropertiesProvider;
+import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.reputation.StoreSettings;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+
+/**
+ * Guice bindings for the extension. Register in {@code extensions.properties}:
+ * {@code guice.extension.module=org.jamesshaping.ShapingModule}. Every handler, mailet, route and startable of
+ * this jar then shares one reputation store.
+ */
+public class ShapingModule extends AbstractModule {
+    public static final String PROPERTIES = "shaping";
+
+    @Provides
+    @Singleton
+    StoreSettings storeSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        try {
+            return StoreSettings.from(propertiesProvider.getConfiguration(PROPERTIES));
+        } catch (FileNotFoundException e) {
+            throw new ConfigurationException("conf/" + PROPERTIES + ".properties is missing: the james-shaping extension "
+                + "needs it (at least mongo.uri); see james-conf/shaping.properties", e);
+        }
+    }
+
+    @Provides
+    @Singleton
+    ReputationService reputationService(StoreSettings settings, MetricFactory metricFactory, GaugeRegistry gaugeRegistry) {
+        return new ReputationService(settings, metricFactory, gaugeRegistry, Clock.systemUTC());
+    }
+}

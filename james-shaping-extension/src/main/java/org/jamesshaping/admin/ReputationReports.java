@@ -1,0 +1,148 @@
+package org.jamesshaping.admin;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+
+import org.jamesshaping.reputation.ManualStatus;
+import org.jamesshaping.reputation.ReputationKey;
+import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.reputation.ReputationSnapshot;
+import org.jamesshaping.reputation.Signal;
+
+/**
+ * The operator-facing view of reputation, as plain maps and lists that WebAdmin and JMX both render to the same
+ * JSON. All calls read MongoDB and may block: never call them from SMTP code.
+ */
+public class ReputationReports {
+    public static final int MAX_LIMIT = 1000;
+
+    /** Ranking orders for {@link #top}. */
+    public enum Sort {
+        SCORE(Comparator.comparingDouble(ReputationSnapshot::score).reversed()),
+        LAST_SEEN(Comparator.comparing((ReputationSnapshot snapshot) -> snapshot.tally().lastSeen(),
+            Comparator.nullsLast(Comparator.reverseOrder())));
+
+        private final Comparator<ReputationSnapshot> order;
+
+        Sort(Comparator<ReputationSnapshot> order) {
+            this.order = order;
+        }
+
+        public static Sort parse(String text) {
+            if (text == null || text.isBlank() || text.equalsIgnoreCase("score")) {
+                return SCORE;
+            }
+            if (text.equalsIgnoreCase("lastSeen") || text.equalsIgnoreCase("last")) {
+                return LAST_SEEN;
+            }
+            throw new IllegalArgumentException("sort must be 'score' or 'lastSeen', got '" + text + "'");
+        }
+    }
+
+    private final ReputationService reputation;
+
+    @Inject
+    public ReputationReports(ReputationService reputation) {
+        this.reputation = reputation;
+    }
+
+    /** Whether anything is known about a key: a record, its subnet's, or a status applying to it. */
+    public static boolean isKnown(Map<String, Object> report) {
+        return Boolean.TRUE.equals(report.get("known"));
+    }
+
+    public Map<String, Object> lookup(String ipOrCidr) {
+        ReputationKey key = ReputationKey.parse(ipOrCidr);
+        ReputationSnapshot own = reputation.lookup(key);
+        Optional<ReputationSnapshot> subnet = key.isSingleAddress()
+            ? Optional.of(reputation.lookup(ReputationKey.subnetOf(ReputationKey.parseAddress(key.id()))))
+            : Optional.empty();
+        Optional<ReputationService.StatusMatch> status = reputation.effectiveStatus(key);
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("key", key.id());
+        report.put("kind", key.kind());
+        report.put("known", own.isKnown() || subnet.map(ReputationSnapshot::isKnown).orElse(false) || status.isPresent());
+        report.put("effectiveStatus", status.map(match -> match.status().value().asString()).orElse("none"));
+        report.put("why", why(key, status));
+        report.put("status", status.map(ReputationReports::status).orElse(null));
+        report.put("record", record(own));
+        subnet.ifPresent(snapshot -> report.put("subnet", record(snapshot)));
+        return report;
+    }
+
+    private static String why(ReputationKey key, Optional<ReputationService.StatusMatch> status) {
+        if (status.isEmpty()) {
+            return "no manual status applies; judged on behaviour";
+        }
+        ReputationService.StatusMatch match = status.get();
+        String verb = match.status().value() == ManualStatus.Value.BLOCK ? "blocked" : "allowed";
+        String where = match.key().equals(key) ? "" : " by the entry for " + match.key().id();
+        return verb + where + " (" + match.status().reason() + ", set by " + match.status().setBy()
+            + match.status().expiresAt().map(at -> ", until " + at).orElse(", no expiry") + ")";
+    }
+
+    public List<Map<String, Object>> top(int limit, Sort sort) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        return reputation.top(limit, sort.order).stream()
+            .map(ReputationReports::record)
+            .collect(Collectors.toList());
+    }
+
+    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
+        ReputationKey key = ReputationKey.parse(ipOrCidr);
+        ManualStatus.Value value = ManualStatus.Value.parse(status);
+        ManualStatus stored = reputation.setStatus(key, value, reason, Ttl.parse(ttl), setBy);
+        return status(new ReputationService.StatusMatch(key, stored));
+    }
+
+    public boolean forget(String ipOrCidr) {
+        return reputation.forget(ReputationKey.parse(ipOrCidr));
+    }
+
+    private static Map<String, Object> status(ReputationService.StatusMatch match) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("key", match.key().id());
+        result.put("value", match.status().value().asString());
+        result.put("reason", match.status().reason());
+        result.put("setBy", match.status().setBy());
+        result.put("setAt", match.status().setAt().toString());
+        result.put("expiresAt", match.status().expiresAt().map(Instant::toString).orElse(null));
+        return result;
+    }
+
+    static Map<String, Object> record(ReputationSnapshot snapshot) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("key", snapshot.key().id());
+        result.put("kind", snapshot.key().kind());
+        result.put("known", snapshot.isKnown());
+        result.put("score", round(snapshot.score()));
+        result.put("firstSeen", Optional.ofNullable(snapshot.tally().firstSeen()).map(Instant::toString).orElse(null));
+        result.put("lastSeen", Optional.ofNullable(snapshot.tally().lastSeen()).map(Instant::toString).orElse(null));
+        Map<String, Object> counters = new LinkedHashMap<>();
+        for (Signal signal : Signal.values()) {
+            long total = snapshot.total(signal);
+            if (total != 0) {
+                Map<String, Object> counter = new LinkedHashMap<>();
+                counter.put("total", total);
+                counter.put("decayed", round(snapshot.decayed(signal)));
+                counters.put(signal.field(), counter);
+            }
+        }
+        result.put("counters", counters);
+        return result;
+    }
+
+    static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+}

@@ -1,0 +1,20 @@
+package org.jamesshaping.admin;
+
+/**
+ * Reputation operations over JMX, registered as {@value ShapingManagement#OBJECT_NAME}. Results are JSON text,
+ * the same documents as WebAdmin's, so that the CLI runs with nothing but the JDK and this jar. Bad input raises
+ * {@link IllegalArgumentException} with an operator-readable message.
+ */
+public interface ShapingMBean {
+    String reputation(String ipOrCidr);
+
+    String top(int limit);
+
+    String setStatus(String ipOrCidr, String status, String reason, String ttl);
+
+    boolean forget(String ipOrCidr);
+
+    int getWriteBehindDepth();
+
+    long getDroppedUpdates();
+}

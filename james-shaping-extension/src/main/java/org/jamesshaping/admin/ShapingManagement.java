@@ -1,0 +1,76 @@
+package org.jamesshaping.admin;
+
+import javax.inject.Inject;
+
+import org.jamesshaping.reputation.ReputationService;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.mongodb.MongoException;
+
+/** The {@link ShapingMBean} implementation, on top of the same reports as WebAdmin. */
+public class ShapingManagement implements ShapingMBean {
+    public static final String OBJECT_NAME = "org.apache.james:type=extension,name=shaping";
+
+    private final ReputationReports reports;
+    private final ReputationService reputation;
+    private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Inject
+    public ShapingManagement(ReputationReports reports, ReputationService reputation) {
+        this.reports = reports;
+        this.reputation = reputation;
+    }
+
+    @Override
+    public String reputation(String ipOrCidr) {
+        return toJson(guard(() -> reports.lookup(ipOrCidr)));
+    }
+
+    @Override
+    public String top(int limit) {
+        return toJson(guard(() -> reports.top(limit, ReputationReports.Sort.SCORE)));
+    }
+
+    @Override
+    public String setStatus(String ipOrCidr, String status, String reason, String ttl) {
+        return toJson(guard(() -> reports.setStatus(ipOrCidr, status, reason, ttl, "jmx")));
+    }
+
+    @Override
+    public boolean forget(String ipOrCidr) {
+        return guard(() -> reports.forget(ipOrCidr));
+    }
+
+    @Override
+    public int getWriteBehindDepth() {
+        return reputation.bufferDepth();
+    }
+
+    @Override
+    public long getDroppedUpdates() {
+        return reputation.droppedUpdates();
+    }
+
+    private interface Call<T> {
+        T run();
+    }
+
+    /** Only JDK exception types cross JMX: a driver exception would not deserialize in the CLI. */
+    private static <T> T guard(Call<T> call) {
+        try {
+            return call.run();
+        } catch (MongoException e) {
+            throw new IllegalStateException("The reputation store (MongoDB) is unavailable: " + e.getMessage());
+        }
+    }
+
+    private String toJson(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("Could not render " + value, e);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package org.jamesshaping.admin;
+
+import java.util.Map;
+import java.util.Set;
+
+import javax.inject.Inject;
+
+import org.apache.james.webadmin.Routes;
+import org.apache.james.webadmin.utils.ErrorResponder;
+import org.apache.james.webadmin.utils.JsonTransformer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.MongoException;
+
+import spark.HaltException;
+import spark.Request;
+import spark.Response;
+import spark.Service;
+
+/**
+ * WebAdmin routes for reputation. Register in {@code webadmin.properties}:
+ * {@code extensions.routes=org.jamesshaping.admin.ShapingRoutes}.
+ *
+ * <pre>
+ * GET    /shaping/reputation?sort=score|lastSeen&amp;limit=N   worst senders first
+ * GET    /shaping/reputation/{ip}                          record, subnet record, effective status and why
+ * GET    /shaping/reputation/{network}/{prefix}            a network's record (e.g. /203.0.113.0/24)
+ * PUT    /shaping/reputation/{ip-or-cidr}/status           {"status":"block|allow","reason":"...","ttl":"1d"}
+ * DELETE /shaping/reputation/{ip-or-cidr}                  forget everything about it
+ * </pre>
+ * A CIDR may be written with its slash as a path separator or encoded as {@code %2F}. Input is parsed into a
+ * {@code ReputationKey} before anything else happens: no query is built from raw text.
+ */
+public class ShapingRoutes implements Routes {
+    public static final String BASE_PATH = "/shaping/reputation";
+    private static final Set<String> STATUS_FIELDS = Set.of("status", "reason", "ttl");
+
+    private final ReputationReports reports;
+    private final JsonTransformer json = new JsonTransformer();
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    @Inject
+    public ShapingRoutes(ReputationReports reports) {
+        this.reports = reports;
+    }
+
+    @Override
+    public String getBasePath() {
+        return BASE_PATH;
+    }
+
+    @Override
+    public void define(Service service) {
+        service.get(BASE_PATH, this::top, json);
+        service.get(BASE_PATH + "/:address", (request, response) -> lookup(address(request), response), json);
+        service.get(BASE_PATH + "/:address/:prefix", (request, response) -> lookup(cidr(request), response), json);
+        service.put(BASE_PATH + "/:address/status", (request, response) -> setStatus(address(request), request, response));
+        service.put(BASE_PATH + "/:address/:prefix/status", (request, response) -> setStatus(cidr(request), request, response));
+        service.delete(BASE_PATH + "/:address", (request, response) -> forget(address(request), response));
+        service.delete(BASE_PATH + "/:address/:prefix", (request, response) -> forget(cidr(request), response));
+    }
+
+    private static String address(Request request) {
+        return request.params("address");
+    }
+
+    private static String cidr(Request request) {
+        return request.params("address") + "/" + request.params("prefix");
+    }
+
+    private Object top(Request request, Response response) {
+        return guarded(() -> {
+            int limit = parseLimit(request.queryParams("limit"));
+            ReputationReports.Sort sort = ReputationReports.Sort.parse(request.queryParams("sort"));
+            return reports.top(limit, sort);
+        });
+    }
+
+    private Object lookup(String key, Response response) {
+        return guarded(() -> {
+            Map<String, Object> report = reports.lookup(key);
+            if (!ReputationReports.isKnown(report)) {
+                throw ErrorResponder.builder()
+                    .statusCode(404)
+                    .type(ErrorResponder.ErrorType.NOT_FOUND)
+                    .message("No reputation recorded for %s", report.get("key"))
+                    .haltError();
+            }
+            return report;
+        });
+    }
+
+    private Object setStatus(String key, Request request, Response response) {
+        return guarded(() -> {
+            JsonNode body = parseBody(body(request));
+            String status = text(body, "status");
+            if (status == null) {
+                throw new IllegalArgumentException("'status' is required: 'allow' or 'block'");
+            }
+            reports.setStatus(key, status, text(body, "reason"), text(body, "ttl"), "webadmin");
+            response.status(204);
+            return "";
+        });
+    }
+
+    private Object forget(String key, Response response) {
+        return guarded(() -> {
+            reports.forget(key);
+            response.status(204);
+            return "";
+        });
+    }
+
+    /**
+     * The request body. {@code curl -d} sends JSON as {@code application/x-www-form-urlencoded}, and once the
+     * servlet container has parsed such a body as form parameters it can no longer be read: rebuild it from them
+     * then (exact for JSON without {@code &}, {@code +} or {@code %}; send {@code Content-Type: application/json}
+     * to avoid the question).
+     */
+    static String body(Request request) {
+        String body = request.body();
+        if (body != null && !body.isBlank()) {
+            return body;
+        }
+        Map<String, String[]> form = request.raw().getParameterMap();
+        if (form == null || form.isEmpty()) {
+            return body;
+        }
+        StringBuilder rebuilt = new StringBuilder();
+        form.forEach((name, values) -> {
+            for (String value : values) {
+                if (rebuilt.length() > 0) {
+                    rebuilt.append('&');
+                }
+                rebuilt.append(name);
+                if (value != null && !value.isEmpty()) {
+                    rebuilt.append('=').append(value);
+                }
+            }
+        });
+        return rebuilt.toString();
+    }
+
+    private JsonNode parseBody(String body) {
+        JsonNode node;
+        try {
+            node = mapper.readTree(body == null ? "" : body);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("The body is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("The body must be a JSON object like {\"status\":\"block\",\"reason\":\"...\",\"ttl\":\"1d\"}");
+        }
+        node.fieldNames().forEachRemaining(field -> {
+            if (!STATUS_FIELDS.contains(field)) {
+                throw new IllegalArgumentException("Unknown field '" + field + "'; expected " + STATUS_FIELDS);
+            }
+        });
+        return node;
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException("'" + field + "' must be a string");
+        }
+        return value.asText();
+    }
+
+    private static int parseLimit(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return 20;
+        }
+        try {
+            return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("limit must be a number, got '" + raw + "'");
+        }
+    }
+
+    private interface Action {
+        Object run();
+    }
+
+    private static Object guarded(Action action) {
+        try {
+            return action.run();
+        } catch (HaltException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw ErrorResponder.builder()
+                .statusCode(400)
+                .type(ErrorResponder.ErrorType.INVALID_ARGUMENT)
+                .message(e.getMessage())
+                .haltError();
+        } catch (MongoException e) {
+            throw ErrorResponder.builder()
+                .statusCode(503)
+                .type(ErrorResponder.ErrorType.SERVER_ERROR)
+                .message("The reputation store (MongoDB) is unavailable: %s", e.getMessage())
+                .haltError();
+        }
+    }
+}

@@ -1,0 +1,461 @@
+package org.jamesshaping.reputation;
+
+import java.io.Closeable;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.metrics.api.TimeMetric;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+
+/**
+ * The reputation store as the rest of the extension sees it.
+ *
+ * <p>Two kinds of callers, two rules. The SMTP path ({@link #sender}, {@link #manualStatus}, {@link #record})
+ * never waits: it reads a bounded Caffeine cache refreshed in the background and the in-memory status table,
+ * and writes to the {@link WriteBehindBuffer}. Operator calls ({@link #lookup}, {@link #top}, {@link #setStatus},
+ * {@link #forget}) may block on MongoDB: they run on WebAdmin and JMX threads.</p>
+ *
+ * <p>A snapshot adds to MongoDB's record this server's deltas that the record cannot contain yet: those not
+ * written, and those written after the record was read. So a sender's own server sees its behaviour at once,
+ * and every other server within a flush plus a refresh interval.</p>
+ */
+public class ReputationService implements Closeable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ReputationService.class);
+    private static final int TOP_SCAN_LIMIT = 10_000;
+
+    /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
+    public static final class SenderView {
+        private final ReputationSnapshot address;
+        private final ReputationSnapshot subnet;
+        private final Optional<StatusMatch> status;
+
+        SenderView(ReputationSnapshot address, ReputationSnapshot subnet, Optional<StatusMatch> status) {
+            this.address = address;
+            this.subnet = subnet;
+            this.status = status;
+        }
+
+        public ReputationSnapshot address() {
+            return address;
+        }
+
+        public ReputationSnapshot subnet() {
+            return subnet;
+        }
+
+        public Optional<StatusMatch> status() {
+            return status;
+        }
+    }
+
+    /** A manual status and the key (address or CIDR) it was set on. */
+    public static final class StatusMatch {
+        private final ReputationKey key;
+        private final ManualStatus status;
+
+        public StatusMatch(ReputationKey key, ManualStatus status) {
+            this.key = key;
+            this.status = status;
+        }
+
+        public ReputationKey key() {
+            return key;
+        }
+
+        public ManualStatus status() {
+            return status;
+        }
+    }
+
+    private static final class Written {
+        final Instant at;
+        final Tally delta;
+
+        Written(Instant at, Tally delta) {
+            this.at = at;
+            this.delta = delta;
+        }
+    }
+
+    private final StoreSettings settings;
+    private final Clock clock;
+    private final MongoClient client;
+    private final ReputationRepository repository;
+    private final WriteBehindBuffer buffer;
+    private final ManualStatusTable statusTable = new ManualStatusTable();
+    private final AsyncLoadingCache<ReputationKey, ReputationRecord> cache;
+    private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService loaders;
+    private final Metric cacheHits;
+    private final Metric cacheMisses;
+    private final Metric mongoErrors;
+    private final Metric droppedUpdates;
+    private final MetricFactory metricFactory;
+    private volatile boolean indexesCreated;
+
+    public ReputationService(StoreSettings settings, MetricFactory metricFactory, GaugeRegistry gaugeRegistry, Clock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.client = MongoClients.create(clientSettings(settings));
+        MongoCollection<Document> collection = client.getDatabase(settings.database()).getCollection(ReputationRepository.COLLECTION);
+        this.repository = new ReputationRepository(collection, settings);
+        this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("shaping-store"));
+        this.loaders = Executors.newFixedThreadPool(2, daemon("shaping-cache"));
+        this.cache = Caffeine.newBuilder()
+            .maximumSize(settings.cacheSize())
+            .refreshAfterWrite(settings.refreshInterval())
+            .executor(loaders)
+            .buildAsync(new RecordLoader());
+        this.cacheHits = metricFactory.generate("shaping_cache_hits");
+        this.cacheMisses = metricFactory.generate("shaping_cache_misses");
+        this.mongoErrors = metricFactory.generate("shaping_mongo_errors");
+        this.droppedUpdates = metricFactory.generate("shaping_dropped_updates");
+        this.metricFactory = metricFactory;
+        gaugeRegistry.register("shaping_writebehind_depth", buffer::depth);
+        gaugeRegistry.register("shaping_status_entries", statusTable::size);
+
+        long flushMillis = settings.flushInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+        long refreshMillis = settings.refreshInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::refreshStatusesQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
+        LOGGER.info("Reputation store on {} database '{}': cache {} keys refreshed every {}, flush every {}, half-life {}",
+            redact(settings.mongoUri()), settings.database(), settings.cacheSize(), settings.refreshInterval(),
+            settings.flushInterval(), settings.halfLife().duration());
+    }
+
+    private static MongoClientSettings clientSettings(StoreSettings settings) {
+        int timeoutMillis = (int) settings.mongoTimeout().toMillis();
+        return MongoClientSettings.builder()
+            .applyConnectionString(new ConnectionString(settings.mongoUri()))
+            .applyToClusterSettings(cluster -> cluster.serverSelectionTimeout(timeoutMillis, TimeUnit.MILLISECONDS))
+            .applyToSocketSettings(socket -> socket.connectTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .readTimeout(timeoutMillis * 2, TimeUnit.MILLISECONDS))
+            .build();
+    }
+
+    static String redact(String uri) {
+        return uri.replaceAll("//[^@/]*@", "//***@");
+    }
+
+    private static ThreadFactory daemon(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private final class RecordLoader implements AsyncCacheLoader<ReputationKey, ReputationRecord> {
+        @Override
+        public CompletableFuture<ReputationRecord> asyncLoad(ReputationKey key, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> loadFromMongo(Set.of(key)).get(key), executor);
+        }
+
+        @Override
+        public CompletableFuture<? extends Map<? extends ReputationKey, ? extends ReputationRecord>> asyncLoadAll(
+                Set<? extends ReputationKey> keys, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> loadFromMongo(Set.copyOf(keys)), executor);
+        }
+    }
+
+    private Map<ReputationKey, ReputationRecord> loadFromMongo(Set<ReputationKey> keys) {
+        try {
+            return repository.load(keys, clock.instant());
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- SMTP path: never blocks
+
+    /** What is known about a sender now. Starts a background read when its records are not cached yet. */
+    public SenderView sender(InetAddress address) {
+        Instant now = clock.instant();
+        return new SenderView(
+            cached(ReputationKey.ofAddress(address), now),
+            cached(ReputationKey.subnetOf(address), now),
+            manualStatus(address));
+    }
+
+    public Optional<StatusMatch> manualStatus(InetAddress address) {
+        return statusTable.lookup(address, clock.instant()).map(entry -> new StatusMatch(entry.key, entry.status));
+    }
+
+    /** Counts a signal for the address and for its subnet. */
+    public void record(InetAddress address, Signal signal) {
+        record(address, signal, 1);
+    }
+
+    public void record(InetAddress address, Signal signal, long count) {
+        recordKey(ReputationKey.ofAddress(address), signal, count);
+        recordKey(ReputationKey.subnetOf(address), signal, count);
+    }
+
+    private void recordKey(ReputationKey key, Signal signal, long count) {
+        if (!buffer.record(key, signal, count)) {
+            droppedUpdates.increment();
+        }
+    }
+
+    private ReputationSnapshot cached(ReputationKey key, Instant now) {
+        CompletableFuture<ReputationRecord> future = cache.getIfPresent(key);
+        if (future == null) {
+            cacheMisses.increment();
+            future = cache.get(key);
+        } else {
+            cacheHits.increment();
+        }
+        ReputationRecord record = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
+        return snapshot(key, record, now);
+    }
+
+    private ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, Instant now) {
+        Tally tally = record == null ? Tally.empty() : record.tally().copy();
+        Instant readAt = record == null ? Instant.MIN : record.readStartedAt();
+        Deque<Written> written = recentlyWritten.get(key);
+        if (written != null) {
+            synchronized (written) {
+                written.stream().filter(entry -> entry.at.isAfter(readAt)).forEach(entry -> tally.merge(entry.delta));
+            }
+        }
+        Tally unwritten = buffer.unwritten(key);
+        if (unwritten != null) {
+            tally.merge(unwritten);
+        }
+        return new ReputationSnapshot(key, tally, settings.halfLife(), now, record != null);
+    }
+
+    // ---------------------------------------------------------------- background work
+
+    /** Writes buffered deltas now. Runs on the store thread every flush interval; tests call it directly. */
+    public synchronized WriteBehindBuffer.FlushResult flush() {
+        TimeMetric timer = metricFactory.timer("shaping_flush");
+        try {
+            WriteBehindBuffer.FlushResult result = buffer.flush(this::rememberWritten);
+            if (result.failed) {
+                mongoErrors.increment();
+            }
+            return result;
+        } finally {
+            timer.stopAndPublish();
+            pruneRecentlyWritten();
+        }
+    }
+
+    private void rememberWritten(ReputationKey key, Tally delta) {
+        Instant at = clock.instant();
+        recentlyWritten.computeIfAbsent(key, k -> new ArrayDeque<>());
+        Deque<Written> deque = recentlyWritten.get(key);
+        if (deque != null) {
+            synchronized (deque) {
+                deque.addLast(new Written(at, delta));
+            }
+        }
+    }
+
+    private void pruneRecentlyWritten() {
+        // Past a few refresh intervals a cached record that is read has been re-read; older deltas are in it.
+        Instant horizon = clock.instant().minus(settings.refreshInterval().multipliedBy(3)).minus(Duration.ofSeconds(1));
+        recentlyWritten.forEach((key, deque) -> {
+            synchronized (deque) {
+                while (!deque.isEmpty() && deque.peekFirst().at.isBefore(horizon)) {
+                    deque.pollFirst();
+                }
+            }
+        });
+        recentlyWritten.entrySet().removeIf(entry -> {
+            synchronized (entry.getValue()) {
+                return entry.getValue().isEmpty();
+            }
+        });
+    }
+
+    private void flushQuietly() {
+        try {
+            ensureIndexes();
+            flush();
+        } catch (RuntimeException e) {
+            LOGGER.warn("Reputation flush failed", e);
+        }
+    }
+
+    /** Reloads every manual status. Runs on the store thread every refresh interval; tests call it directly. */
+    public void refreshStatuses() {
+        long version = statusTable.version();
+        List<ReputationRecord> records;
+        try {
+            records = repository.withStatus(clock.instant());
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+        statusTable.replaceAll(records, version);
+    }
+
+    private void refreshStatusesQuietly() {
+        try {
+            refreshStatuses();
+        } catch (MongoException e) {
+            LOGGER.debug("Could not reload manual statuses; keeping the {} held", statusTable.size(), e);
+        } catch (RuntimeException e) {
+            LOGGER.warn("Could not reload manual statuses", e);
+        }
+    }
+
+    private void ensureIndexes() {
+        if (!indexesCreated) {
+            try {
+                repository.createIndexes();
+                indexesCreated = true;
+            } catch (MongoException e) {
+                mongoErrors.increment();
+                LOGGER.warn("Could not create reputation indexes yet ({}); will retry", e.getMessage());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- operator calls: may block
+
+    /** An address's (or network's) record read from MongoDB, with this server's unwritten deltas. */
+    public ReputationSnapshot lookup(ReputationKey key) {
+        Instant now = clock.instant();
+        ReputationRecord record = loadFromMongo(Set.of(key)).get(key);
+        return snapshot(key, record, now);
+    }
+
+    public Optional<StatusMatch> statusOf(ReputationKey key) {
+        Instant now = clock.instant();
+        return statusTable.exact(key, now).map(entry -> new StatusMatch(entry.key, entry.status));
+    }
+
+    /** The effective status for a key: for an address, the most specific entry containing it. */
+    public Optional<StatusMatch> effectiveStatus(ReputationKey key) {
+        if (key.isSingleAddress()) {
+            return manualStatus(ReputationKey.parseAddress(key.id()));
+        }
+        return statusOf(key);
+    }
+
+    /** The worst-scored live records, from the {@value #TOP_SCAN_LIMIT} most recently seen. */
+    public List<ReputationSnapshot> top(int limit, Comparator<ReputationSnapshot> order) {
+        Instant now = clock.instant();
+        List<ReputationRecord> records;
+        try {
+            records = repository.recentlySeen(TOP_SCAN_LIMIT, now);
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+        return records.stream()
+            .map(record -> snapshot(record.key(), record, now))
+            .sorted(order)
+            .limit(limit)
+            .collect(Collectors.toList());
+    }
+
+    public ManualStatus setStatus(ReputationKey key, ManualStatus.Value value, String reason, Optional<Duration> ttl, String setBy) {
+        Instant now = clock.instant();
+        ManualStatus status = new ManualStatus(value, reason, now, ttl.map(now::plus), setBy);
+        try {
+            repository.setStatus(key, status);
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+        statusTable.put(key, status);
+        LOGGER.info("Reputation status of {} set to {} by {} ({}){}", key, value.asString(), setBy, status.reason(),
+            status.expiresAt().map(at -> " until " + at).orElse(""));
+        return status;
+    }
+
+    /** Deletes everything known about a key, including updates not yet written. */
+    public boolean forget(ReputationKey key) {
+        boolean existed;
+        try {
+            existed = repository.forget(key);
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+        boolean hadStatus = statusTable.exact(key, clock.instant()).isPresent();
+        statusTable.remove(key);
+        cache.synchronous().invalidate(key);
+        recentlyWritten.remove(key);
+        buffer.discard(key);
+        LOGGER.info("Reputation of {} forgotten", key);
+        return existed || hadStatus;
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    public StoreSettings settings() {
+        return settings;
+    }
+
+    public int bufferDepth() {
+        return buffer.depth();
+    }
+
+    public long droppedUpdates() {
+        return buffer.dropped();
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            WriteBehindBuffer.FlushResult last = flush();
+            if (last.keysWaiting > 0) {
+                LOGGER.warn("Stopping with {} reputation updates not written to MongoDB", last.keysWaiting);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOGGER.warn("Final reputation flush failed", e);
+        } finally {
+            loaders.shutdownNow();
+            client.close();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package org.jamesshaping.reputation;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Events observed about a sender. Each is counted twice in its reputation document: a lifetime total (exact,
+ * for operators and audits) and a decaying value (for judgement, so that a sender who stops misbehaving recovers).
+ * The field name is what MongoDB stores; never rename one without migrating data.
+ */
+public enum Signal {
+    CONNECTION("connections"),
+    MESSAGE_ACCEPTED("messages"),
+    MESSAGE_ABORTED("messagesAborted"),
+    RECIPIENT_ACCEPTED("rcptAccepted"),
+    RECIPIENT_REJECTED("rcptRejected"),
+    UNKNOWN_RECIPIENT("unknownRecipients"),
+    SPAMTRAP_HIT("spamtrapHits"),
+    PROTOCOL_VIOLATION("protocolViolations"),
+    EARLY_TALK("earlyTalk"),
+    HELO_ANOMALY("heloAnomalies"),
+    SPAM("spam"),
+    HAM("ham"),
+    KNOWN_SPAM("knownSpam"),
+    REPORTED_SPAM("reportedSpam"),
+    REPORTED_HAM("reportedHam");
+
+    private final String field;
+
+    Signal(String field) {
+        this.field = field;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public static Optional<Signal> fromField(String field) {
+        return Arrays.stream(values()).filter(signal -> signal.field.equals(field)).findFirst();
+    }
+}
