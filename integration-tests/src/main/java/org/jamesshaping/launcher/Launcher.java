@@ -62,8 +62,46 @@ public class Launcher implements Callable<Integer> {
         }
     }
 
-    @Override
-    public Integer call() throws Exception {
+    /** A started James with its embedded MongoDB, if any. */
+    public static final class Running implements AutoCloseable {
+        private final GuiceJamesServer server;
+        private final EmbeddedMongo mongo;
+        private final String mongoUri;
+        private final boolean userCreated;
+
+        Running(GuiceJamesServer server, EmbeddedMongo mongo, String mongoUri, boolean userCreated) {
+            this.server = server;
+            this.mongo = mongo;
+            this.mongoUri = mongoUri;
+            this.userCreated = userCreated;
+        }
+
+        public GuiceJamesServer server() {
+            return server;
+        }
+
+        public ServerProbe probe() {
+            return server.getProbe(ServerProbe.class);
+        }
+
+        public String mongoUri() {
+            return mongoUri;
+        }
+
+        @Override
+        public synchronized void close() {
+            try {
+                server.stop();
+            } finally {
+                if (mongo != null) {
+                    mongo.stop();
+                }
+            }
+        }
+    }
+
+    /** Starts James (and the embedded MongoDB unless another is given); the caller stops it. */
+    public Running start() throws Exception {
         Path dataDir = data.toAbsolutePath();
         Path home = Files.createDirectories(dataDir.resolve("james"));
         Path extensionJar = jar != null ? jar : defaultJar();
@@ -75,46 +113,57 @@ public class Launcher implements Callable<Integer> {
             embedded = EmbeddedMongo.persistent(dataDir.resolve("mongo").resolve("reputation.mv")).start(mongoPort);
             uri = embedded.uri();
         }
+        try {
+            JamesHome jamesHome = JamesHome.prepare(home, sampleConf.toAbsolutePath(), extensionJar, new JamesHome.Settings()
+                .bindHost(bind).smtpPort(smtpPort).webAdminPort(webAdminPort).jmxPort(jmxPort).mongoUri(uri));
+            loadJvmProperties(jamesHome.conf().resolve("jvm.properties"));
+            GuiceJamesServer server = JamesServers.create(jamesHome, true);
+            try {
+                server.start();
+            } catch (Exception e) {
+                server.stop();
+                throw e;
+            }
+            boolean created = server.getProbe(ServerProbe.class).provision(DOMAIN, USER, PASSWORD);
+            return new Running(server, embedded, uri, created);
+        } catch (Exception e) {
+            if (embedded != null) {
+                embedded.stop();
+            }
+            throw e;
+        }
+    }
 
-        JamesHome jamesHome = JamesHome.prepare(home, sampleConf.toAbsolutePath(), extensionJar, new JamesHome.Settings()
-            .bindHost(bind).smtpPort(smtpPort).webAdminPort(webAdminPort).jmxPort(jmxPort).mongoUri(uri));
-        loadJvmProperties(jamesHome.conf().resolve("jvm.properties"));
-
-        GuiceJamesServer server = JamesServers.create(jamesHome, true);
-        EmbeddedMongo mongo = embedded;
+    @Override
+    public Integer call() throws Exception {
+        Running running;
+        try {
+            running = start();
+        } catch (Exception e) {
+            System.err.println("James failed to start: " + e);
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("Stopping James...");
             try {
-                server.stop();
+                running.close();
             } finally {
-                if (mongo != null) {
-                    mongo.stop();
-                }
                 stopped.countDown();
             }
         }, "james-shaping-shutdown"));
-        try {
-            server.start();
-        } catch (Exception e) {
-            System.err.println("James failed to start: " + e);
-            if (mongo != null) {
-                mongo.stop();
-            }
-            return 1;
-        }
 
-        ServerProbe probe = server.getProbe(ServerProbe.class);
-        boolean created = probe.provision(DOMAIN, USER, PASSWORD);
+        ServerProbe probe = running.probe();
         System.out.println();
         System.out.println("james-shaping is running (Ctrl-C to stop)");
         System.out.println("  SMTP      " + bind + ":" + probe.smtpPort(0));
         System.out.println("  WebAdmin  http://" + bind + ":" + probe.webAdminPort() + "   e.g. curl http://" + bind + ":"
             + probe.webAdminPort() + "/shaping/reputation");
         System.out.println("  JMX       " + bind + ":" + jmxPort + "   e.g. ./james-shaping cli top 20");
-        System.out.println("  MongoDB   " + (mongo != null ? uri + " (embedded, data in " + dataDir.resolve("mongo") + ")" : "external"));
-        System.out.println("  Data      " + dataDir);
-        System.out.println("  Mailbox   " + USER + (created ? " created, password '" + PASSWORD + "'" : " (exists)"));
+        System.out.println("  MongoDB   " + running.mongoUri() + (running.mongo != null
+            ? " (embedded, data in " + data.toAbsolutePath().resolve("mongo") + ")" : " (external)"));
+        System.out.println("  Data      " + data.toAbsolutePath());
+        System.out.println("  Mailbox   " + USER + (running.userCreated ? " created, password '" + PASSWORD + "'" : " (exists)"));
         System.out.println();
         stopped.await();
         return 0;

@@ -80,7 +80,8 @@ public final class PredictiveModelStore {
             expected = current.getInteger("chunks", -1);
         }
         int seen = 0;
-        for (Document chunk : collection.find(Filters.eq("version", version)).sort(Sorts.ascending("n"))) {
+        for (Document chunk : collection.find(Filters.and(Filters.eq("version", version), Filters.ne("_id", CURRENT)))
+                .sort(Sorts.ascending("n"))) {
             if (chunk.getInteger("n", -1) != seen) {
                 throw new IOException("model " + version + " is missing chunk " + seen);
             }

@@ -111,6 +111,10 @@ public final class StoreSettings {
         return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
     }
 
+    public StoreSettings withTimeout(Duration timeout) {
+        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+    }
+
     public StoreSettings withIntervals(Duration refresh, Duration flush) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention);
     }

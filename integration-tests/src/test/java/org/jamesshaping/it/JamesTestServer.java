@@ -1,0 +1,86 @@
+package org.jamesshaping.it;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+import org.apache.james.GuiceJamesServer;
+import org.jamesshaping.launcher.JamesHome;
+import org.jamesshaping.launcher.JamesServers;
+import org.jamesshaping.launcher.ServerProbe;
+
+/**
+ * A real James 3.8.1 memory server in this JVM, configured from {@code james-conf/} with the shaded extension
+ * jar in its {@code extensions-jars/} (loaded by James's own class loader, as in production), SMTP and WebAdmin
+ * on free loopback ports.
+ */
+public final class JamesTestServer implements AutoCloseable {
+    private final GuiceJamesServer server;
+    private final JamesHome home;
+    private final int jmxPort;
+
+    private JamesTestServer(GuiceJamesServer server, JamesHome home, int jmxPort) {
+        this.server = server;
+        this.home = home;
+        this.jmxPort = jmxPort;
+    }
+
+    public static JamesTestServer start(Path workingDirectory, String mongoUri, boolean withJmx,
+                                        Consumer<JamesHome.Settings> customize) throws Exception {
+        TestEnvironment.init();
+        int jmxPort = withJmx ? TestEnvironment.freePort() : 0;
+        JamesHome.Settings settings = new JamesHome.Settings()
+            .smtpPort(0)
+            .webAdminPort(0)
+            .jmxPort(jmxPort)
+            .mongoUri(mongoUri)
+            .shapingProperty("mongo.database", "james_shaping_it")
+            .shapingProperty("cache.refresh.interval", "1s")
+            .shapingProperty("flush.interval", "200ms")
+            .shapingProperty("mongo.timeout", "500ms");
+        customize.accept(settings);
+        JamesHome home = JamesHome.prepare(Files.createDirectories(workingDirectory), TestEnvironment.sampleConf(),
+            TestEnvironment.extensionJar(), settings);
+        GuiceJamesServer server = JamesServers.create(home, withJmx);
+        try {
+            server.start();
+        } catch (Exception e) {
+            server.stop();
+            throw e;
+        }
+        return new JamesTestServer(server, home, jmxPort);
+    }
+
+    public static JamesTestServer start(Path workingDirectory, String mongoUri) throws Exception {
+        return start(workingDirectory, mongoUri, false, settings -> { });
+    }
+
+    public ServerProbe probe() {
+        return server.getProbe(ServerProbe.class);
+    }
+
+    public int smtpPort() {
+        return probe().smtpPort(0);
+    }
+
+    public WebAdminClient webAdmin() {
+        return new WebAdminClient(probe().webAdminPort());
+    }
+
+    public int jmxPort() {
+        return jmxPort;
+    }
+
+    public JamesHome home() {
+        return home;
+    }
+
+    public GuiceJamesServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

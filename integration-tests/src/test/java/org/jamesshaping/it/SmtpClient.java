@@ -1,0 +1,132 @@
+package org.jamesshaping.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A raw SMTP client bound to a chosen loopback source address (127.0.0.x), so that tests speak real SMTP as
+ * distinct senders. It reads replies line by line, exactly as they come off the socket.
+ */
+public final class SmtpClient implements AutoCloseable {
+    private final Socket socket;
+    private final BufferedReader in;
+    private final OutputStream out;
+
+    /** A reply: its code and its lines (without the code). */
+    public static final class Reply {
+        public final int code;
+        public final List<String> lines;
+
+        Reply(int code, List<String> lines) {
+            this.code = code;
+            this.lines = lines;
+        }
+
+        public String text() {
+            return String.join("\n", lines);
+        }
+
+        @Override
+        public String toString() {
+            return code + " " + text();
+        }
+    }
+
+    private SmtpClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        this.out = socket.getOutputStream();
+    }
+
+    /** Connects from {@code sourceAddress} without reading the greeting. */
+    public static SmtpClient connect(String sourceAddress, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getByName(sourceAddress), 0));
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.setSoTimeout(30_000);
+        return new SmtpClient(socket);
+    }
+
+    public Reply readReply() throws IOException {
+        List<String> lines = new ArrayList<>();
+        while (true) {
+            String line = in.readLine();
+            if (line == null) {
+                throw new IOException("Connection closed by the server after " + lines);
+            }
+            if (line.length() < 3) {
+                throw new IOException("Malformed reply line: " + line);
+            }
+            lines.add(line.length() > 4 ? line.substring(4) : "");
+            if (line.length() == 3 || line.charAt(3) == ' ') {
+                return new Reply(Integer.parseInt(line.substring(0, 3)), lines);
+            }
+        }
+    }
+
+    public Reply command(String command) throws IOException {
+        send(command + "\r\n");
+        return readReply();
+    }
+
+    public void send(String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** True when the server has closed the connection (EOF). */
+    public boolean isClosedByServer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketException e) {
+            return true;
+        }
+    }
+
+    /** Greeting, EHLO, one message to the recipients, QUIT. Returns the reply to the end of DATA, or the first failure. */
+    public static Reply sendMail(String sourceAddress, int port, String from, List<String> recipients) throws IOException {
+        try (SmtpClient client = connect(sourceAddress, port)) {
+            Reply greeting = client.readReply();
+            if (greeting.code != 220) {
+                return greeting;
+            }
+            Reply ehlo = client.command("EHLO client.example.org");
+            if (ehlo.code != 250) {
+                return ehlo;
+            }
+            Reply mail = client.command("MAIL FROM:<" + from + ">");
+            if (mail.code != 250) {
+                return mail;
+            }
+            boolean anyAccepted = false;
+            for (String recipient : recipients) {
+                anyAccepted |= client.command("RCPT TO:<" + recipient + ">").code == 250;
+            }
+            if (!anyAccepted) {
+                client.command("QUIT");
+                return new Reply(550, List.of("no recipient accepted"));
+            }
+            Reply data = client.command("DATA");
+            if (data.code != 354) {
+                return data;
+            }
+            client.send("From: <" + from + ">\r\nSubject: test\r\n\r\nHello from " + sourceAddress + "\r\n.\r\n");
+            Reply accepted = client.readReply();
+            client.command("QUIT");
+            return accepted;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,49 @@
+package org.jamesshaping.filter.tool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FilterToolTest {
+    private static String message(String subject, String body) {
+        return "From: x@example.org\nSubject: " + subject + "\n\n" + body + "\n";
+    }
+
+    @Test
+    void trainsAModelFileAndClassifiesFilesAndMboxes(@TempDir Path folder) throws Exception {
+        Path spam = Files.createDirectories(folder.resolve("spam"));
+        Path ham = Files.createDirectories(folder.resolve("ham/cur"));
+        for (int i = 0; i < 15; i++) {
+            Files.writeString(spam.resolve(i + ".eml"), message("cheap pills " + i, "buy cheap pills now best prices viagra " + i));
+            Files.writeString(ham.resolve(i + ".host:2,S"), message("build report " + i, "the nightly build passed all parser tests " + i));
+        }
+        Path mbox = folder.resolve("inbox");
+        Files.writeString(mbox, "From a@b Mon Jan 1 00:00:00 2024\n" + message("cheap pills", "buy cheap pills now best prices")
+            + "From c@d Mon Jan 1 00:00:00 2024\n" + message("build report", "the nightly build passed all parser tests"),
+            StandardCharsets.UTF_8);
+        Path model = folder.resolve("model.bin");
+
+        StringWriter out = new StringWriter();
+        int trained = FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
+            "--model", model.toString(), "--threshold", "0.5"}, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        assertThat(trained).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("trained on 15 spam and 15 ham");
+
+        StringWriter classified = new StringWriter();
+        int code = FilterTool.run(new String[] {"classify", "--model", model.toString(), mbox.toString()},
+            new PrintWriter(classified, true), new PrintWriter(new StringWriter(), true));
+        String[] lines = classified.toString().trim().split("\n");
+        assertThat(code).isZero();
+        assertThat(lines).hasSize(2);
+        assertThat(lines[0]).startsWith(mbox + "#1\t").endsWith("\tspam");
+        assertThat(lines[1]).startsWith(mbox + "#2\t").endsWith("\tham");
+        assertThat(lines[0].split("\t")[1]).matches("\\d\\.\\d{4}");
+    }
+}

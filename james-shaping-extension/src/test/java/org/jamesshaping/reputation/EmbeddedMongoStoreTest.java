@@ -1,0 +1,84 @@
+package org.jamesshaping.reputation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+
+/** The store contract on the embedded MongoDB wire-protocol server, plus what needs a MongoDB we can stop. */
+class EmbeddedMongoStoreTest extends ReputationStoreContract {
+    @TempDir
+    static Path folder;
+    static MongoServer server;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        server = new MongoServer(new H2Backend(folder.resolve("store.mv").toString()));
+        server.bind("127.0.0.1", port);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.shutdownNow();
+    }
+
+    @Override
+    String mongoUri() {
+        return "mongodb://127.0.0.1:" + port;
+    }
+
+    @Override
+    StoreSettings settings() {
+        return super.settings().withTimeout(Duration.ofMillis(300));
+    }
+
+    @Test
+    void updatesHeldDuringAnOutageConvergeToExactTotals() throws Exception {
+        ReputationService service = service(settings());
+        for (int i = 0; i < 100; i++) {
+            service.record(SENDER, Signal.CONNECTION);
+        }
+        assertThat(service.flush().failed).isFalse();
+
+        server.shutdownNow();
+        try {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 20; i++) {
+                    service.record(SENDER, Signal.CONNECTION);
+                    service.record(NEIGHBOUR, Signal.MESSAGE_ACCEPTED);
+                }
+                WriteBehindBuffer.FlushResult result = service.flush();
+                assertThat(result.failed).isTrue();
+                assertThat(result.keysWaiting).isGreaterThan(0);
+                // SMTP keeps its view while MongoDB is away.
+                assertThat(service.sender(SENDER).address().total(Signal.CONNECTION)).isEqualTo(100 + 20 * (round + 1));
+            }
+        } finally {
+            server = new MongoServer(new H2Backend(folder.resolve("store.mv").toString()));
+            server.bind("127.0.0.1", port);
+        }
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (service.bufferDepth() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(service.bufferDepth()).isZero();
+        ReputationService reader = service(settings());
+        assertThat(reader.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(160);
+        assertThat(reader.lookup(ReputationKey.ofAddress(NEIGHBOUR)).total(Signal.MESSAGE_ACCEPTED)).isEqualTo(60);
+        assertThat(reader.lookup(ReputationKey.subnetOf(SENDER)).total(Signal.CONNECTION)).isEqualTo(160);
+    }
+}

@@ -1,0 +1,247 @@
+package org.jamesshaping.reputation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.james.metrics.api.NoopGaugeRegistry;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+
+/**
+ * The reputation store's behaviour against a MongoDB. Run against the embedded wire-protocol server always, and
+ * against a real mongo:7 container where Docker exists.
+ */
+abstract class ReputationStoreContract {
+    static final InetAddress SENDER = ReputationKey.parseAddress("203.0.113.7");
+    static final InetAddress NEIGHBOUR = ReputationKey.parseAddress("203.0.113.8");
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    final String database = "test_" + UUID.randomUUID().toString().replace("-", "");
+    final MutableClock clock = new MutableClock(Instant.now());
+
+    abstract String mongoUri();
+
+    StoreSettings settings() {
+        return StoreSettings.defaults(mongoUri())
+            .withDatabase(database)
+            .withIntervals(Duration.ofMillis(300), Duration.ofMillis(100));
+    }
+
+    ReputationService service(StoreSettings settings) {
+        ReputationService service = new ReputationService(settings, new RecordingMetricFactory(), new NoopGaugeRegistry(), clock);
+        closeables.add(service);
+        return service;
+    }
+
+    MongoCollection<Document> collection() {
+        MongoClient client = MongoClients.create(mongoUri());
+        closeables.add(client);
+        return client.getDatabase(database).getCollection(ReputationRepository.COLLECTION);
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable closeable : closeables) {
+            closeable.close();
+        }
+    }
+
+    @Test
+    void signalsReachMongoAsExactTotalsForAddressAndSubnet() {
+        ReputationService writer = service(settings());
+        for (int i = 0; i < 25; i++) {
+            writer.record(SENDER, Signal.CONNECTION);
+        }
+        writer.record(NEIGHBOUR, Signal.CONNECTION, 5);
+        writer.flush();
+
+        ReputationService reader = service(settings());
+        assertThat(reader.lookup(ReputationKey.parse("203.0.113.7")).total(Signal.CONNECTION)).isEqualTo(25);
+        assertThat(reader.lookup(ReputationKey.parse("203.0.113.8")).total(Signal.CONNECTION)).isEqualTo(5);
+        assertThat(reader.lookup(ReputationKey.parse("203.0.113.0/24")).total(Signal.CONNECTION)).isEqualTo(30);
+    }
+
+    @Test
+    void aRetriedBatchIsCountedOnce() {
+        ReputationRepository repository = new ReputationRepository(collection(), settings());
+        ReputationKey key = ReputationKey.parse("198.51.100.1");
+        Tally delta = Tally.empty().add(Signal.SPAM, 3, clock.instant(), settings().halfLife());
+
+        assertThat(repository.apply("batch-1", Map.of(key, delta))).isEmpty();
+        // As after a timeout whose first attempt did land:
+        assertThat(repository.apply("batch-1", Map.of(key, delta))).isEmpty();
+        assertThat(repository.apply("batch-2", Map.of(key, delta))).isEmpty();
+
+        assertThat(repository.load(key, clock.instant()).tally().total(Signal.SPAM)).isEqualTo(6);
+    }
+
+    @Test
+    void concurrentServersNeverLoseIncrements() throws Exception {
+        ReputationService first = service(settings());
+        ReputationService second = service(settings());
+        Thread a = new Thread(() -> {
+            for (int i = 0; i < 500; i++) {
+                first.record(SENDER, Signal.RECIPIENT_REJECTED);
+            }
+        });
+        Thread b = new Thread(() -> {
+            for (int i = 0; i < 500; i++) {
+                second.record(SENDER, Signal.RECIPIENT_REJECTED);
+            }
+        });
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+        first.flush();
+        second.flush();
+        assertThat(service(settings()).lookup(ReputationKey.ofAddress(SENDER)).total(Signal.RECIPIENT_REJECTED)).isEqualTo(1000);
+    }
+
+    @Test
+    void decayIsComputedFromTimestampsWhenRead() {
+        StoreSettings settings = settings().withHalfLife(new HalfLife(Duration.ofHours(1)));
+        ReputationService service = service(settings);
+        service.record(SENDER, Signal.SPAM, 8);
+        service.flush();
+
+        clock.advance(Duration.ofHours(2));
+        ReputationSnapshot snapshot = service(settings).lookup(ReputationKey.ofAddress(SENDER));
+        assertThat(snapshot.decayed(Signal.SPAM)).isCloseTo(2.0, within(1e-6));
+        assertThat(snapshot.total(Signal.SPAM)).isEqualTo(8);
+    }
+
+    @Test
+    void theSendersOwnServerSeesUnwrittenSignalsAtOnce() {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        service.record(SENDER, Signal.EARLY_TALK);
+        service.record(SENDER, Signal.EARLY_TALK);
+        assertThat(service.sender(SENDER).address().total(Signal.EARLY_TALK)).isEqualTo(2);
+        assertThat(service.sender(SENDER).subnet().total(Signal.EARLY_TALK)).isEqualTo(2);
+    }
+
+    @Test
+    void writtenSignalsAreNotCountedTwiceOnceTheCacheIsRefreshed() throws Exception {
+        ReputationService service = service(settings());
+        service.sender(SENDER);
+        service.record(SENDER, Signal.HAM, 3);
+        service.flush();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            assertThat(service.sender(SENDER).address().total(Signal.HAM)).isEqualTo(3);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void anotherServerSeesUpdatesWithinTwoRefreshIntervals() throws Exception {
+        StoreSettings settings = settings();
+        ReputationService serverA = service(settings);
+        ReputationService serverB = service(settings);
+        assertThat(serverB.sender(SENDER).address().total(Signal.SPAMTRAP_HIT)).isZero();
+
+        serverA.record(SENDER, Signal.SPAMTRAP_HIT);
+        long start = System.nanoTime();
+        Duration budget = settings.flushInterval().plus(settings.refreshInterval().multipliedBy(2));
+        while (serverB.sender(SENDER).address().total(Signal.SPAMTRAP_HIT) == 0) {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(budget.plusMillis(500));
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void theMostSpecificManualStatusApplies() {
+        ReputationService service = service(settings());
+        service.setStatus(ReputationKey.parse("203.0.113.0/24"), ManualStatus.Value.BLOCK, "botnet", Optional.empty(), "test");
+        service.setStatus(ReputationKey.parse("203.0.113.8"), ManualStatus.Value.ALLOW, "our partner", Optional.empty(), "test");
+
+        assertThat(service.manualStatus(SENDER)).map(match -> match.status().value()).contains(ManualStatus.Value.BLOCK);
+        assertThat(service.manualStatus(NEIGHBOUR)).map(match -> match.status().value()).contains(ManualStatus.Value.ALLOW);
+        assertThat(service.manualStatus(ReputationKey.parseAddress("192.0.2.1"))).isEmpty();
+    }
+
+    @Test
+    void manualStatusesAreSharedAndExpire() {
+        ReputationService serverA = service(settings());
+        serverA.setStatus(ReputationKey.parse("2001:db8::/48"), ManualStatus.Value.BLOCK, "spam", Optional.of(Duration.ofMinutes(30)), "test");
+
+        ReputationService serverB = service(settings());
+        serverB.refreshStatuses();
+        InetAddress inside = ReputationKey.parseAddress("2001:db8:0:1::25");
+        assertThat(serverB.manualStatus(inside)).map(match -> match.status().reason()).contains("spam");
+
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(serverB.manualStatus(inside)).isEmpty();
+        serverB.refreshStatuses();
+        assertThat(serverB.manualStatus(inside)).isEmpty();
+    }
+
+    @Test
+    void idleDocumentsPastRetentionReadAsAbsent() {
+        ReputationService service = service(settings());
+        service.record(SENDER, Signal.CONNECTION);
+        service.flush();
+        clock.advance(settings().retention().plusMinutes(1));
+        assertThat(service(settings()).lookup(ReputationKey.ofAddress(SENDER)).isKnown()).isFalse();
+    }
+
+    @Test
+    void forgetDeletesTheRecordTheStatusAndUnwrittenUpdates() {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        ReputationKey key = ReputationKey.ofAddress(SENDER);
+        service.record(SENDER, Signal.SPAM);
+        service.flush();
+        service.setStatus(key, ManualStatus.Value.BLOCK, null, Optional.empty(), "test");
+        service.record(SENDER, Signal.SPAM);
+
+        assertThat(service.forget(key)).isTrue();
+        service.flush();
+
+        assertThat(service.manualStatus(SENDER)).isEmpty();
+        assertThat(service(settings()).lookup(key).isKnown()).isFalse();
+        assertThat(service.forget(key)).isFalse();
+    }
+
+    @Test
+    void indexesAreCreatedIdempotently() {
+        ReputationRepository repository = new ReputationRepository(collection(), settings());
+        repository.createIndexes();
+        repository.createIndexes();
+        List<Document> indexes = collection().listIndexes().into(new ArrayList<>());
+        assertThat(indexes).anySatisfy(index -> {
+            assertThat(index.getString("name")).isEqualTo("idle_ttl");
+            assertThat(((Number) index.get("expireAfterSeconds")).longValue()).isZero();
+        });
+    }
+
+    @Test
+    void theBufferIsBoundedAndCountsWhatItDrops() {
+        ReputationRepository repository = new ReputationRepository(collection(), settings());
+        WriteBehindBuffer buffer = new WriteBehindBuffer(repository, settings().halfLife(), 3, clock);
+        assertThat(buffer.record(ReputationKey.parse("192.0.2.1"), Signal.CONNECTION, 1)).isTrue();
+        assertThat(buffer.record(ReputationKey.parse("192.0.2.2"), Signal.CONNECTION, 1)).isTrue();
+        assertThat(buffer.record(ReputationKey.parse("192.0.2.3"), Signal.CONNECTION, 1)).isTrue();
+        assertThat(buffer.record(ReputationKey.parse("192.0.2.4"), Signal.CONNECTION, 1)).isFalse();
+        // A key already held keeps counting: that costs no memory.
+        assertThat(buffer.record(ReputationKey.parse("192.0.2.1"), Signal.CONNECTION, 1)).isTrue();
+        assertThat(buffer.dropped()).isEqualTo(1);
+        buffer.flush((key, delta) -> { });
+        assertThat(repository.load(ReputationKey.parse("192.0.2.1"), clock.instant()).tally().total(Signal.CONNECTION)).isEqualTo(2);
+        assertThat(buffer.depth()).isZero();
+    }
+}
