@@ -12,7 +12,12 @@ import org.apache.james.utils.PropertiesProvider;
 import org.jamesshaping.reputation.ReputationService;
 import org.jamesshaping.reputation.StoreSettings;
 
+import org.jamesshaping.shaping.ConnectionRegistry;
+import org.jamesshaping.shaping.SenderClassifier;
+import org.jamesshaping.shaping.ShapingMetrics;
+
 import com.google.inject.AbstractModule;
+import com.google.inject.Scopes;
 import com.google.inject.Provides;
 
 /**
@@ -22,6 +27,15 @@ import com.google.inject.Provides;
  */
 public class ShapingModule extends AbstractModule {
     public static final String PROPERTIES = "shaping";
+
+    @Override
+    protected void configure() {
+        // Explicit, so that these singletons live in the extension's injector and are shared by every handler,
+        // route and mailet of this jar.
+        bind(SenderClassifier.class).in(Scopes.SINGLETON);
+        bind(ConnectionRegistry.class).in(Scopes.SINGLETON);
+        bind(ShapingMetrics.class).in(Scopes.SINGLETON);
+    }
 
     @Provides
     @Singleton

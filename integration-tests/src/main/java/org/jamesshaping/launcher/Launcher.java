@@ -52,6 +52,9 @@ public class Launcher implements Callable<Integer> {
     @Option(names = "--conf", description = "Sample configuration folder. Default: ${DEFAULT-VALUE}", defaultValue = "james-conf")
     Path sampleConf;
 
+    @Option(names = "--dry-run", description = "Decide, log and count shaping, but shape nothing (TrafficShaper dryRun)")
+    boolean dryRun;
+
     @Option(names = "--jar", description = "Extension jar. Default: the one built in james-shaping-extension/target")
     Path jar;
 
@@ -114,8 +117,12 @@ public class Launcher implements Callable<Integer> {
             uri = embedded.uri();
         }
         try {
-            JamesHome jamesHome = JamesHome.prepare(home, sampleConf.toAbsolutePath(), extensionJar, new JamesHome.Settings()
-                .bindHost(bind).smtpPort(smtpPort).webAdminPort(webAdminPort).jmxPort(jmxPort).mongoUri(uri));
+            JamesHome.Settings settings = new JamesHome.Settings()
+                .bindHost(bind).smtpPort(smtpPort).webAdminPort(webAdminPort).jmxPort(jmxPort).mongoUri(uri);
+            if (dryRun) {
+                settings.replaceInFile("smtpserver.xml", "<dryRun>false</dryRun>", "<dryRun>true</dryRun>");
+            }
+            JamesHome jamesHome = JamesHome.prepare(home, sampleConf.toAbsolutePath(), extensionJar, settings);
             loadJvmProperties(jamesHome.conf().resolve("jvm.properties"));
             GuiceJamesServer server = JamesServers.create(jamesHome, true);
             try {
@@ -163,6 +170,9 @@ public class Launcher implements Callable<Integer> {
         System.out.println("  MongoDB   " + running.mongoUri() + (running.mongo != null
             ? " (embedded, data in " + data.toAbsolutePath().resolve("mongo") + ")" : " (external)"));
         System.out.println("  Data      " + data.toAbsolutePath());
+        if (dryRun) {
+            System.out.println("  Shaping   DRY RUN: decisions are logged and counted, nothing is shaped");
+        }
         System.out.println("  Mailbox   " + USER + (running.userCreated ? " created, password '" + PASSWORD + "'" : " (exists)"));
         System.out.println();
         stopped.await();

@@ -15,6 +15,8 @@ import org.jamesshaping.reputation.ReputationKey;
 import org.jamesshaping.reputation.ReputationService;
 import org.jamesshaping.reputation.ReputationSnapshot;
 import org.jamesshaping.reputation.Signal;
+import org.jamesshaping.shaping.ClassDecision;
+import org.jamesshaping.shaping.SenderClassifier;
 
 /**
  * The operator-facing view of reputation, as plain maps and lists that WebAdmin and JMX both render to the same
@@ -47,10 +49,12 @@ public class ReputationReports {
     }
 
     private final ReputationService reputation;
+    private final SenderClassifier classifier;
 
     @Inject
-    public ReputationReports(ReputationService reputation) {
+    public ReputationReports(ReputationService reputation, SenderClassifier classifier) {
         this.reputation = reputation;
+        this.classifier = classifier;
     }
 
     /** Whether anything is known about a key: a record, its subnet's, or a status applying to it. */
@@ -70,6 +74,15 @@ public class ReputationReports {
         report.put("key", key.id());
         report.put("kind", key.kind());
         report.put("known", own.isKnown() || subnet.map(ReputationSnapshot::isKnown).orElse(false) || status.isPresent());
+        if (subnet.isPresent()) {
+            ReputationService.SenderView view = new ReputationService.SenderView(own, subnet.get(), status);
+            ClassDecision decision = classifier.classify(view);
+            report.put("class", decision.level());
+            report.put("classReasons", decision.reasons());
+            report.put("classContributions", classifier.classifier().judge(own, subnet.get()).contributions());
+        } else {
+            report.put("class", status.flatMap(match -> match.status().pinnedClass()).orElse(null));
+        }
         report.put("effectiveStatus", status.map(match -> match.status().value().asString()).orElse("none"));
         report.put("why", why(key, status));
         report.put("status", status.map(ReputationReports::status).orElse(null));
@@ -83,7 +96,12 @@ public class ReputationReports {
             return "no manual status applies; judged on behaviour";
         }
         ReputationService.StatusMatch match = status.get();
-        String verb = match.status().value() == ManualStatus.Value.BLOCK ? "blocked" : "allowed";
+        String verb;
+        switch (match.status().value()) {
+            case BLOCK: verb = "blocked"; break;
+            case ALLOW: verb = "allowed"; break;
+            default: verb = "pinned to class " + match.status().pinnedClass().orElse(-1); break;
+        }
         String where = match.key().equals(key) ? "" : " by the entry for " + match.key().id();
         return verb + where + " (" + match.status().reason() + ", set by " + match.status().setBy()
             + match.status().expiresAt().map(at -> ", until " + at).orElse(", no expiry") + ")";
@@ -101,7 +119,20 @@ public class ReputationReports {
     public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
         ReputationKey key = ReputationKey.parse(ipOrCidr);
         ManualStatus.Value value = ManualStatus.Value.parse(status);
+        if (value == ManualStatus.Value.PIN) {
+            throw new IllegalArgumentException("to pin a class, give the class (0 to 9)");
+        }
         ManualStatus stored = reputation.setStatus(key, value, reason, Ttl.parse(ttl), setBy);
+        return status(new ReputationService.StatusMatch(key, stored));
+    }
+
+    /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked). */
+    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy) {
+        ReputationKey key = ReputationKey.parse(ipOrCidr);
+        if (shapingClass < 0 || shapingClass > 9) {
+            throw new IllegalArgumentException("class must be 0 to 9, got " + shapingClass);
+        }
+        ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, Ttl.parse(ttl), setBy);
         return status(new ReputationService.StatusMatch(key, stored));
     }
 
@@ -113,6 +144,7 @@ public class ReputationReports {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", match.key().id());
         result.put("value", match.status().value().asString());
+        match.status().pinnedClass().ifPresent(level -> result.put("class", level));
         result.put("reason", match.status().reason());
         result.put("setBy", match.status().setBy());
         result.put("setAt", match.status().setAt().toString());

@@ -12,6 +12,8 @@ public interface ShapingMBean {
 
     String setStatus(String ipOrCidr, String status, String reason, String ttl);
 
+    String pin(String ipOrCidr, int shapingClass, String reason, String ttl);
+
     boolean forget(String ipOrCidr);
 
     int getWriteBehindDepth();

@@ -39,6 +39,11 @@ public class ShapingManagement implements ShapingMBean {
     }
 
     @Override
+    public String pin(String ipOrCidr, int shapingClass, String reason, String ttl) {
+        return toJson(guard(() -> reports.pin(ipOrCidr, shapingClass, reason, ttl, "jmx")));
+    }
+
+    @Override
     public boolean forget(String ipOrCidr) {
         return guard(() -> reports.forget(ipOrCidr));
     }

@@ -27,6 +27,7 @@ import spark.Service;
  * GET    /shaping/reputation/{ip}                          record, subnet record, effective status and why
  * GET    /shaping/reputation/{network}/{prefix}            a network's record (e.g. /203.0.113.0/24)
  * PUT    /shaping/reputation/{ip-or-cidr}/status           {"status":"block|allow","reason":"...","ttl":"1d"}
+ *                                                          or {"class":7,"reason":"...","ttl":"1d"} to pin a class
  * DELETE /shaping/reputation/{ip-or-cidr}                  forget everything about it
  * </pre>
  * A CIDR may be written with its slash as a path separator or encoded as {@code %2F}. Input is parsed into a
@@ -34,7 +35,7 @@ import spark.Service;
  */
 public class ShapingRoutes implements Routes {
     public static final String BASE_PATH = "/shaping/reputation";
-    private static final Set<String> STATUS_FIELDS = Set.of("status", "reason", "ttl");
+    private static final Set<String> STATUS_FIELDS = Set.of("status", "class", "reason", "ttl");
 
     private final ReputationReports reports;
     private final JsonTransformer json = new JsonTransformer();
@@ -95,10 +96,20 @@ public class ShapingRoutes implements Routes {
         return guarded(() -> {
             JsonNode body = parseBody(body(request));
             String status = text(body, "status");
-            if (status == null) {
-                throw new IllegalArgumentException("'status' is required: 'allow' or 'block'");
+            JsonNode pinned = body.get("class");
+            if (status != null && pinned != null) {
+                throw new IllegalArgumentException("give either 'status' (allow or block) or 'class' (0 to 9), not both");
             }
-            reports.setStatus(key, status, text(body, "reason"), text(body, "ttl"), "webadmin");
+            if (pinned != null) {
+                if (!pinned.isInt()) {
+                    throw new IllegalArgumentException("'class' must be a number from 0 to 9");
+                }
+                reports.pin(key, pinned.asInt(), text(body, "reason"), text(body, "ttl"), "webadmin");
+            } else if (status != null) {
+                reports.setStatus(key, status, text(body, "reason"), text(body, "ttl"), "webadmin");
+            } else {
+                throw new IllegalArgumentException("'status' ('allow' or 'block') or 'class' (0 to 9) is required");
+            }
             response.status(204);
             return "";
         });

@@ -3,10 +3,14 @@ package org.jamesshaping.filter;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns a message into a sparse binary feature vector: hashed header tokens (prefixed with the header's name),
- * body unigrams and bigrams, link hosts, and bucketed structural counts. Hashing keeps the model a fixed-size
+ * body unigrams and bigrams, case-sensitive tokens of the body and subject (so "FREE" and "free" can weigh
+ * differently), the relay chain of the Received headers (network prefixes and host domains), the domains of the
+ * sender-related headers, link hosts and their registered domains, and bucketed structural counts. Hashing keeps the model a fixed-size
  * array with no vocabulary to store or synchronise between servers; collisions at 2^20 buckets cost nothing
  * measurable. Stateless and thread-safe.
  *
@@ -14,7 +18,7 @@ import java.util.Set;
  * with the rules it was trained with.</p>
  */
 public final class FeatureExtractor {
-    public static final int FEATURE_VERSION = 1;
+    public static final int FEATURE_VERSION = 2;
     private static final int MAX_BODY_TOKENS = 4_000;
     private static final int MAX_TOKENS_PER_HEADER = 60;
     private static final int MIN_TOKEN = 2;
@@ -22,6 +26,27 @@ public final class FeatureExtractor {
     /** Headers that say nothing about the sender and only add noise (or are added by our own MTA). */
     private static final Set<String> IGNORED_HEADERS = Set.of("x-shaping-score", "x-shaping-verdict", "x-shaping-fingerprint",
         "x-shaping-filter", "status", "x-status", "x-keywords", "x-uid", "lines", "content-length");
+
+    /** Headers whose address domains say who sent the mail (and whom it pretends to come from). */
+    private static final Set<String> ADDRESS_HEADERS = Set.of("from", "reply-to", "return-path", "sender", "to", "message-id");
+    private static final Pattern BRACKETED_IPV4 = Pattern.compile("\\[(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.\\d{1,3}\\]");
+    private static final Pattern RELAY_HOST = Pattern.compile("(?i)\\b(?:from|by)\\s+([a-z0-9_.-]{1,253})");
+    private static final Pattern ADDRESS_DOMAIN = Pattern.compile("@([A-Za-z0-9.-]{1,253})");
+    private static final int MAX_RECEIVED = 12;
+    private static final long BODY = Hashing64.hash("body");
+    private static final long BODY_CASED = Hashing64.hash("body-case");
+    private static final long SUBJECT_CASED = Hashing64.hash("subject-case");
+    private static final long LINK_HOST = Hashing64.hash("link-host");
+    private static final long LINK_DOMAIN = Hashing64.hash("link-dom");
+    private static final long LINK_IP = Hashing64.hash("link-ip");
+    private static final long RELAY_NET24 = Hashing64.hash("rcvd-ip24");
+    private static final long RELAY_NET16 = Hashing64.hash("rcvd-ip16");
+    private static final long RELAY_HOST_NAME = Hashing64.hash("rcvd-host");
+    private static final long RELAY_DOMAIN = Hashing64.hash("rcvd-dom");
+    private static final long RELAY_NO_DOT = Hashing64.hash("rcvd-nodot");
+    private static final long RECEIVED_COUNT = Hashing64.hash("received-count");
+    private static final long MESSAGE_ID_SHAPE = Hashing64.hash("msgid-shape");
+    private static final long CONTENT_TYPE_SHAPE = Hashing64.hash("ctype-shape");
 
     private final int dimensionBits;
     private final int mask;
@@ -49,18 +74,130 @@ public final class FeatureExtractor {
             long prefix = Hashing64.hash(name);
             collector.add(Hashing64.combine(0x4844L, prefix));
             tokenize(header.value(), prefix, MAX_TOKENS_PER_HEADER, true, collector);
+            headerSpecific(name, header.value(), collector);
         }
-        long bodyPrefix = Hashing64.hash("body");
-        tokenize(content.bodyText(), bodyPrefix, MAX_BODY_TOKENS, true, collector);
-        long hostPrefix = Hashing64.hash("link-host");
+        tokenize(content.bodyText(), BODY, MAX_BODY_TOKENS, true, collector);
+        casedTokens(content.bodyText(), BODY_CASED, MAX_BODY_TOKENS, collector);
         for (String host : content.linkHosts()) {
-            collector.add(Hashing64.combine(hostPrefix, Hashing64.hash(host)));
+            collector.add(Hashing64.combine(LINK_HOST, Hashing64.hash(host)));
+            collector.add(Hashing64.combine(LINK_DOMAIN, Hashing64.hash(registeredDomain(host))));
+            if (isDottedNumbers(host)) {
+                collector.add(Hashing64.combine(LINK_IP, 1));
+            }
         }
         structural(content, collector);
         return collector.indices();
     }
 
+    /**
+     * Tokens that only mean something for one header: the relays a message came through (spam comes from
+     * networks and unnamed hosts that ham does not), the domains of its addresses, and the shape of machine-made
+     * values (Message-ID, Content-Type boundary), where the mailing software shows through.
+     */
+    private void headerSpecific(String name, String value, Collector collector) {
+        if (name.equals("received")) {
+            collector.receivedHeaders++;
+            if (collector.receivedHeaders > MAX_RECEIVED) {
+                return;
+            }
+            Matcher ip = BRACKETED_IPV4.matcher(value);
+            while (ip.find()) {
+                String net16 = ip.group(1) + "." + ip.group(2);
+                collector.add(Hashing64.combine(RELAY_NET24, Hashing64.hash(net16 + "." + ip.group(3))));
+                collector.add(Hashing64.combine(RELAY_NET16, Hashing64.hash(net16)));
+            }
+            Matcher host = RELAY_HOST.matcher(value);
+            while (host.find()) {
+                String relay = host.group(1).toLowerCase(Locale.ROOT);
+                collector.add(Hashing64.combine(RELAY_HOST_NAME, Hashing64.hash(relay)));
+                if (relay.indexOf('.') > 0) {
+                    collector.add(Hashing64.combine(RELAY_DOMAIN, Hashing64.hash(registeredDomain(relay))));
+                } else {
+                    collector.add(Hashing64.combine(RELAY_NO_DOT, 1));
+                }
+            }
+        } else if (ADDRESS_HEADERS.contains(name)) {
+            long domainPrefix = Hashing64.hash(name + ":domain");
+            long registeredPrefix = Hashing64.hash(name + ":domain2");
+            Matcher domain = ADDRESS_DOMAIN.matcher(value);
+            while (domain.find()) {
+                String found = domain.group(1).toLowerCase(Locale.ROOT);
+                collector.add(Hashing64.combine(domainPrefix, Hashing64.hash(found)));
+                collector.add(Hashing64.combine(registeredPrefix, Hashing64.hash(registeredDomain(found))));
+            }
+            if (name.equals("message-id")) {
+                collector.add(Hashing64.combine(MESSAGE_ID_SHAPE, Hashing64.hash(shape(value))));
+            }
+        } else if (name.equals("content-type")) {
+            collector.add(Hashing64.combine(CONTENT_TYPE_SHAPE, Hashing64.hash(shape(value))));
+        } else if (name.equals("subject")) {
+            casedTokens(value, SUBJECT_CASED, MAX_TOKENS_PER_HEADER, collector);
+        }
+    }
+
+    /** The last two labels of a host name: close enough to the registered domain without a public-suffix list. */
+    static String registeredDomain(String host) {
+        int last = host.lastIndexOf('.');
+        if (last <= 0) {
+            return host;
+        }
+        int previous = host.lastIndexOf('.', last - 1);
+        return previous < 0 ? host : host.substring(previous + 1);
+    }
+
+    private static boolean isDottedNumbers(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c != '.' && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return !host.isEmpty();
+    }
+
+    /** Character classes with runs collapsed: "<20020902155851.A22343@ie.suberic.net>" becomes "<9.A9@a.a.a>". */
+    static String shape(String value) {
+        StringBuilder shape = new StringBuilder();
+        char previous = 0;
+        int limit = Math.min(value.length(), 80);
+        for (int i = 0; i < limit; i++) {
+            char c = value.charAt(i);
+            char kind = Character.isDigit(c) ? '9' : Character.isUpperCase(c) ? 'A' : Character.isLowerCase(c) ? 'a' : c;
+            if (kind != previous) {
+                shape.append(kind);
+            }
+            previous = kind;
+        }
+        return shape.toString();
+    }
+
+    /** Words containing a capital letter, as written: shouting and odd capitalisation are spam signs the lower-cased tokens lose. */
+    private static void casedTokens(String text, long prefix, int maxTokens, Collector collector) {
+        int length = text.length();
+        int tokens = 0;
+        int i = 0;
+        while (i < length && tokens < maxTokens) {
+            while (i < length && !Character.isLetter(text.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            boolean hasUpper = false;
+            while (i < length && Character.isLetterOrDigit(text.charAt(i))) {
+                hasUpper |= Character.isUpperCase(text.charAt(i));
+                i++;
+            }
+            int tokenLength = i - start;
+            if (tokenLength >= MIN_TOKEN && tokenLength <= MAX_TOKEN) {
+                tokens++;
+                if (hasUpper) {
+                    collector.add(Hashing64.combine(prefix, Hashing64.hash(text, start, i)));
+                }
+            }
+        }
+    }
+
     private void structural(MessageContent content, Collector collector) {
+        collector.add(Hashing64.combine(RECEIVED_COUNT, Math.min(collector.receivedHeaders, MAX_RECEIVED)));
         collector.add(feature("recipients", bucket(content.recipientCount())));
         collector.add(feature("links", bucket(content.linkCount())));
         collector.add(feature("images", bucket(content.imageCount())));
@@ -188,6 +325,7 @@ public final class FeatureExtractor {
     private final class Collector {
         private int[] indices = new int[512];
         private int size;
+        int receivedHeaders;
 
         void add(long hash) {
             if (size == indices.length) {

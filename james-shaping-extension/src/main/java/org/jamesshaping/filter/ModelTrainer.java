@@ -2,13 +2,22 @@ package org.jamesshaping.filter;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
  * Trains a {@link PredictiveModel} with AdaGrad logistic regression on feature vectors. Ham errors are weighted
  * more than spam errors ({@code hamWeight}) because a lost legitimate message costs more than a missed spam.
  * Deterministic for a given seed and input order.
+ *
+ * <p>{@link #trainWithTunedThreshold} also chooses the spam threshold, by cross-validation inside the training
+ * set only: models trained on {@value #TUNING_FOLDS}-1 of {@value #TUNING_FOLDS} parts score the remaining part, and
+ * the threshold is set just above the ham score that keeps the false-positive rate of those held-out scores within
+ * the target. Messages used to evaluate the final model must not be in the training set, or the threshold is
+ * tuned on them.</p>
  */
 public final class ModelTrainer {
     /** One training message. */
@@ -29,6 +38,16 @@ public final class ModelTrainer {
             return spam;
         }
     }
+
+    /** Parts of the training set for threshold tuning. */
+    public static final int TUNING_FOLDS = 4;
+    /** Below this many spam or ham the held-out scores say too little: the default threshold is used. */
+    public static final int MIN_EXAMPLES_PER_CLASS_FOR_TUNING = 40;
+    /** Target false-positive rate of the tuned threshold, measured on held-out training ham. */
+    public static final double DEFAULT_TARGET_FALSE_POSITIVE_RATE = 0.004;
+    /** A tuned threshold is kept inside these bounds, so a few odd messages cannot make the filter flag nothing or everything. */
+    static final double MIN_TUNED_THRESHOLD = 0.05;
+    static final double MAX_TUNED_THRESHOLD = 0.95;
 
     private final int dimensionBits;
     private final int epochs;
@@ -54,6 +73,76 @@ public final class ModelTrainer {
         return dimensionBits;
     }
 
+    /**
+     * Trains on all examples with a threshold chosen by cross-validation on these examples only (see the class
+     * comment); with fewer than {@link #MIN_EXAMPLES_PER_CLASS_FOR_TUNING} spam or ham, the default threshold.
+     */
+    public PredictiveModel trainWithTunedThreshold(List<Example> examples, double targetFalsePositiveRate) {
+        return train(examples, tuneThreshold(examples, targetFalsePositiveRate).orElse(PredictiveModel.DEFAULT_THRESHOLD));
+    }
+
+    /** The threshold tuned on held-out parts of {@code examples}, or empty when there are too few examples. */
+    public Optional<Double> tuneThreshold(List<Example> examples, double targetFalsePositiveRate) {
+        return heldOutHamScores(examples).map(scores -> thresholdFor(scores, targetFalsePositiveRate));
+    }
+
+    /**
+     * Scores of every ham example by a model that did not see it (trained on the other parts), sorted ascending;
+     * empty with fewer than {@link #MIN_EXAMPLES_PER_CLASS_FOR_TUNING} spam or ham.
+     */
+    public Optional<double[]> heldOutHamScores(List<Example> examples) {
+        int spam = 0;
+        for (Example example : examples) {
+            spam += example.spam() ? 1 : 0;
+        }
+        int ham = examples.size() - spam;
+        if (spam < MIN_EXAMPLES_PER_CLASS_FOR_TUNING || ham < MIN_EXAMPLES_PER_CLASS_FOR_TUNING) {
+            return Optional.empty();
+        }
+        // Parts are assigned after a seeded shuffle so that files sorted by date or source spread over all parts.
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < examples.size(); i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(seed ^ 0x74756e65L));
+        int[] part = new int[examples.size()];
+        for (int rank = 0; rank < order.size(); rank++) {
+            part[order.get(rank)] = rank % TUNING_FOLDS;
+        }
+        double[] scores = new double[ham];
+        int seen = 0;
+        for (int fold = 0; fold < TUNING_FOLDS; fold++) {
+            List<Example> training = new ArrayList<>();
+            for (int i = 0; i < examples.size(); i++) {
+                if (part[i] != fold) {
+                    training.add(examples.get(i));
+                }
+            }
+            PredictiveModel model = train(training, PredictiveModel.DEFAULT_THRESHOLD);
+            for (int i = 0; i < examples.size(); i++) {
+                if (part[i] == fold && !examples.get(i).spam()) {
+                    scores[seen++] = model.score(examples.get(i).features());
+                }
+            }
+        }
+        Arrays.sort(scores);
+        return Optional.of(scores);
+    }
+
+    /**
+     * Just above the (allowed + 1)-th highest held-out ham score, where allowed = floor(target x ham): at most
+     * "allowed" of those ham score at or above it. Clamped to [{@value #MIN_TUNED_THRESHOLD}, {@value #MAX_TUNED_THRESHOLD}].
+     */
+    public static double thresholdFor(double[] sortedHamScores, double targetFalsePositiveRate) {
+        if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
+            throw new IllegalArgumentException("target false-positive rate must be in [0, 1), got " + targetFalsePositiveRate);
+        }
+        int ham = sortedHamScores.length;
+        int allowed = (int) Math.floor(targetFalsePositiveRate * ham);
+        double threshold = Math.nextUp(sortedHamScores[ham - 1 - allowed]);
+        return Math.max(MIN_TUNED_THRESHOLD, Math.min(MAX_TUNED_THRESHOLD, threshold));
+    }
+
     public PredictiveModel train(List<Example> examples, double threshold) {
         int dimension = 1 << dimensionBits;
         float[] weights = new float[dimension];
@@ -67,7 +156,7 @@ public final class ModelTrainer {
             spam += example.spam() ? 1 : 0;
         }
         for (int epoch = 0; epoch < epochs; epoch++) {
-            java.util.Collections.shuffle(order, random);
+            Collections.shuffle(order, random);
             for (Example example : order) {
                 int[] features = example.features();
                 double scale = features.length == 0 ? 0 : 1 / Math.sqrt(features.length);

@@ -5,10 +5,13 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
-/** An operator's decision about an address or network: always allow, or always block, until it expires. */
+/**
+ * An operator's decision about an address or network, until it expires: always allow (never shaped or blocked),
+ * always block (554 at the first command), or pin to a shaping class.
+ */
 public final class ManualStatus {
     public enum Value {
-        ALLOW, BLOCK;
+        ALLOW, BLOCK, PIN;
 
         public String asString() {
             return name().toLowerCase(Locale.US);
@@ -22,7 +25,7 @@ public final class ManualStatus {
                     }
                 }
             }
-            throw new IllegalArgumentException("status must be 'allow' or 'block', got '" + text + "'");
+            throw new IllegalArgumentException("status must be 'allow' or 'block' (or give a 'class' to pin), got '" + text + "'");
         }
     }
 
@@ -31,8 +34,17 @@ public final class ManualStatus {
     private final Instant setAt;
     private final Optional<Instant> expiresAt;
     private final String setBy;
+    private final int pinnedClass;
 
     public ManualStatus(Value value, String reason, Instant setAt, Optional<Instant> expiresAt, String setBy) {
+        this(value, -1, reason, setAt, expiresAt, setBy);
+    }
+
+    public ManualStatus(Value value, int pinnedClass, String reason, Instant setAt, Optional<Instant> expiresAt, String setBy) {
+        if (value == Value.PIN && (pinnedClass < 0 || pinnedClass > 9)) {
+            throw new IllegalArgumentException("class must be 0 to 9, got " + pinnedClass);
+        }
+        this.pinnedClass = value == Value.PIN ? pinnedClass : -1;
         this.value = Objects.requireNonNull(value);
         this.reason = reason == null || reason.isBlank() ? defaultReason(value) : reason.trim();
         this.setAt = Objects.requireNonNull(setAt);
@@ -41,7 +53,16 @@ public final class ManualStatus {
     }
 
     private static String defaultReason(Value value) {
-        return value == Value.BLOCK ? "Blocked by the postmaster" : "Allowed by the postmaster";
+        switch (value) {
+            case BLOCK: return "Blocked by the postmaster";
+            case ALLOW: return "Allowed by the postmaster";
+            default: return "Class set by the postmaster";
+        }
+    }
+
+    /** The class a PIN status sets; empty for allow and block. */
+    public Optional<Integer> pinnedClass() {
+        return pinnedClass < 0 ? Optional.empty() : Optional.of(pinnedClass);
     }
 
     public Value value() {

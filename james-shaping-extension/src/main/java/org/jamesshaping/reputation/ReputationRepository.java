@@ -135,7 +135,8 @@ public class ReputationRepository {
             .append("reason", status.reason())
             .append("setAt", Date.from(status.setAt()))
             .append("expiresAt", status.expiresAt().map(Date::from).orElse(null))
-            .append("setBy", status.setBy());
+            .append("setBy", status.setBy())
+            .append("class", status.pinnedClass().orElse(null));
         Date keepUntil = status.expiresAt().map(Date::from).orElse(NEVER);
         collection.updateOne(eq("_id", key.id()),
             new Document("$set", new Document("status", statusDocument).append("kind", key.kind()))
@@ -206,8 +207,10 @@ public class ReputationRepository {
         if (status == null || status.getString("value") == null) {
             return Optional.empty();
         }
+        Number pinned = (Number) status.get("class");
         ManualStatus manual = new ManualStatus(
             ManualStatus.Value.parse(status.getString("value")),
+            pinned == null ? -1 : pinned.intValue(),
             status.getString("reason"),
             Optional.ofNullable(status.getDate("setAt")).map(Date::toInstant).orElse(now),
             Optional.ofNullable(status.getDate("expiresAt")).map(Date::toInstant),

@@ -63,7 +63,7 @@ public class ReputationService implements Closeable {
         private final ReputationSnapshot subnet;
         private final Optional<StatusMatch> status;
 
-        SenderView(ReputationSnapshot address, ReputationSnapshot subnet, Optional<StatusMatch> status) {
+        public SenderView(ReputationSnapshot address, ReputationSnapshot subnet, Optional<StatusMatch> status) {
             this.address = address;
             this.subnet = subnet;
             this.status = status;
@@ -101,13 +101,31 @@ public class ReputationService implements Closeable {
         }
     }
 
+    /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
     private static final class Written {
-        final Instant at;
+        final long sequence;
+        final long atNanos;
         final Tally delta;
 
-        Written(Instant at, Tally delta) {
-            this.at = at;
+        Written(long sequence, long atNanos, Tally delta) {
+            this.sequence = sequence;
+            this.atNanos = atNanos;
             this.delta = delta;
+        }
+    }
+
+    /**
+     * A record and the write sequence number when its read started: deltas written after that number may be
+     * missing from it. A counter rather than a timestamp, so that ordering does not depend on clock resolution
+     * (or on the injectable clock, which tests stop).
+     */
+    private static final class Loaded {
+        final ReputationRecord record;
+        final long sequence;
+
+        Loaded(ReputationRecord record, long sequence) {
+            this.record = record;
+            this.sequence = sequence;
         }
     }
 
@@ -117,7 +135,8 @@ public class ReputationService implements Closeable {
     private final ReputationRepository repository;
     private final WriteBehindBuffer buffer;
     private final ManualStatusTable statusTable = new ManualStatusTable();
-    private final AsyncLoadingCache<ReputationKey, ReputationRecord> cache;
+    private final AsyncLoadingCache<ReputationKey, Loaded> cache;
+    private final java.util.concurrent.atomic.AtomicLong writeSequence = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService loaders;
@@ -182,16 +201,23 @@ public class ReputationService implements Closeable {
         };
     }
 
-    private final class RecordLoader implements AsyncCacheLoader<ReputationKey, ReputationRecord> {
+    private final class RecordLoader implements AsyncCacheLoader<ReputationKey, Loaded> {
         @Override
-        public CompletableFuture<ReputationRecord> asyncLoad(ReputationKey key, Executor executor) {
-            return CompletableFuture.supplyAsync(() -> loadFromMongo(Set.of(key)).get(key), executor);
+        public CompletableFuture<Loaded> asyncLoad(ReputationKey key, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> {
+                long sequence = writeSequence.get();
+                return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence);
+            }, executor);
         }
 
         @Override
-        public CompletableFuture<? extends Map<? extends ReputationKey, ? extends ReputationRecord>> asyncLoadAll(
+        public CompletableFuture<? extends Map<? extends ReputationKey, ? extends Loaded>> asyncLoadAll(
                 Set<? extends ReputationKey> keys, Executor executor) {
-            return CompletableFuture.supplyAsync(() -> loadFromMongo(Set.copyOf(keys)), executor);
+            return CompletableFuture.supplyAsync(() -> {
+                long sequence = writeSequence.get();
+                return loadFromMongo(Set.copyOf(keys)).entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence)));
+            }, executor);
         }
     }
 
@@ -236,24 +262,23 @@ public class ReputationService implements Closeable {
     }
 
     private ReputationSnapshot cached(ReputationKey key, Instant now) {
-        CompletableFuture<ReputationRecord> future = cache.getIfPresent(key);
+        CompletableFuture<Loaded> future = cache.getIfPresent(key);
         if (future == null) {
             cacheMisses.increment();
             future = cache.get(key);
         } else {
             cacheHits.increment();
         }
-        ReputationRecord record = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
-        return snapshot(key, record, now);
+        Loaded loaded = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
+        return loaded == null ? snapshot(key, null, -1, now) : snapshot(key, loaded.record, loaded.sequence, now);
     }
 
-    private ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, Instant now) {
+    private ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, long loadSequence, Instant now) {
         Tally tally = record == null ? Tally.empty() : record.tally().copy();
-        Instant readAt = record == null ? Instant.MIN : record.readStartedAt();
         Deque<Written> written = recentlyWritten.get(key);
         if (written != null) {
             synchronized (written) {
-                written.stream().filter(entry -> entry.at.isAfter(readAt)).forEach(entry -> tally.merge(entry.delta));
+                written.stream().filter(entry -> entry.sequence > loadSequence).forEach(entry -> tally.merge(entry.delta));
             }
         }
         Tally unwritten = buffer.unwritten(key);
@@ -281,22 +306,19 @@ public class ReputationService implements Closeable {
     }
 
     private void rememberWritten(ReputationKey key, Tally delta) {
-        Instant at = clock.instant();
-        recentlyWritten.computeIfAbsent(key, k -> new ArrayDeque<>());
-        Deque<Written> deque = recentlyWritten.get(key);
-        if (deque != null) {
-            synchronized (deque) {
-                deque.addLast(new Written(at, delta));
-            }
+        Written written = new Written(writeSequence.incrementAndGet(), System.nanoTime(), delta);
+        Deque<Written> deque = recentlyWritten.computeIfAbsent(key, k -> new ArrayDeque<>());
+        synchronized (deque) {
+            deque.addLast(written);
         }
     }
 
     private void pruneRecentlyWritten() {
         // Past a few refresh intervals a cached record that is read has been re-read; older deltas are in it.
-        Instant horizon = clock.instant().minus(settings.refreshInterval().multipliedBy(3)).minus(Duration.ofSeconds(1));
+        long horizon = System.nanoTime() - settings.refreshInterval().multipliedBy(3).plus(Duration.ofSeconds(1)).toNanos();
         recentlyWritten.forEach((key, deque) -> {
             synchronized (deque) {
-                while (!deque.isEmpty() && deque.peekFirst().at.isBefore(horizon)) {
+                while (!deque.isEmpty() && deque.peekFirst().atNanos - horizon < 0) {
                     deque.pollFirst();
                 }
             }
@@ -357,8 +379,9 @@ public class ReputationService implements Closeable {
     /** An address's (or network's) record read from MongoDB, with this server's unwritten deltas. */
     public ReputationSnapshot lookup(ReputationKey key) {
         Instant now = clock.instant();
+        long sequence = writeSequence.get();
         ReputationRecord record = loadFromMongo(Set.of(key)).get(key);
-        return snapshot(key, record, now);
+        return snapshot(key, record, sequence, now);
     }
 
     public Optional<StatusMatch> statusOf(ReputationKey key) {
@@ -378,6 +401,7 @@ public class ReputationService implements Closeable {
     public List<ReputationSnapshot> top(int limit, Comparator<ReputationSnapshot> order) {
         Instant now = clock.instant();
         List<ReputationRecord> records;
+        long sequence = writeSequence.get();
         try {
             records = repository.recentlySeen(TOP_SCAN_LIMIT, now);
         } catch (MongoException e) {
@@ -385,15 +409,21 @@ public class ReputationService implements Closeable {
             throw e;
         }
         return records.stream()
-            .map(record -> snapshot(record.key(), record, now))
+            .map(record -> snapshot(record.key(), record, sequence, now))
             .sorted(order)
             .limit(limit)
             .collect(Collectors.toList());
     }
 
     public ManualStatus setStatus(ReputationKey key, ManualStatus.Value value, String reason, Optional<Duration> ttl, String setBy) {
+        return setStatus(key, value, -1, reason, ttl, setBy);
+    }
+
+    /** Sets an operator status; {@code pinnedClass} is only for {@link ManualStatus.Value#PIN}. */
+    public ManualStatus setStatus(ReputationKey key, ManualStatus.Value value, int pinnedClass, String reason,
+                                  Optional<Duration> ttl, String setBy) {
         Instant now = clock.instant();
-        ManualStatus status = new ManualStatus(value, reason, now, ttl.map(now::plus), setBy);
+        ManualStatus status = new ManualStatus(value, pinnedClass, reason, now, ttl.map(now::plus), setBy);
         try {
             repository.setStatus(key, status);
         } catch (MongoException e) {
@@ -401,7 +431,8 @@ public class ReputationService implements Closeable {
             throw e;
         }
         statusTable.put(key, status);
-        LOGGER.info("Reputation status of {} set to {} by {} ({}){}", key, value.asString(), setBy, status.reason(),
+        LOGGER.info("Reputation status of {} set to {}{} by {} ({}){}", key, value.asString(),
+            status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, status.reason(),
             status.expiresAt().map(at -> " until " + at).orElse(""));
         return status;
     }

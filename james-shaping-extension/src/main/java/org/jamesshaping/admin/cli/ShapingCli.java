@@ -43,7 +43,7 @@ import picocli.CommandLine.Parameters;
     description = "Query and correct sender reputation on a running James server.",
     subcommands = {
         ShapingCli.Reputation.class, ShapingCli.Top.class, ShapingCli.Allow.class, ShapingCli.Block.class,
-        ShapingCli.Forget.class, CommandLine.HelpCommand.class
+        ShapingCli.Pin.class, ShapingCli.Forget.class, CommandLine.HelpCommand.class
     })
 public class ShapingCli implements Callable<Integer> {
     public static final int OK = 0;
@@ -267,6 +267,32 @@ public class ShapingCli implements Callable<Integer> {
         @Override
         String status() {
             return "block";
+        }
+    }
+
+    @Command(name = "pin", description = "Shape an address or network as a fixed class, 0 (trusted) to 9 (blocked).")
+    static class Pin implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ShapingCli parent;
+
+        @Parameters(index = "0", paramLabel = "ADDRESS", description = "IP address or CIDR")
+        String address;
+
+        @Parameters(index = "1", paramLabel = "CLASS", description = "0 to 9")
+        int shapingClass;
+
+        @Option(names = "--reason", description = "Why")
+        String reason;
+
+        @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
+        String ttl;
+
+        @Override
+        public Integer call() {
+            return parent.withShaping((shaping, out) -> {
+                out.println(shaping.pin(address, shapingClass, reason, ttl));
+                return OK;
+            });
         }
     }
 

@@ -1,0 +1,213 @@
+package org.jamesshaping.reputation;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns what is known about a sender into a shaping class, 0 (trusted) to 8 (worst before blocked), the way the
+ * commercial shapers bucketed senders by "how much of the mail from this address is spam?".
+ *
+ * <p>Each key's decayed signals are weighed into a bad and a good mass. Badness is their Bayesian average with
+ * a neutral prior ({@code priorBadness} worth {@code priorStrength} events), so a new sender starts neutral and
+ * one typo does not condemn it: confidence grows with volume. The subnet's badness counts too, with a weight, but
+ * only as much evidence as it brings relative to the address's own: a fresh address in a /24 full of bots starts
+ * bad, while an address with a long clean history is judged on it.</p>
+ */
+public final class ReputationClassifier {
+    /** Weights and thresholds; every value can be set in the TrafficShaper handler's {@code <reputation>} block. */
+    public static final class Settings {
+        final Map<Signal, Double> weights = new EnumMap<>(Signal.class);
+        double priorBadness = 0.3;
+        double priorStrength = 10;
+        double subnetWeight = 0.5;
+        double fastLaneGood = 20;
+        double trustedGood = 5;
+        double fastLaneMaxBadness = 0.1;
+        /** Badness at which classes 3 to 8 start; below the first, class 2. */
+        double[] thresholds = {0.25, 0.42, 0.5, 0.58, 0.66, 0.75};
+
+        public Settings() {
+            // Positive: evidence of abuse. Negative: evidence of legitimate mail.
+            weights.put(Signal.SPAMTRAP_HIT, 12.0);
+            weights.put(Signal.UNKNOWN_RECIPIENT, 1.5);
+            weights.put(Signal.EARLY_TALK, 8.0);
+            weights.put(Signal.PROTOCOL_VIOLATION, 1.0);
+            weights.put(Signal.HELO_ANOMALY, 1.5);
+            weights.put(Signal.SPAM, 4.0);
+            weights.put(Signal.KNOWN_SPAM, 6.0);
+            weights.put(Signal.REPORTED_SPAM, 8.0);
+            weights.put(Signal.MESSAGE_ABORTED, 0.5);
+            weights.put(Signal.HAM, -2.0);
+            weights.put(Signal.REPORTED_HAM, -8.0);
+            weights.put(Signal.MESSAGE_ACCEPTED, -1.0);
+            weights.put(Signal.RECIPIENT_ACCEPTED, -0.5);
+        }
+
+        public Settings weight(Signal signal, double value) {
+            weights.put(signal, value);
+            return this;
+        }
+
+        public Settings prior(double badness, double strength) {
+            this.priorBadness = badness;
+            this.priorStrength = strength;
+            return this;
+        }
+
+        public Settings subnetWeight(double value) {
+            this.subnetWeight = value;
+            return this;
+        }
+
+        public Settings fastLane(double fastLaneGoodValue, double trustedGoodValue, double maxBadness) {
+            this.fastLaneGood = fastLaneGoodValue;
+            this.trustedGood = trustedGoodValue;
+            this.fastLaneMaxBadness = maxBadness;
+            return this;
+        }
+
+        public Settings thresholds(double[] values) {
+            if (values.length != 6) {
+                throw new IllegalArgumentException("6 thresholds are needed (classes 3 to 8), got " + values.length);
+            }
+            for (int i = 1; i < values.length; i++) {
+                if (values[i] < values[i - 1]) {
+                    throw new IllegalArgumentException("thresholds must not decrease");
+                }
+            }
+            this.thresholds = values.clone();
+            return this;
+        }
+
+        public Map<Signal, Double> weights() {
+            return Collections.unmodifiableMap(weights);
+        }
+    }
+
+    /** A class and the figures that produced it, for logs and the operator API. */
+    public static final class Judgement {
+        private final int level;
+        private final double badness;
+        private final List<String> reasons;
+        private final Map<String, Object> contributions;
+
+        Judgement(int level, double badness, List<String> reasons, Map<String, Object> contributions) {
+            this.level = level;
+            this.badness = badness;
+            this.reasons = reasons;
+            this.contributions = contributions;
+        }
+
+        public int level() {
+            return level;
+        }
+
+        public double badness() {
+            return badness;
+        }
+
+        public List<String> reasons() {
+            return reasons;
+        }
+
+        public Map<String, Object> contributions() {
+            return contributions;
+        }
+    }
+
+    private final Settings settings;
+
+    public ReputationClassifier(Settings settings) {
+        this.settings = settings;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    private static final class Mass {
+        double bad;
+        double good;
+        final Map<String, Object> parts = new LinkedHashMap<>();
+
+        double evidence() {
+            return bad + good;
+        }
+    }
+
+    private Mass mass(ReputationSnapshot snapshot) {
+        Mass mass = new Mass();
+        for (Map.Entry<Signal, Double> weight : settings.weights.entrySet()) {
+            double count = snapshot.decayed(weight.getKey());
+            if (count <= 0) {
+                continue;
+            }
+            double contribution = count * weight.getValue();
+            if (contribution > 0) {
+                mass.bad += contribution;
+            } else {
+                mass.good -= contribution;
+            }
+            Map<String, Object> part = new LinkedHashMap<>();
+            part.put("decayed", round(count));
+            part.put("weight", weight.getValue());
+            part.put("contribution", round(contribution));
+            mass.parts.put(weight.getKey().field(), part);
+        }
+        return mass;
+    }
+
+    public Judgement judge(ReputationSnapshot address, ReputationSnapshot subnet) {
+        Mass own = mass(address);
+        Mass net = mass(subnet);
+        // The subnet includes the address itself: judge the neighbours only.
+        double netBad = Math.max(0, net.bad - own.bad);
+        double netGood = Math.max(0, net.good - own.good);
+        double netEvidence = netBad + netGood;
+        double netBadness = netEvidence > 0 ? netBad / netEvidence : settings.priorBadness;
+        // Neighbours weigh at most as much as the prior plus the address's own evidence, scaled by subnetWeight.
+        double netInfluence = settings.subnetWeight * Math.min(netEvidence, settings.priorStrength + own.evidence());
+
+        double badness = (own.bad + netInfluence * netBadness + settings.priorStrength * settings.priorBadness)
+            / (own.evidence() + netInfluence + settings.priorStrength);
+
+        List<String> reasons = new ArrayList<>();
+        int level;
+        if (own.good >= settings.fastLaneGood && badness <= settings.fastLaneMaxBadness) {
+            level = 0;
+            reasons.add("long clean history (fast lane)");
+        } else if (own.good >= settings.trustedGood && badness <= settings.fastLaneMaxBadness * 1.5) {
+            level = 1;
+            reasons.add("clean history");
+        } else {
+            level = 2;
+            for (double threshold : settings.thresholds) {
+                if (badness >= threshold) {
+                    level++;
+                }
+            }
+            if (own.evidence() == 0 && netEvidence == 0) {
+                reasons.add("new sender, nothing known");
+            }
+        }
+        reasons.add(String.format(Locale.US, "badness %.2f from %.1f bad / %.1f good own evidence and subnet badness %.2f (weight %.1f)",
+            badness, own.bad, own.good, netBadness, netInfluence));
+
+        Map<String, Object> contributions = new LinkedHashMap<>();
+        contributions.put("address", own.parts);
+        contributions.put("subnet", net.parts);
+        contributions.put("badness", round(badness));
+        contributions.put("subnetBadness", round(netBadness));
+        contributions.put("subnetInfluence", round(netInfluence));
+        return new Judgement(level, badness, reasons, contributions);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000.0) / 1000.0;
+    }
+}

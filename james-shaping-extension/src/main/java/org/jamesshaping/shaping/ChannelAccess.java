@@ -1,0 +1,70 @@
+package org.jamesshaping.shaping;
+
+import java.lang.reflect.Field;
+import java.util.Optional;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolSessionImpl;
+import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.netty.NettyProtocolTransport;
+
+import io.netty.channel.Channel;
+
+/**
+ * The one place that reaches into James's internals: the Netty {@link Channel} behind an SMTP session. James
+ * 3.8.1 keeps it in a private field of {@code NettyProtocolTransport} and offers no accessor, and shaping needs it
+ * to schedule on the connection's own event loop, pause reads, and size the receive buffer.
+ *
+ * <p>If a James upgrade renames the field, {@link #verify()} fails at handler start-up with a message saying so,
+ * and {@code ChannelAccessTest} fails the build: shaping must never degrade silently.</p>
+ */
+public final class ChannelAccess {
+    private static final String FIELD = "channel";
+    private static final Field CHANNEL_FIELD = lookup();
+
+    private ChannelAccess() {
+    }
+
+    private static Field lookup() {
+        try {
+            Field field = NettyProtocolTransport.class.getDeclaredField(FIELD);
+            if (!Channel.class.isAssignableFrom(field.getType())) {
+                return null;
+            }
+            field.setAccessible(true);
+            return field;
+        } catch (NoSuchFieldException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** @throws IllegalStateException when this James has no reachable channel field */
+    public static void verify() {
+        if (CHANNEL_FIELD == null) {
+            throw new IllegalStateException("james-shaping cannot reach the Netty channel of an SMTP session "
+                + "(NettyProtocolTransport." + FIELD + "): this James version is not supported by this extension");
+        }
+    }
+
+    public static Optional<Channel> channel(ProtocolSession session) {
+        if (CHANNEL_FIELD == null || !(session instanceof ProtocolSessionImpl)) {
+            return Optional.empty();
+        }
+        ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
+        if (!(transport instanceof NettyProtocolTransport)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable((Channel) CHANNEL_FIELD.get(transport));
+        } catch (IllegalAccessException e) {
+            return Optional.empty();
+        }
+    }
+
+    public static Optional<ProtocolTransport> transport(ProtocolSession session) {
+        if (session instanceof ProtocolSessionImpl) {
+            return Optional.of(((ProtocolSessionImpl) session).getProtocolTransport());
+        }
+        return Optional.empty();
+    }
+}

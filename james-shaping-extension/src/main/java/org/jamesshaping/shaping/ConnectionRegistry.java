@@ -1,0 +1,118 @@
+package org.jamesshaping.shaping;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.inject.Inject;
+import javax.inject.Singleton;
+
+import org.jamesshaping.reputation.ReputationKey;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+/**
+ * What the connections of this James hold together (across all its SMTP servers): concurrent connections per address and per subnet,
+ * recent connection times per address, connections in held classes, and the read budgets shared by all
+ * connections of an address or subnet. Connections run on several event loops, hence the concurrent maps.
+ */
+@Singleton
+public class ConnectionRegistry {
+    private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final ConcurrentHashMap<ReputationKey, AtomicInteger> concurrent = new ConcurrentHashMap<>();
+    private final Cache<ReputationKey, Deque<Long>> recentConnections = Caffeine.newBuilder()
+        .expireAfterAccess(2, TimeUnit.MINUTES)
+        .maximumSize(200_000)
+        .build();
+    private final ConcurrentHashMap<ReputationKey, SharedBucket> sharedBuckets = new ConcurrentHashMap<>();
+    private final AtomicInteger held = new AtomicInteger();
+
+    @Inject
+    public ConnectionRegistry() {
+    }
+
+    static final class SharedBucket {
+        final TokenBucket bucket;
+        int users;
+
+        SharedBucket(TokenBucket bucket) {
+            this.bucket = bucket;
+        }
+    }
+
+    int connections(ReputationKey key) {
+        AtomicInteger count = concurrent.get(key);
+        return count == null ? 0 : count.get();
+    }
+
+    void connected(ReputationKey key) {
+        concurrent.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    void disconnected(ReputationKey key) {
+        concurrent.computeIfPresent(key, (k, count) -> count.decrementAndGet() <= 0 ? null : count);
+    }
+
+    /**
+     * Records a connection at {@code nowNanos} unless {@code perMinute} were already seen in the last minute.
+     *
+     * @return false when over the rate (the connection is not recorded)
+     */
+    boolean admitRate(ReputationKey key, int perMinute, long nowNanos) {
+        Deque<Long> times = recentConnections.get(key, k -> new ArrayDeque<>());
+        synchronized (times) {
+            while (!times.isEmpty() && nowNanos - times.peekFirst() > MINUTE_NANOS) {
+                times.pollFirst();
+            }
+            if (perMinute > 0 && times.size() >= perMinute) {
+                return false;
+            }
+            times.addLast(nowNanos);
+            // Bound memory: only as many times as the strictest class can need.
+            while (times.size() > 1000) {
+                times.pollFirst();
+            }
+            return true;
+        }
+    }
+
+    int held() {
+        return held.get();
+    }
+
+    boolean tryHold(int max) {
+        while (true) {
+            int current = held.get();
+            if (max > 0 && current >= max) {
+                return false;
+            }
+            if (held.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void release() {
+        held.decrementAndGet();
+    }
+
+    /** The read budget shared by every connection of {@code key}, created at {@code rate} or retuned to it. */
+    TokenBucket acquireBucket(ReputationKey key, long rate, long nowNanos) {
+        SharedBucket shared = sharedBuckets.compute(key, (k, existing) -> {
+            SharedBucket result = existing == null
+                ? new SharedBucket(new TokenBucket(rate, TokenBucket.defaultBurst(rate), nowNanos)) : existing;
+            result.users++;
+            return result;
+        });
+        shared.bucket.setRate(rate, TokenBucket.defaultBurst(rate));
+        return shared.bucket;
+    }
+
+    void releaseBucket(ReputationKey key) {
+        sharedBuckets.computeIfPresent(key, (k, shared) -> --shared.users <= 0 ? null : shared);
+    }
+}

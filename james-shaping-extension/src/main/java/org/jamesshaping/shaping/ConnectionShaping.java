@@ -1,0 +1,261 @@
+package org.jamesshaping.shaping;
+
+import java.net.InetAddress;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.api.Response;
+import org.jamesshaping.reputation.ReputationKey;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+
+/**
+ * One SMTP connection's shaping: its class, the replies it is owed and when, and its read budgets.
+ *
+ * <p>Everything here runs on the connection's own Netty event loop: James calls hooks and handlers there, and
+ * delayed work is scheduled on that same loop, so no lock is needed and no thread ever sleeps. A delayed reply
+ * is a task in the loop's timer queue; ten thousand held connections are ten thousand small objects and timer
+ * entries, not threads.</p>
+ */
+final class ConnectionShaping {
+    static final ProtocolSession.AttachmentKey<ConnectionShaping> KEY =
+        ProtocolSession.AttachmentKey.of("shaping.connection", ConnectionShaping.class);
+
+    private static final class Pending {
+        final Response response;
+        final long dueNanos;
+        final boolean greeting;
+
+        Pending(Response response, long dueNanos, boolean greeting) {
+            this.response = response;
+            this.dueNanos = dueNanos;
+            this.greeting = greeting;
+        }
+    }
+
+    private final ProtocolSession session;
+    private final Channel channel;
+    private final ProtocolTransport transport;
+    private final ReadGate gate;
+    private final ConnectionRegistry registry;
+    private final Deque<Pending> pending = new ArrayDeque<>();
+    private long lastDueNanos;
+    private boolean drainScheduled;
+
+    InetAddress address;
+    ReputationKey addressKey;
+    ReputationKey subnetKey;
+    ClassDecision decision;
+    ClassSettings settings = ClassSettings.UNSHAPED;
+    boolean decided;
+    boolean countedConcurrent;
+    boolean holding;
+    boolean greetingSent;
+    boolean earlyTalker;
+    boolean exempt;
+    boolean inData;
+    int messages;
+
+    private TokenBucket connectionBucket;
+    private TokenBucket addressBucket;
+    private TokenBucket subnetBucket;
+    private long bucketRate;
+    private boolean throttleInstalled;
+    private boolean resumeScheduled;
+    private long bytesRead;
+
+    ConnectionShaping(ProtocolSession session, Channel channel, ProtocolTransport transport, ConnectionRegistry registry) {
+        this.session = session;
+        this.channel = channel;
+        this.transport = transport;
+        this.gate = new ReadGate(channel);
+        this.registry = registry;
+    }
+
+    static long now() {
+        return System.nanoTime();
+    }
+
+    // ------------------------------------------------------------------ replies
+
+    boolean hasPendingReplies() {
+        return !pending.isEmpty();
+    }
+
+    /**
+     * Queues a reply to be written {@code delayNanos} from now, and never before the replies queued earlier:
+     * pipelined commands are answered in order. Reads pause until the queue is empty, so further pipelined
+     * commands wait in the client's socket.
+     */
+    void enqueue(Response response, long delayNanos) {
+        enqueue(response, delayNanos, false);
+    }
+
+    void enqueueGreeting(Response greeting, long delayNanos) {
+        enqueue(greeting, delayNanos, true);
+    }
+
+    private void enqueue(Response response, long delayNanos, boolean greeting) {
+        long due = Math.max(now() + delayNanos, lastDueNanos);
+        lastDueNanos = due;
+        pending.addLast(new Pending(response, due, greeting));
+        gate.pause(ReadGate.REPLIES);
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled || pending.isEmpty()) {
+            return;
+        }
+        drainScheduled = true;
+        long wait = Math.max(0, pending.peekFirst().dueNanos - now());
+        channel.eventLoop().schedule(this::drain, wait, TimeUnit.NANOSECONDS);
+    }
+
+    private void drain() {
+        drainScheduled = false;
+        if (!channel.isActive()) {
+            pending.clear();
+            return;
+        }
+        long now = now();
+        while (!pending.isEmpty() && pending.peekFirst().dueNanos <= now) {
+            Pending next = pending.pollFirst();
+            transport.writeResponse(next.response, session);
+            greetingSent |= next.greeting;
+            if (next.response.isEndSession()) {
+                pending.clear();
+                return;
+            }
+        }
+        if (pending.isEmpty()) {
+            gate.resume(ReadGate.REPLIES);
+        } else {
+            scheduleDrain();
+        }
+    }
+
+    /** Writes everything owed now, in order: for a connection that has just become exempt (AUTH). */
+    void flushNow() {
+        lastDueNanos = 0;
+        Deque<Pending> copy = new ArrayDeque<>();
+        pending.forEach(entry -> copy.addLast(new Pending(entry.response, 0, entry.greeting)));
+        pending.clear();
+        pending.addAll(copy);
+        drain();
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    void applyReadRates(ClassSettings newSettings, int receiveBufferBytes) {
+        long rate = inData ? newSettings.dataReadRate() : newSettings.commandReadRate();
+        if (rate <= 0 && !throttleInstalled) {
+            return;
+        }
+        if (!throttleInstalled) {
+            channel.pipeline().addFirst(ReadThrottle.NAME, new ReadThrottle(this));
+            throttleInstalled = true;
+            if (receiveBufferBytes > 0) {
+                // A small receive buffer makes the window close sooner: the sender's data waits on its side.
+                channel.config().setOption(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+            }
+        }
+        retune(rate);
+    }
+
+    private void retune(long rate) {
+        if (rate == bucketRate) {
+            return;
+        }
+        long nowNanos = now();
+        if (rate <= 0) {
+            releaseSharedBuckets();
+            connectionBucket = null;
+        } else if (connectionBucket == null) {
+            connectionBucket = new TokenBucket(rate, TokenBucket.defaultBurst(rate), nowNanos);
+            addressBucket = registry.acquireBucket(addressKey, rate, nowNanos);
+            subnetBucket = registry.acquireBucket(subnetKey, rate * 4, nowNanos);
+        } else {
+            connectionBucket.setRate(rate, TokenBucket.defaultBurst(rate));
+            addressBucket.setRate(rate, TokenBucket.defaultBurst(rate));
+            subnetBucket.setRate(rate * 4, TokenBucket.defaultBurst(rate * 4));
+        }
+        bucketRate = rate;
+        if (rate <= 0) {
+            gate.resume(ReadGate.THROTTLE);
+        }
+    }
+
+    /** Switches between the command and the DATA read rate. */
+    void enterData(boolean value) {
+        if (inData == value) {
+            return;
+        }
+        inData = value;
+        if (throttleInstalled && !exempt) {
+            retune(value ? settings.dataReadRate() : settings.commandReadRate());
+        }
+    }
+
+    void bytesRead(int bytes) {
+        bytesRead += bytes;
+        if (connectionBucket == null) {
+            return;
+        }
+        long nowNanos = now();
+        long wait = connectionBucket.take(bytes, nowNanos);
+        wait = Math.max(wait, addressBucket.take(bytes, nowNanos));
+        wait = Math.max(wait, subnetBucket.take(bytes, nowNanos));
+        if (wait > 0 && !resumeScheduled) {
+            gate.pause(ReadGate.THROTTLE);
+            resumeScheduled = true;
+            channel.eventLoop().schedule(() -> {
+                resumeScheduled = false;
+                gate.resume(ReadGate.THROTTLE);
+            }, wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    long bytesRead() {
+        return bytesRead;
+    }
+
+    void unshape() {
+        exempt = true;
+        settings = ClassSettings.UNSHAPED;
+        retune(0);
+        flushNow();
+    }
+
+    private void releaseSharedBuckets() {
+        if (addressBucket != null) {
+            registry.releaseBucket(addressKey);
+            registry.releaseBucket(subnetKey);
+            addressBucket = null;
+            subnetBucket = null;
+        }
+    }
+
+    /** Releases what this connection holds in the registry. Called once, at disconnect. */
+    void close() {
+        releaseSharedBuckets();
+        pending.clear();
+        if (countedConcurrent) {
+            registry.disconnected(addressKey);
+            registry.disconnected(subnetKey);
+            countedConcurrent = false;
+        }
+        if (holding) {
+            registry.release();
+            holding = false;
+        }
+    }
+
+    Channel channel() {
+        return channel;
+    }
+}

@@ -1,0 +1,379 @@
+package org.jamesshaping.shaping;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.inject.Inject;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.HierarchicalConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.tree.ImmutableNode;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.CommandHandler;
+import org.apache.james.protocols.api.handler.ConnectHandler;
+import org.apache.james.protocols.api.handler.DisconnectHandler;
+import org.apache.james.protocols.api.handler.ExtensibleHandler;
+import org.apache.james.protocols.api.handler.LineHandler;
+import org.apache.james.protocols.api.handler.ProtocolHandler;
+import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
+import org.apache.james.protocols.api.handler.WiringException;
+import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataCmdHandler;
+import org.apache.james.protocols.smtp.hook.HeloHook;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.MailHook;
+import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.apache.james.smtpserver.JamesMessageHook;
+import org.apache.james.smtpserver.JamesWelcomeMessageHandler;
+import org.apache.mailet.Mail;
+import org.jamesshaping.reputation.ReputationKey;
+import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.reputation.Signal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.channel.Channel;
+
+/**
+ * Shapes each SMTP connection by its sender's class: delays the greeting and every reply (a tarpit that holds
+ * no thread), reads the socket no faster than the class allows (so the TCP window closes and spam backs up on the
+ * sender's side), and enforces per-class connection, recipient and message limits with a proper
+ * {@code 421 4.7.0} (or {@code 452 4.5.3} for recipients). Configuration: see {@link ShapingPolicy}; the handler
+ * chain must use {@link ShapingCoreCmdHandlerLoader} so that James does not write the greeting itself.
+ *
+ * <p>The class is decided from memory only (operator statuses and the reputation cache), at connect, again at
+ * HELO/EHLO and at MAIL FROM, so a sender that turns bad mid-connection is slowed at once. With PROXY protocol
+ * the real client is known only after the header, so the decision waits for the first command. Relay networks
+ * ({@code authorizedAddresses}), allowlisted senders and authenticated sessions are never shaped. A client that
+ * talks before the greeting is an early talker: recorded, and shaped as class 7 or worse.</p>
+ */
+public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHandler<SMTPSession>,
+        ProtocolHandlerResultHandler<Response, SMTPSession>, HeloHook, MailHook, RcptHook, JamesMessageHook, ExtensibleHandler {
+    private static final Logger LOGGER = LoggerFactory.getLogger(TrafficShaper.class);
+    static final int EARLY_TALKER_CLASS = 7;
+
+    private final ReputationService reputation;
+    private final SenderClassifier classifier;
+    private final ConnectionRegistry registry;
+    private final ShapingMetrics metrics;
+    private final JamesWelcomeMessageHandler welcome = new JamesWelcomeMessageHandler();
+    private volatile ShapingPolicy policy = ShapingPolicy.defaults();
+
+    @Inject
+    public TrafficShaper(ReputationService reputation, SenderClassifier classifier, ConnectionRegistry registry, ShapingMetrics metrics) {
+        this.reputation = reputation;
+        this.classifier = classifier;
+        this.registry = registry;
+        this.metrics = metrics;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void init(Configuration config) throws ConfigurationException {
+        ChannelAccess.verify();
+        HierarchicalConfiguration<ImmutableNode> hierarchical = (HierarchicalConfiguration<ImmutableNode>) config;
+        policy = ShapingPolicy.from(hierarchical);
+        classifier.configure(ClassifierConfiguration.from(hierarchical));
+        LOGGER.info("TrafficShaper: preset {}{}, at most {} held connections", policy.preset(),
+            policy.dryRun() ? ", DRY RUN (decisions logged and counted, nothing shaped)" : "", policy.maxHeldConnections());
+    }
+
+    ShapingPolicy policy() {
+        return policy;
+    }
+
+    // ------------------------------------------------------------------ wiring check
+
+    @Override
+    public List<Class<?>> getMarkerInterfaces() {
+        return List.of(ConnectHandler.class);
+    }
+
+    @Override
+    public void wireExtensions(Class<?> interfaceName, List<?> extension) throws WiringException {
+        for (Object handler : extension) {
+            if (handler instanceof JamesWelcomeMessageHandler) {
+                throw new WiringException("TrafficShaper writes the SMTP greeting itself: set coreHandlersPackage=\""
+                    + ShapingCoreCmdHandlerLoader.class.getName() + "\" on the <handlerchain> of smtpserver.xml");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ connect / disconnect
+
+    @Override
+    public Response onConnect(SMTPSession session) {
+        Response greeting = welcome.onConnect(session);
+        Optional<Channel> channel = ChannelAccess.channel(session);
+        Optional<ProtocolTransport> transport = ChannelAccess.transport(session);
+        if (channel.isEmpty() || transport.isEmpty()) {
+            return greeting;
+        }
+        ConnectionShaping state = new ConnectionShaping(session, channel.get(), transport.get(), registry);
+        session.setAttachment(ConnectionShaping.KEY, state, ProtocolSession.State.Connection);
+        if (transport.get().isProxyRequired()) {
+            // Before the PROXY header, James only knows the proxy's address: decide at the first command.
+            state.greetingSent = true;
+            return greeting;
+        }
+        Optional<Response> refusal = decide(session, state, "connect");
+        if (refusal.isPresent()) {
+            return refusal.get();
+        }
+        long delay = state.settings.greetingDelay().toNanos();
+        if (delay > 0) {
+            state.enqueueGreeting(greeting, delay);
+            return new NoReply(greeting.getRetCode());
+        }
+        state.greetingSent = true;
+        return greeting;
+    }
+
+    @Override
+    public void onDisconnect(SMTPSession session) {
+        state(session).ifPresent(ConnectionShaping::close);
+    }
+
+    private static Optional<ConnectionShaping> state(ProtocolSession session) {
+        return session.getAttachment(ConnectionShaping.KEY, ProtocolSession.State.Connection);
+    }
+
+    // ------------------------------------------------------------------ replies
+
+    @Override
+    public Response onResponse(ProtocolSession session, Response response, long executionTime, ProtocolHandler handler) {
+        Optional<ConnectionShaping> found = state(session);
+        if (found.isEmpty() || response == null) {
+            return response;
+        }
+        ConnectionShaping state = found.get();
+        if (handler instanceof CommandHandler) {
+            // First call, with the command handler that answered: the only place that says which command it was.
+            if (handler instanceof DataCmdHandler && "354".equals(response.getRetCode())) {
+                state.enterData(true);
+            }
+            return response;
+        }
+        if (!(handler instanceof LineHandler)) {
+            return response;
+        }
+        SMTPSession smtpSession = (SMTPSession) session;
+        if (!state.exempt && smtpSession.getUsername() != null) {
+            LOGGER.info("{} authenticated as {}: no longer shaped", state.address == null ? "client" : state.address.getHostAddress(),
+                smtpSession.getUsername().asString());
+            state.unshape();
+        }
+        if (!state.decided) {
+            Optional<Response> refusal = decide(smtpSession, state, "first command");
+            if (refusal.isPresent()) {
+                return refusal.get();
+            }
+        }
+        if (!state.greetingSent && !state.earlyTalker) {
+            earlyTalk(smtpSession, state);
+        }
+        long delay = state.settings.replyDelay().toNanos();
+        if (state.hasPendingReplies() || delay > 0) {
+            state.enqueue(response, delay);
+            return new NoReply(response.getRetCode());
+        }
+        return response;
+    }
+
+    private void earlyTalk(SMTPSession session, ConnectionShaping state) {
+        state.earlyTalker = true;
+        metrics.earlyTalkers.increment();
+        if (state.address != null) {
+            reputation.record(state.address, Signal.EARLY_TALK);
+            reputation.record(state.address, Signal.PROTOCOL_VIOLATION);
+        }
+        if (!state.exempt) {
+            decide(session, state, "early talk");
+        }
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    @Override
+    public HookResult doHelo(SMTPSession session, String helo) {
+        return recheck(session, "HELO/EHLO");
+    }
+
+    @Override
+    public HookResult doMail(SMTPSession session, MaybeSender sender) {
+        HookResult recheck = recheck(session, "MAIL FROM");
+        if (recheck != HookResult.DECLINED) {
+            return recheck;
+        }
+        Optional<ConnectionShaping> state = state(session);
+        if (state.isPresent() && !state.get().exempt) {
+            int limit = state.get().settings.maxMessagesPerConnection();
+            if (limit > 0 && state.get().messages >= limit) {
+                metrics.limitRejections.increment();
+                LOGGER.info("{}: over {} messages in one connection (class {})", state.get().address.getHostAddress(), limit,
+                    state.get().decision.level());
+                return HookResult.builder()
+                    .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
+                    .smtpReturnCode("421")
+                    .smtpDescription("4.7.0 Too many messages in one connection, please reconnect later")
+                    .build();
+            }
+        }
+        return HookResult.DECLINED;
+    }
+
+    @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
+        Optional<ConnectionShaping> state = state(session);
+        if (state.isEmpty() || state.get().exempt) {
+            return HookResult.DECLINED;
+        }
+        int limit = state.get().settings.maxRecipientsPerTransaction();
+        if (limit > 0 && session.getRcptCount() >= limit) {
+            metrics.limitRejections.increment();
+            // RFC 5321 4.5.3.1.10: too many recipients is 452, and the client sends the rest in another transaction.
+            return HookResult.builder()
+                .hookReturnCode(HookReturnCode.denySoft())
+                .smtpReturnCode("452")
+                .smtpDescription("4.5.3 Too many recipients in one transaction")
+                .build();
+        }
+        return HookResult.DECLINED;
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, Mail mail) {
+        state(session).ifPresent(state -> {
+            state.messages++;
+            state.enterData(false);
+        });
+        return HookResult.DECLINED;
+    }
+
+    private HookResult recheck(SMTPSession session, String when) {
+        Optional<ConnectionShaping> found = state(session);
+        if (found.isEmpty()) {
+            return HookResult.DECLINED;
+        }
+        ConnectionShaping state = found.get();
+        state.enterData(false);
+        if (!state.decided) {
+            return HookResult.DECLINED;
+        }
+        decide(session, state, when);
+        if (state.decision.level() == ShapingPolicy.BLOCKED && !state.exempt && !policy.dryRun()) {
+            metrics.blockedByClass.increment();
+            return HookResult.builder()
+                .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
+                .smtpReturnCode("554")
+                .smtpDescription("5.7.1 Your address has a poor reputation here")
+                .build();
+        }
+        return HookResult.DECLINED;
+    }
+
+    // ------------------------------------------------------------------ deciding
+
+    /** Decides or re-decides the class; on the first decision also checks the limits. */
+    private Optional<Response> decide(SMTPSession session, ConnectionShaping state, String when) {
+        Optional<InetAddress> client = SmtpSessions.clientAddress(session);
+        if (client.isEmpty()) {
+            return Optional.empty();
+        }
+        if (state.address == null) {
+            state.address = client.get();
+            state.addressKey = ReputationKey.ofAddress(client.get());
+            state.subnetKey = ReputationKey.subnetOf(client.get());
+        }
+        ClassDecision decision = classify(session, state);
+        ClassSettings settings = policy.settings(decision.level());
+        if (!state.decided) {
+            state.decided = true;
+            Optional<String> over = decision.exempt() ? Optional.empty() : overLimit(state, settings);
+            metrics.connection(decision.level());
+            if (over.isPresent()) {
+                metrics.limitRejections.increment();
+                LOGGER.info("Shaping {}: class {} at {} ({}); {}{}", client.get().getHostAddress(), decision.level(), when,
+                    decision.why(), over.get(), policy.dryRun() ? " [dry run: would answer 421]" : ", answered 421");
+                if (!policy.dryRun()) {
+                    SMTPResponse refusal = new SMTPResponse("421", "4.7.0 " + over.get() + ", try again later");
+                    refusal.setEndSession(true);
+                    return Optional.of(refusal);
+                }
+            } else {
+                LOGGER.info("Shaping {}: class {} at {} ({}){}", client.get().getHostAddress(), decision.level(), when,
+                    decision.why(), policy.dryRun() && !settings.isUnshaped() ? " [dry run: not shaped]" : "");
+            }
+            if (!decision.exempt()) {
+                registry.connected(state.addressKey);
+                registry.connected(state.subnetKey);
+                state.countedConcurrent = true;
+            }
+        } else if (state.decision != null && state.decision.level() != decision.level()) {
+            LOGGER.info("Shaping {}: class {} -> {} at {} ({}){}", client.get().getHostAddress(), state.decision.level(),
+                decision.level(), when, decision.why(), policy.dryRun() ? " [dry run: not shaped]" : "");
+        }
+        if (policy.dryRun() && !settings.isUnshaped() && (state.decision == null || state.decision.level() != decision.level())) {
+            metrics.dryRunShaped.increment();
+        }
+        state.decision = decision;
+        state.exempt = decision.exempt();
+        if (decision.exempt() || policy.dryRun()) {
+            state.settings = ClassSettings.UNSHAPED;
+            return Optional.empty();
+        }
+        state.settings = settings;
+        if (settings.holds() && !state.holding) {
+            state.holding = registry.tryHold(0);
+        }
+        state.applyReadRates(settings, policy.receiveBufferBytes());
+        return Optional.empty();
+    }
+
+    private ClassDecision classify(SMTPSession session, ConnectionShaping state) {
+        if (session.isRelayingAllowed()) {
+            return new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
+        }
+        if (session.getUsername() != null) {
+            return new ClassDecision(0, List.of("authenticated as " + session.getUsername().asString()), true);
+        }
+        ClassDecision decision = classifier.classify(state.address);
+        if (state.earlyTalker && !decision.exempt() && decision.level() < EARLY_TALKER_CLASS) {
+            List<String> reasons = new ArrayList<>(decision.reasons());
+            reasons.add(0, "talked before the greeting");
+            return new ClassDecision(EARLY_TALKER_CLASS, reasons, false);
+        }
+        return decision;
+    }
+
+    private Optional<String> overLimit(ConnectionShaping state, ClassSettings settings) {
+        if (settings.maxConnectionsPerIp() > 0 && registry.connections(state.addressKey) >= settings.maxConnectionsPerIp()) {
+            return Optional.of("Too many concurrent connections from your address");
+        }
+        if (settings.maxConnectionsPerSubnet() > 0 && registry.connections(state.subnetKey) >= settings.maxConnectionsPerSubnet()) {
+            return Optional.of("Too many concurrent connections from your network");
+        }
+        if (!registry.admitRate(state.addressKey, settings.connectionsPerMinutePerIp(), ConnectionShaping.now())) {
+            return Optional.of("Too many connections per minute from your address");
+        }
+        if (settings.holds() && !policy.dryRun()) {
+            if (!registry.tryHold(policy.maxHeldConnections())) {
+                metrics.overloadRejections.increment();
+                return Optional.of("Server busy");
+            }
+            state.holding = true;
+        }
+        return Optional.empty();
+    }
+
+}
