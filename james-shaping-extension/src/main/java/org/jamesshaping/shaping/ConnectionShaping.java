@@ -87,9 +87,10 @@ final class ConnectionShaping {
     }
 
     /**
-     * Queues a reply to be written {@code delayNanos} from now, and never before the replies queued earlier:
-     * pipelined commands are answered in order. Reads pause until the queue is empty, so further pipelined
-     * commands wait in the client's socket.
+     * Queues a reply to be written {@code delayNanos} after the later of now and the previous queued reply:
+     * pipelined commands are answered in order, each one delay apart, as if sent one by one. Reads pause until
+     * the queue is empty, so further pipelined commands wait in the client's socket (lines already read are
+     * answered in turn: pausing reads does not stop those).
      */
     void enqueue(Response response, long delayNanos) {
         enqueue(response, delayNanos, false);
@@ -100,10 +101,14 @@ final class ConnectionShaping {
     }
 
     private void enqueue(Response response, long delayNanos, boolean greeting) {
-        long due = Math.max(now() + delayNanos, lastDueNanos);
+        long due = Math.max(now(), lastDueNanos) + delayNanos;
         lastDueNanos = due;
         pending.addLast(new Pending(response, due, greeting));
-        gate.pause(ReadGate.REPLIES);
+        if (!greeting) {
+            // While only the greeting is owed, reading goes on: that is how an early talker is caught, and how a
+            // client that gives up is noticed (with reads paused, its FIN would wait unseen in the socket).
+            gate.pause(ReadGate.REPLIES);
+        }
         scheduleDrain();
     }
 
@@ -153,7 +158,7 @@ final class ConnectionShaping {
 
     void applyReadRates(ClassSettings newSettings, int receiveBufferBytes) {
         long rate = inData ? newSettings.dataReadRate() : newSettings.commandReadRate();
-        if (rate <= 0 && !throttleInstalled) {
+        if (newSettings.commandReadRate() <= 0 && newSettings.dataReadRate() <= 0 && !throttleInstalled) {
             return;
         }
         if (!throttleInstalled) {
