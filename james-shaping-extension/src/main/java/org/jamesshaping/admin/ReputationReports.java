@@ -136,6 +136,23 @@ public class ReputationReports {
         return status(new ReputationService.StatusMatch(key, stored));
     }
 
+    /** An operator's verdict on a sender: counts as a reported spam or ham for the address and its subnet. */
+    public void report(String ip, String verdict) {
+        ReputationKey key = ReputationKey.parse(ip);
+        if (!key.isSingleAddress()) {
+            throw new IllegalArgumentException("reports are about one sending address, not a network: " + ip);
+        }
+        Signal signal;
+        if ("spam".equalsIgnoreCase(verdict == null ? "" : verdict.trim())) {
+            signal = Signal.REPORTED_SPAM;
+        } else if ("ham".equalsIgnoreCase(verdict == null ? "" : verdict.trim())) {
+            signal = Signal.REPORTED_HAM;
+        } else {
+            throw new IllegalArgumentException("verdict must be 'spam' or 'ham', got '" + verdict + "'");
+        }
+        reputation.record(ReputationKey.parseAddress(key.id()), signal);
+    }
+
     public boolean forget(String ipOrCidr) {
         return reputation.forget(ReputationKey.parse(ipOrCidr));
     }

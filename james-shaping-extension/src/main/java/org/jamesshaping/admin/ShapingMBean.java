@@ -14,6 +14,8 @@ public interface ShapingMBean {
 
     String pin(String ipOrCidr, int shapingClass, String reason, String ttl);
 
+    void report(String ip, String verdict);
+
     boolean forget(String ipOrCidr);
 
     int getWriteBehindDepth();

@@ -44,6 +44,14 @@ public class ShapingManagement implements ShapingMBean {
     }
 
     @Override
+    public void report(String ip, String verdict) {
+        guard(() -> {
+            reports.report(ip, verdict);
+            return null;
+        });
+    }
+
+    @Override
     public boolean forget(String ipOrCidr) {
         return guard(() -> reports.forget(ipOrCidr));
     }

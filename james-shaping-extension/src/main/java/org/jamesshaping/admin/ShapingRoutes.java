@@ -28,6 +28,7 @@ import spark.Service;
  * GET    /shaping/reputation/{network}/{prefix}            a network's record (e.g. /203.0.113.0/24)
  * PUT    /shaping/reputation/{ip-or-cidr}/status           {"status":"block|allow","reason":"...","ttl":"1d"}
  *                                                          or {"class":7,"reason":"...","ttl":"1d"} to pin a class
+ * POST   /shaping/reputation/{ip}/reports                  {"verdict":"spam|ham"}: an operator's report
  * DELETE /shaping/reputation/{ip-or-cidr}                  forget everything about it
  * </pre>
  * A CIDR may be written with its slash as a path separator or encoded as {@code %2F}. Input is parsed into a
@@ -58,6 +59,7 @@ public class ShapingRoutes implements Routes {
         service.get(BASE_PATH + "/:address/:prefix", (request, response) -> lookup(cidr(request), response), json);
         service.put(BASE_PATH + "/:address/status", (request, response) -> setStatus(address(request), request, response));
         service.put(BASE_PATH + "/:address/:prefix/status", (request, response) -> setStatus(cidr(request), request, response));
+        service.post(BASE_PATH + "/:address/reports", (request, response) -> report(address(request), request, response));
         service.delete(BASE_PATH + "/:address", (request, response) -> forget(address(request), response));
         service.delete(BASE_PATH + "/:address/:prefix", (request, response) -> forget(cidr(request), response));
     }
@@ -115,6 +117,15 @@ public class ShapingRoutes implements Routes {
         });
     }
 
+    private Object report(String address, Request request, Response response) {
+        return guarded(() -> {
+            JsonNode body = parseObject(body(request), Set.of("verdict"));
+            reports.report(address, text(body, "verdict"));
+            response.status(204);
+            return "";
+        });
+    }
+
     private Object forget(String key, Response response) {
         return guarded(() -> {
             reports.forget(key);
@@ -154,6 +165,10 @@ public class ShapingRoutes implements Routes {
     }
 
     private JsonNode parseBody(String body) {
+        return parseObject(body, STATUS_FIELDS);
+    }
+
+    private JsonNode parseObject(String body, Set<String> fields) {
         JsonNode node;
         try {
             node = mapper.readTree(body == null ? "" : body);
@@ -161,11 +176,11 @@ public class ShapingRoutes implements Routes {
             throw new IllegalArgumentException("The body is not valid JSON");
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("The body must be a JSON object like {\"status\":\"block\",\"reason\":\"...\",\"ttl\":\"1d\"}");
+            throw new IllegalArgumentException("The body must be a JSON object with " + fields);
         }
         node.fieldNames().forEachRemaining(field -> {
-            if (!STATUS_FIELDS.contains(field)) {
-                throw new IllegalArgumentException("Unknown field '" + field + "'; expected " + STATUS_FIELDS);
+            if (!fields.contains(field)) {
+                throw new IllegalArgumentException("Unknown field '" + field + "'; expected " + fields);
             }
         });
         return node;

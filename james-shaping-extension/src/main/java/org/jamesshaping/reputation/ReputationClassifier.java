@@ -14,9 +14,9 @@ import java.util.Map;
  *
  * <p>Each key's decayed signals are weighed into a bad and a good mass. Badness is their Bayesian average with
  * a neutral prior ({@code priorBadness} worth {@code priorStrength} events), so a new sender starts neutral and
- * one typo does not condemn it: confidence grows with volume. The subnet's badness counts too, with a weight, but
- * only as much evidence as it brings relative to the address's own: a fresh address in a /24 full of bots starts
- * bad, while an address with a long clean history is judged on it.</p>
+ * one typo does not condemn it: confidence grows with volume. The neighbours' badness (the subnet without the
+ * address itself) is a second prior worth at most {@code subnetWeight} events: it decides a fresh address in a
+ * /24 full of bots, and is outweighed by an address's own long clean history.</p>
  */
 public final class ReputationClassifier {
     /** Weights and thresholds; every value can be set in the TrafficShaper handler's {@code <reputation>} block. */
@@ -24,10 +24,11 @@ public final class ReputationClassifier {
         final Map<Signal, Double> weights = new EnumMap<>(Signal.class);
         double priorBadness = 0.3;
         double priorStrength = 10;
-        double subnetWeight = 0.5;
+        double subnetWeight = 20;
         double fastLaneGood = 20;
         double trustedGood = 5;
-        double fastLaneMaxBadness = 0.1;
+        double fastLaneMaxBadness = 0.12;
+        double trustedMaxBadness = 0.2;
         /** Badness at which classes 3 to 8 start; below the first, class 2. */
         double[] thresholds = {0.25, 0.42, 0.5, 0.58, 0.66, 0.75};
 
@@ -64,10 +65,11 @@ public final class ReputationClassifier {
             return this;
         }
 
-        public Settings fastLane(double fastLaneGoodValue, double trustedGoodValue, double maxBadness) {
+        public Settings fastLane(double fastLaneGoodValue, double maxBadness, double trustedGoodValue, double trustedMaxBadnessValue) {
             this.fastLaneGood = fastLaneGoodValue;
-            this.trustedGood = trustedGoodValue;
             this.fastLaneMaxBadness = maxBadness;
+            this.trustedGood = trustedGoodValue;
+            this.trustedMaxBadness = trustedMaxBadnessValue;
             return this;
         }
 
@@ -170,8 +172,7 @@ public final class ReputationClassifier {
         double netGood = Math.max(0, net.good - own.good);
         double netEvidence = netBad + netGood;
         double netBadness = netEvidence > 0 ? netBad / netEvidence : settings.priorBadness;
-        // Neighbours weigh at most as much as the prior plus the address's own evidence, scaled by subnetWeight.
-        double netInfluence = settings.subnetWeight * Math.min(netEvidence, settings.priorStrength + own.evidence());
+        double netInfluence = Math.min(netEvidence, settings.subnetWeight);
 
         double badness = (own.bad + netInfluence * netBadness + settings.priorStrength * settings.priorBadness)
             / (own.evidence() + netInfluence + settings.priorStrength);
@@ -181,7 +182,7 @@ public final class ReputationClassifier {
         if (own.good >= settings.fastLaneGood && badness <= settings.fastLaneMaxBadness) {
             level = 0;
             reasons.add("long clean history (fast lane)");
-        } else if (own.good >= settings.trustedGood && badness <= settings.fastLaneMaxBadness * 1.5) {
+        } else if (own.good >= settings.trustedGood && badness <= settings.trustedMaxBadness) {
             level = 1;
             reasons.add("clean history");
         } else {

@@ -1,10 +1,21 @@
 package org.jamesshaping.reputation;
 
 import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import javax.mail.internet.AddressException;
 
 import javax.inject.Inject;
 
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.CommandHandler;
@@ -12,33 +23,105 @@ import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataCmdHandler;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
+import org.apache.james.protocols.smtp.hook.HeloHook;
 import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.jamesshaping.shaping.SmtpSessions;
 
 /**
  * Turns what a client does over SMTP into reputation signals. It observes James's own verdicts (the reply each
- * command handler produced) instead of re-checking anything, and only adds to the in-memory write-behind
- * buffer: nothing here waits.
+ * command handler produced: "550 5.1.1" for an unknown user, 5xx syntax errors, ...) instead of re-checking
+ * anything, and only adds to the in-memory write-behind buffer: nothing here waits.
  *
- * <p>A connection is counted at its first command, or at disconnect if it sent none, so that behind a
- * PROXY-protocol load balancer the real client is credited.</p>
+ * <ul>
+ *   <li>connections, counted at the first command (or at disconnect if none), so that behind a PROXY-protocol
+ *       load balancer the real client is credited;</li>
+ *   <li>HELO/EHLO anomalies: an address literal that is not the client's, a name that is not a domain;</li>
+ *   <li>recipients accepted and rejected, and among the rejected those James refused as unknown users
+ *       (dictionary attacks); recipients at spamtrap addresses;</li>
+ *   <li>unknown commands and other protocol errors (500, 501, 503, 504 replies);</li>
+ *   <li>messages accepted, and messages aborted (DATA started, never finished).</li>
+ * </ul>
  *
- * <pre>{@code <handler class="org.jamesshaping.reputation.SmtpSignalRecorder"/>}</pre>
+ * <pre>{@code
+ * <handler class="org.jamesshaping.reputation.SmtpSignalRecorder">
+ *     <spamtrap>trap@example.com</spamtrap>      <!-- any number; addresses that no real correspondent uses -->
+ * </handler>
+ * }</pre>
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
-        JamesMessageHook {
+        JamesMessageHook, HeloHook, RcptHook {
     private static final ProtocolSession.AttachmentKey<Boolean> CONNECTION_COUNTED =
         ProtocolSession.AttachmentKey.of("shaping.connectionCounted", Boolean.class);
+    private static final ProtocolSession.AttachmentKey<Boolean> IN_DATA =
+        ProtocolSession.AttachmentKey.of("shaping.inData", Boolean.class);
+    private static final Set<String> PROTOCOL_ERRORS = Set.of("500", "501", "503", "504");
+    private static final Pattern DOMAIN = Pattern.compile(
+        "(?i)^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?\\.?$");
 
     private final ReputationService reputation;
+    private Set<String> spamtraps = Set.of();
 
     @Inject
     public SmtpSignalRecorder(ReputationService reputation) {
         this.reputation = reputation;
+    }
+
+    @Override
+    public void init(Configuration config) throws ConfigurationException {
+        Set<String> traps = new HashSet<>();
+        for (String trap : config.getStringArray("spamtrap")) {
+            for (String address : trap.split("[,\\s]+")) {
+                if (!address.isBlank()) {
+                    try {
+                        traps.add(new MailAddress(address.trim()).asString().toLowerCase(Locale.US));
+                    } catch (AddressException e) {
+                        throw new ConfigurationException("SmtpSignalRecorder: spamtrap '" + address + "' is not an e-mail address");
+                    }
+                }
+            }
+        }
+        spamtraps = Set.copyOf(traps);
+    }
+
+    @Override
+    public HookResult doHelo(SMTPSession session, String helo) {
+        SmtpSessions.clientAddress(session).ifPresent(client -> {
+            if (isHeloAnomaly(helo, client)) {
+                reputation.record(client, Signal.HELO_ANOMALY);
+            }
+        });
+        return HookResult.DECLINED;
+    }
+
+    /** An address literal that is not the client's own, or a name that is not a fully qualified domain. */
+    static boolean isHeloAnomaly(String helo, InetAddress client) {
+        String name = helo == null ? "" : helo.trim();
+        if (name.startsWith("[") && name.endsWith("]")) {
+            String literal = name.substring(1, name.length() - 1);
+            if (literal.regionMatches(true, 0, "IPv6:", 0, 5)) {
+                literal = literal.substring(5);
+            }
+            try {
+                return !ReputationKey.parseAddress(literal).equals(ReputationKey.normalize(client));
+            } catch (IllegalArgumentException e) {
+                return true;
+            }
+        }
+        return !DOMAIN.matcher(name).matches();
+    }
+
+    @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
+        if (!spamtraps.isEmpty() && rcpt != null && spamtraps.contains(rcpt.asString().toLowerCase(Locale.US))) {
+            SmtpSessions.clientAddress(session).ifPresent(client -> reputation.record(client, Signal.SPAMTRAP_HIT));
+        }
+        return HookResult.DECLINED;
     }
 
     @Override
@@ -56,19 +139,44 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         String code = response.getRetCode();
         if (handler instanceof RcptCmdHandler) {
             reputation.record(client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
-        } else if (handler instanceof UnknownCmdHandler) {
+            if (isUnknownUser(response)) {
+                reputation.record(client.get(), Signal.UNKNOWN_RECIPIENT);
+            }
+        } else if (PROTOCOL_ERRORS.contains(code) || handler instanceof UnknownCmdHandler) {
             reputation.record(client.get(), Signal.PROTOCOL_VIOLATION);
+        } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
+            session.setAttachment(IN_DATA, true, ProtocolSession.State.Connection);
         }
         return response;
     }
 
+    /** James answers an unknown local user with "550 5.1.1 ..." (bad destination mailbox, RFC 3463). */
+    private static boolean isUnknownUser(Response response) {
+        if (!response.getRetCode().startsWith("5")) {
+            return false;
+        }
+        for (CharSequence line : response.getLines()) {
+            String text = line.toString();
+            if (text.contains(" 5.1.1 ") || text.startsWith("5.1.1")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void onDisconnect(SMTPSession session) {
-        SmtpSessions.clientAddress(session).ifPresent(client -> countConnectionOnce(session, client));
+        SmtpSessions.clientAddress(session).ifPresent(client -> {
+            countConnectionOnce(session, client);
+            if (session.getAttachment(IN_DATA, ProtocolSession.State.Connection).isPresent()) {
+                reputation.record(client, Signal.MESSAGE_ABORTED);
+            }
+        });
     }
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
+        session.removeAttachment(IN_DATA, ProtocolSession.State.Connection);
         SmtpSessions.clientAddress(session).ifPresent(client -> reputation.record(client, Signal.MESSAGE_ACCEPTED));
         return HookResult.DECLINED;
     }

@@ -16,8 +16,8 @@ import org.jamesshaping.reputation.Signal;
  * <reputation>
  *     <weight signal="spamtrapHits">12</weight>       <!-- positive: abuse; negative: legitimate mail -->
  *     <prior badness="0.3" strength="10"/>           <!-- a new sender: 30% bad, worth 10 events -->
- *     <subnetWeight>0.5</subnetWeight>               <!-- how much the /24 or /64 counts -->
- *     <fastLane good="20" trustedGood="5" maxBadness="0.1"/>
+ *     <subnetWeight>20</subnetWeight>                <!-- the neighbours count as at most 20 events -->
+ *     <fastLane good="20" maxBadness="0.12" trustedGood="5" trustedMaxBadness="0.2"/>   <!-- classes 0 and 1 -->
  *     <thresholds>0.25,0.42,0.5,0.58,0.66,0.75</thresholds>   <!-- badness where classes 3..8 start -->
  * </reputation>
  * }</pre>
@@ -47,8 +47,9 @@ final class ClassifierConfiguration {
         }
         if (!config.configurationsAt("fastLane").isEmpty()) {
             settings.fastLane(number(config.getString("fastLane[@good]", "20"), "fastLane good"),
+                number(config.getString("fastLane[@maxBadness]", "0.12"), "fastLane maxBadness"),
                 number(config.getString("fastLane[@trustedGood]", "5"), "fastLane trustedGood"),
-                number(config.getString("fastLane[@maxBadness]", "0.1"), "fastLane maxBadness"));
+                number(config.getString("fastLane[@trustedMaxBadness]", "0.2"), "fastLane trustedMaxBadness"));
         }
         if (config.containsKey("thresholds")) {
             String[] parts = String.join(",", config.getStringArray("thresholds")).split(",");

@@ -43,7 +43,7 @@ import picocli.CommandLine.Parameters;
     description = "Query and correct sender reputation on a running James server.",
     subcommands = {
         ShapingCli.Reputation.class, ShapingCli.Top.class, ShapingCli.Allow.class, ShapingCli.Block.class,
-        ShapingCli.Pin.class, ShapingCli.Forget.class, CommandLine.HelpCommand.class
+        ShapingCli.Pin.class, ShapingCli.Report.class, ShapingCli.Forget.class, CommandLine.HelpCommand.class
     })
 public class ShapingCli implements Callable<Integer> {
     public static final int OK = 0;
@@ -291,6 +291,27 @@ public class ShapingCli implements Callable<Integer> {
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
                 out.println(shaping.pin(address, shapingClass, reason, ttl));
+                return OK;
+            });
+        }
+    }
+
+    @Command(name = "report", description = "Report a sending address as a source of spam or of ham.")
+    static class Report implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ShapingCli parent;
+
+        @Parameters(index = "0", paramLabel = "ADDRESS", description = "IP address")
+        String address;
+
+        @Parameters(index = "1", paramLabel = "VERDICT", description = "spam or ham")
+        String verdict;
+
+        @Override
+        public Integer call() {
+            return parent.withShaping((shaping, out) -> {
+                shaping.report(address, verdict);
+                out.println("Reported " + address + " as " + verdict);
                 return OK;
             });
         }
