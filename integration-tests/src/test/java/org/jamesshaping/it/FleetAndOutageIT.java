@@ -41,7 +41,43 @@ class FleetAndOutageIT {
             Eventually.within(twoRefreshIntervals.plusMillis(200), () ->
                 assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.20.5").json()
                     .get("record").get("counters").get("rcptRejected").get("total").asLong()).isEqualTo(3));
+
+            // A bot running a dictionary attack on A is slowed by B within a few seconds.
+            assertThat(greetingMillis(serverB.smtpPort(), "127.0.22.66", 5000)).isLessThan(1000L);
+            for (int transaction = 0; transaction < 3; transaction++) {
+                try (SmtpClient bot = SmtpClient.connect("127.0.22.66", serverA.smtpPort())) {
+                    bot.readReply();
+                    bot.command("EHLO bot");
+                    bot.command("MAIL FROM:<x@example.net>");
+                    for (int i = 0; i < 5; i++) {
+                        bot.command("RCPT TO:<guess" + transaction + "x" + i + "@james.local>");
+                    }
+                }
+            }
+            long attackEnded = System.nanoTime();
+            Eventually.within(Duration.ofSeconds(5), () ->
+                assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.22.66").json().get("class").asInt()).isGreaterThanOrEqualTo(7));
+            // Class 7 delays the greeting 10 s in the default preset: B no longer greets the bot promptly.
+            assertThat(greetingMillis(serverB.smtpPort(), "127.0.22.66", 3000)).isGreaterThanOrEqualTo(3000L);
+            assertThat(Duration.ofNanos(System.nanoTime() - attackEnded)).isLessThan(Duration.ofSeconds(15));
         }
+    }
+
+    /** Time to the greeting, or {@code timeoutMillis} if none came by then. */
+    private static long greetingMillis(int port, String source, int timeoutMillis) throws Exception {
+        long start = System.nanoTime();
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(source), 0));
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            socket.setSoTimeout(timeoutMillis);
+            try {
+                int first = socket.getInputStream().read();
+                assertThat(first).isEqualTo('2');
+            } catch (java.net.SocketTimeoutException e) {
+                return timeoutMillis;
+            }
+        }
+        return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
     @Test

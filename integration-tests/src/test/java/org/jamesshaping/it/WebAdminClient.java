@@ -54,6 +54,12 @@ public final class WebAdminClient {
             .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    public Reply post(String path, String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     public Reply delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

@@ -16,9 +16,14 @@ import javax.mail.internet.MimeMessage;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Mail;
 import org.jamesshaping.reputation.Signal;
+import org.jamesshaping.reputation.StoreSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.mongodb.client.MongoClient;
 
 class ContentFilterMailetsTest {
     private static final String SPAM_TEXT = "Congratulations, you have been selected to receive a free cruise to the Bahamas. "
@@ -143,6 +148,36 @@ class ContentFilterMailetsTest {
         known.getMessage().removeHeader(ShapingHeaders.VERDICT);
         mailet.service(known);
         assertThat(known.getMessage().getHeader(ShapingHeaders.SCORE)).isNull();
+    }
+
+    @Test
+    void jamesBuildsTheMailetsWithTheExtensionsMongoSettingsAndParametersOverrideThem() throws Exception {
+        StoreSettings settings = StoreSettings.defaults(mongo.uri()).withDatabase("from_properties").withTimeout(Duration.ofMillis(700));
+        Injector injector = Guice.createInjector(binder -> {
+            binder.bind(StoreSettings.class).toInstance(settings);
+            binder.bind(VerdictListener.class).toInstance(listener);
+            binder.bind(FilterStores.class).toInstance(stores);
+        });
+        try (MongoClient client = new MongoConnection(mongo.uri(), "from_properties", Duration.ofSeconds(2)).open()) {
+            new PredictiveModelStore(client.getDatabase("from_properties").getCollection(PredictiveModelStore.COLLECTION))
+                .save(PredictiveModelStoreTest.randomModel(4), java.time.Instant.now());
+        }
+
+        PredictiveFilter predictive = injector.getInstance(PredictiveFilter.class);
+        predictive.init(new TestMailetConfig("PredictiveFilter", Map.of("refreshInterval", "100ms")));
+        assertThat(predictive.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "from_properties", Duration.ofMillis(700)));
+        Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+            predictive.service(mail);
+        } while (mail.getMessage().getHeader(ShapingHeaders.SCORE, null).startsWith("not-run") && System.nanoTime() < deadline);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.SCORE, null)).as("scored with the model of the configured database")
+            .matches("\\d\\.\\d{4}");
+
+        FingerprintFilter fingerprint = injector.getInstance(FingerprintFilter.class);
+        fingerprint.init(new TestMailetConfig("FingerprintFilter", Map.of("database", "own_database", "mongoTimeout", "300ms")));
+        assertThat(fingerprint.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "own_database", Duration.ofMillis(300)));
     }
 
     @Test

@@ -8,7 +8,10 @@ import java.util.List;
 import org.jamesshaping.filter.tool.MessageFolders;
 import org.junit.jupiter.api.Test;
 
-/** Trained on four folds of the allowed sets, tested on the fifth: never scored on a message it saw. */
+/**
+ * Trained on four folds of the allowed sets, threshold tuned inside those four folds, tested on the fifth: never
+ * scored on a message it saw, nor with a threshold chosen on it.
+ */
 class PredictiveModelCorpusTest {
     private static final int FOLDS = 5;
     private static final int TEST_FOLD = 0;
@@ -24,7 +27,7 @@ class PredictiveModelCorpusTest {
             int[] vector = features.features(extractor.extract(MessageFolders.stripEnvelopeLine(message.raw())));
             (message.fold(FOLDS) == TEST_FOLD ? testing : training).add(new ModelTrainer.Example(vector, message.spam()));
         }
-        PredictiveModel model = trainer.train(training, PredictiveModel.DEFAULT_THRESHOLD);
+        PredictiveModel model = trainer.trainWithTunedThreshold(training, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE);
 
         int spam = 0;
         int caught = 0;
@@ -42,7 +45,9 @@ class PredictiveModelCorpusTest {
         }
         assertThat(spam).isGreaterThan(50);
         assertThat(ham).isGreaterThan(300);
-        assertThat((double) caught / spam).as("caught %d of %d spam", caught, spam).isGreaterThanOrEqualTo(0.95);
-        assertThat((double) falsePositives / ham).as("%d false positives in %d ham", falsePositives, ham).isLessThanOrEqualTo(0.01);
+        // Fold 0 is the hardest of the five for false positives (docs/benchmarks-filters.md: 6 of the 11 over all
+        // folds at the default target): the bounds guard against regressions, the benchmark gives the figures.
+        assertThat((double) caught / spam).as("caught %d of %d spam", caught, spam).isGreaterThanOrEqualTo(0.97);
+        assertThat((double) falsePositives / ham).as("%d false positives in %d ham", falsePositives, ham).isLessThanOrEqualTo(0.015);
     }
 }

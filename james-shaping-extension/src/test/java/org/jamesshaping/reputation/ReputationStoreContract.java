@@ -127,6 +127,28 @@ abstract class ReputationStoreContract {
     }
 
     @Test
+    void aReformedSenderComesBackToClassThreeAfterTheConfiguredTime() {
+        StoreSettings settings = settings().withHalfLife(new HalfLife(Duration.ofHours(6)));
+        ReputationService service = service(settings);
+        ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
+        service.record(SENDER, Signal.UNKNOWN_RECIPIENT, 40);
+        service.record(SENDER, Signal.SPAMTRAP_HIT, 3);
+        service.flush();
+        ReputationKey address = ReputationKey.ofAddress(SENDER);
+        ReputationKey subnet = ReputationKey.subnetOf(SENDER);
+        assertThat(classifier.judge(service.lookup(address), service.lookup(subnet)).level()).isEqualTo(8);
+
+        clock.advance(Duration.ofHours(12));
+        assertThat(classifier.judge(service.lookup(address), service.lookup(subnet)).level()).isGreaterThanOrEqualTo(7);
+
+        // Ten half-lives on, what it did weighs a thousandth: it is judged like a newcomer again.
+        clock.advance(Duration.ofHours(48));
+        ReputationSnapshot reformed = service.lookup(address);
+        assertThat(classifier.judge(reformed, service.lookup(subnet)).level()).isLessThanOrEqualTo(3);
+        assertThat(reformed.total(Signal.UNKNOWN_RECIPIENT)).isEqualTo(40);
+    }
+
+    @Test
     void theSendersOwnServerSeesUnwrittenSignalsAtOnce() {
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(1)));
         service.record(SENDER, Signal.EARLY_TALK);
