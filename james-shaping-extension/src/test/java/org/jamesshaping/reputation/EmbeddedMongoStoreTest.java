@@ -40,14 +40,10 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
         return "mongodb://127.0.0.1:" + port;
     }
 
-    @Override
-    StoreSettings settings() {
-        return super.settings().withTimeout(Duration.ofMillis(300));
-    }
-
     @Test
     void updatesHeldDuringAnOutageConvergeToExactTotals() throws Exception {
-        ReputationService service = service(settings());
+        // A short timeout, so that each failed flush during the outage returns quickly.
+        ReputationService service = service(settings().withTimeout(Duration.ofMillis(300)));
         for (int i = 0; i < 100; i++) {
             service.record(SENDER, Signal.CONNECTION);
         }
