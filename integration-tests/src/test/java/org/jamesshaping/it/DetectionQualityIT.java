@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +33,7 @@ class DetectionQualityIT {
 
     @TempDir
     Path folder;
-    JamesTestServer james;
+    JamesWithStore james;
     WebAdminClient webAdmin;
 
     interface Transaction {
@@ -138,13 +137,12 @@ class DetectionQualityIT {
 
     @Test
     void botsReachClassSevenWithinTenTransactionsAndNoLegitimateSenderGoesAboveClassThree() throws Exception {
-        try (EmbeddedMongo mongo = EmbeddedMongo.inMemory().start(0)) {
-            james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false, settings -> settings
+        {
+            james = JamesWithStore.start(folder, settings -> settings
                 .replaceInFile("smtpserver.xml", "<!-- <spamtrap>trap@james.local</spamtrap> -->", "<spamtrap>trap@james.local</spamtrap>")
                 .replaceInFile("smtpserver.xml", "<preset>stage3</preset>", CLASSES));
             webAdmin = james.webAdmin();
-            james.probe().provision("james.local", "user1@james.local", "secret");
-            james.probe().provision("james.local", "user2@james.local", "secret");
+            james.james().probe().provision("james.local", "user2@james.local", "secret");
             try {
                 List<Sender> senders = new ArrayList<>();
                 senders.add(run("bot: dictionary attack", true, 10, this::dictionaryAttack, i -> "127.0.90.10", i -> "127.0.90.10"));

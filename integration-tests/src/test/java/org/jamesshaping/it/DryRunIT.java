@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
@@ -29,8 +28,7 @@ class DryRunIT {
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         shaperLog.addAppender(appender);
-        try (EmbeddedMongo mongo = EmbeddedMongo.inMemory().start(0);
-             JamesTestServer james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false,
+        try (JamesWithStore james = JamesWithStore.start(folder,
                  settings -> settings.replaceInFile("smtpserver.xml", "<dryRun>false</dryRun>", "<dryRun>true</dryRun>"))) {
             WebAdminClient webAdmin = james.webAdmin();
             assertThat(webAdmin.put("/shaping/reputation/127.0.60.8/status", "{\"class\":8}").status).isEqualTo(204);

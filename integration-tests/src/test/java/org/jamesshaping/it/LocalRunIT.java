@@ -47,8 +47,7 @@ class LocalRunIT {
                 .isEqualTo(204);
             assertThat(SmtpClient.sendMail("127.0.30.2", first.probe().smtpPort(0), "a@example.org",
                 List.of("user1@james.local")).code).isEqualTo(250);
-            Eventually.within(Duration.ofSeconds(5), () -> assertThat(webAdmin.get("/shaping/reputation/127.0.30.2").json()
-                .get("record").get("counters").get("messages").get("total").asLong()).isEqualTo(1));
+            // Stopped at once: what the write-behind buffer still holds is written on the way down.
         }
 
         try (Launcher.Running second = run(mongoPort)) {

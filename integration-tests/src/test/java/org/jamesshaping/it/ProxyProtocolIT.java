@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,8 +21,7 @@ class ProxyProtocolIT {
 
     @Test
     void theRealClientIsShapedBlockedAndCountedNotTheProxy() throws Exception {
-        try (EmbeddedMongo mongo = EmbeddedMongo.inMemory().start(0);
-             JamesTestServer james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false,
+        try (JamesWithStore james = JamesWithStore.start(folder,
                  settings -> settings.replaceInFile("smtpserver.xml", "<connectionBacklog>200</connectionBacklog>",
                      "<connectionBacklog>200</connectionBacklog>\n        <proxyRequired>true</proxyRequired>"))) {
             WebAdminClient webAdmin = james.webAdmin();

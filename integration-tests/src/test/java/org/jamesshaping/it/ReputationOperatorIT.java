@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,25 +30,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 class ReputationOperatorIT {
     @TempDir
     static Path folder;
-    EmbeddedMongo mongo;
+    JamesWithStore running;
     JamesTestServer james;
     WebAdminClient webAdmin;
 
     @BeforeAll
     void start() throws Exception {
-        mongo = EmbeddedMongo.inMemory().start(0);
-        james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), true, settings -> { });
+        running = JamesWithStore.start(folder, true, settings -> { });
+        james = running.james();
         webAdmin = james.webAdmin();
-        james.probe().provision("james.local", "user1@james.local", "secret");
     }
 
     @AfterAll
     void stop() {
-        if (james != null) {
-            james.close();
-        }
-        if (mongo != null) {
-            mongo.stop();
+        if (running != null) {
+            running.close();
         }
     }
 
@@ -197,6 +192,13 @@ class ReputationOperatorIT {
         assertThat(ehloFrom("127.0.8.4").code).isEqualTo(554);
         assertThat(cli("forget", "127.0.8.4").exit).isZero();
         assertThat(ehloFrom("127.0.8.4").code).isEqualTo(250);
+
+        assertThat(cli("pin", "127.0.8.5", "7", "--reason", "snowshoe").exit).isZero();
+        assertThat(webAdmin.get("/shaping/reputation/127.0.8.5").json().get("class").asInt()).isEqualTo(7);
+        assertThat(cli("report", "127.0.8.6", "spam").exit).isZero();
+        Eventually.within(Duration.ofSeconds(5), () -> assertThat(webAdmin.get("/shaping/reputation/127.0.8.6").json()
+            .get("record").get("counters").get("reportedSpam").get("total").asLong()).isEqualTo(1));
+        assertThat(cli("pin", "127.0.8.5", "12").exit).isEqualTo(2);
 
         assertThat(cli("reputation", "192.0.2.99").exit).isEqualTo(1);
         CliResult bad = cli("block", "999.1.1.1");

@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,31 +57,27 @@ class ShapingIT {
 
     @TempDir
     static Path folder;
-    EmbeddedMongo mongo;
+    JamesWithStore running;
     JamesTestServer james;
     WebAdminClient webAdmin;
     int port;
 
     @BeforeAll
     void start() throws Exception {
-        mongo = EmbeddedMongo.inMemory().start(0);
-        james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false, settings -> settings
+        running = JamesWithStore.start(folder, settings -> settings
             .replaceInFile("smtpserver.xml", "<connectionBacklog>200</connectionBacklog>",
                 "<connectionBacklog>200</connectionBacklog>\n        <ioWorkerCount>1</ioWorkerCount>")
             .replaceInFile("smtpserver.xml", "<preset>stage3</preset>", CLASSES)
             .replaceInFile("smtpserver.xml", "<maxHeldConnections>20000</maxHeldConnections>", "<maxHeldConnections>4</maxHeldConnections>"));
+        james = running.james();
         webAdmin = james.webAdmin();
         port = james.smtpPort();
-        james.probe().provision("james.local", "user1@james.local", "secret");
     }
 
     @AfterAll
     void stop() {
-        if (james != null) {
-            james.close();
-        }
-        if (mongo != null) {
-            mongo.stop();
+        if (running != null) {
+            running.close();
         }
     }
 

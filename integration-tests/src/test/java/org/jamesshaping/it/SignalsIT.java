@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,26 +18,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 class SignalsIT {
     @TempDir
     static Path folder;
-    EmbeddedMongo mongo;
+    JamesWithStore running;
     JamesTestServer james;
     WebAdminClient webAdmin;
 
     @BeforeAll
     void start() throws Exception {
-        mongo = EmbeddedMongo.inMemory().start(0);
-        james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false, settings -> settings
+        running = JamesWithStore.start(folder, settings -> settings
             .replaceInFile("smtpserver.xml", "<!-- <spamtrap>trap@james.local</spamtrap> -->", "<spamtrap>trap@james.local</spamtrap>"));
+        james = running.james();
         webAdmin = james.webAdmin();
-        james.probe().provision("james.local", "user1@james.local", "secret");
     }
 
     @AfterAll
     void stop() {
-        if (james != null) {
-            james.close();
-        }
-        if (mongo != null) {
-            mongo.stop();
+        if (running != null) {
+            running.close();
         }
     }
 
