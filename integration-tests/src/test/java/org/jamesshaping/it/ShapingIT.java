@@ -40,7 +40,7 @@ class ShapingIT {
         + "<maxMessagesPerConnection>0</maxMessagesPerConnection></class>\n"
         + "<class level=\"5\"><greetingDelay>0</greetingDelay><replyDelay>0</replyDelay><commandReadRate>0</commandReadRate>"
         + "<dataReadRate>0</dataReadRate><maxConnectionsPerIp>0</maxConnectionsPerIp><maxConnectionsPerSubnet>0</maxConnectionsPerSubnet>"
-        + "<connectionsPerMinutePerIp>0</connectionsPerMinutePerIp><maxRecipientsPerTransaction>2</maxRecipientsPerTransaction>"
+        + "<connectionsPerMinutePerIp>3</connectionsPerMinutePerIp><maxRecipientsPerTransaction>2</maxRecipientsPerTransaction>"
         + "<maxMessagesPerConnection>1</maxMessagesPerConnection></class>\n"
         + "<class level=\"6\"><greetingDelay>0</greetingDelay><replyDelay>0</replyDelay><commandReadRate>0</commandReadRate>"
         + "<dataReadRate>0</dataReadRate><maxConnectionsPerIp>1</maxConnectionsPerIp><maxConnectionsPerSubnet>0</maxConnectionsPerSubnet>"
@@ -279,6 +279,22 @@ class ShapingIT {
             assertThat(secondMessage.code).isEqualTo(421);
             assertThat(secondMessage.text()).startsWith("4.7.0 Too many messages in one connection");
             assertThat(client.isClosedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void overTheConnectionRateTheClientGets421() throws Exception {
+        pin("127.0.43.50", 5);
+        for (int i = 0; i < 3; i++) {
+            try (SmtpClient client = SmtpClient.connect("127.0.43.50", port)) {
+                assertThat(client.readReply().code).isEqualTo(220);
+                client.command("QUIT");
+            }
+        }
+        try (SmtpClient fourth = SmtpClient.connect("127.0.43.50", port)) {
+            SmtpClient.Reply refused = fourth.readReply();
+            assertThat(refused.code).isEqualTo(421);
+            assertThat(refused.text()).startsWith("4.7.0 Too many connections per minute from your address");
         }
     }
 

@@ -27,12 +27,16 @@ abstract class ContentFilterMailet extends GenericMailet {
 
     protected final FilterStores stores;
     protected final VerdictListener listener;
+    /** MongoDB as configured for the whole extension (conf/shaping.properties); mailet parameters may override it. */
+    private final MongoConnection configuredConnection;
     protected ContentExtractor extractor;
     private long maxMessageBytes;
+    private MongoConnection effectiveConnection;
 
-    protected ContentFilterMailet(FilterStores stores, VerdictListener listener) {
+    protected ContentFilterMailet(FilterStores stores, VerdictListener listener, MongoConnection configuredConnection) {
         this.stores = stores;
         this.listener = listener;
+        this.configuredConnection = configuredConnection;
     }
 
     @Override
@@ -167,13 +171,23 @@ abstract class ContentFilterMailet extends GenericMailet {
         }
     }
 
+    /**
+     * The MongoDB this mailet uses: the extension's (conf/shaping.properties: mongo.uri, mongo.database,
+     * mongo.timeout), each overridden by the mailet parameter of the same meaning when one is given.
+     */
     protected MongoConnection mongoConnection() throws MailetException {
         try {
-            return new MongoConnection(stringParameter("mongoUri", MongoConnection.DEFAULT_URI),
-                stringParameter("database", MongoConnection.DEFAULT_DATABASE),
-                durationParameter("mongoTimeout", MongoConnection.DEFAULT_TIMEOUT));
+            effectiveConnection = new MongoConnection(stringParameter("mongoUri", configuredConnection.uri()),
+                stringParameter("database", configuredConnection.database()),
+                durationParameter("mongoTimeout", configuredConnection.timeout()));
+            return effectiveConnection;
         } catch (IllegalArgumentException e) {
             throw new MailetException(getMailetName() + ": " + e.getMessage());
         }
+    }
+
+    /** The connection chosen at init (for tests and diagnostics); null before. */
+    MongoConnection effectiveConnection() {
+        return effectiveConnection;
     }
 }

@@ -8,6 +8,7 @@ import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.mailet.Mail;
+import org.jamesshaping.reputation.StoreSettings;
 
 /**
  * Known-spam filter: fingerprints the body and looks it up in the shared {@code spam_fingerprints} index.
@@ -25,9 +26,15 @@ public class FingerprintFilter extends ContentFilterMailet {
     private FingerprintService service;
     private Optional<SpamSignature.Source> reportAs = Optional.empty();
 
+    /** As James builds it: MongoDB from conf/shaping.properties unless the mailet's parameters say otherwise. */
     @Inject
+    public FingerprintFilter(FilterStores stores, VerdictListener listener, StoreSettings settings) {
+        super(stores, listener, MongoConnection.of(settings));
+    }
+
+    /** Outside James (tests): MongoDB at {@link MongoConnection#DEFAULT_URI} unless the parameters say otherwise. */
     public FingerprintFilter(FilterStores stores, VerdictListener listener) {
-        super(stores, listener);
+        super(stores, listener, MongoConnection.defaults());
     }
 
     @Override

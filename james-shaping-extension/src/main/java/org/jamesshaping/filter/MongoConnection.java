@@ -3,6 +3,8 @@ package org.jamesshaping.filter;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
+import org.jamesshaping.reputation.StoreSettings;
+
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
@@ -29,6 +31,15 @@ public final class MongoConnection {
 
     public static MongoConnection of(String uri) {
         return new MongoConnection(uri, DEFAULT_DATABASE, DEFAULT_TIMEOUT);
+    }
+
+    /** The extension's MongoDB, as configured once in conf/shaping.properties. */
+    public static MongoConnection of(StoreSettings settings) {
+        return new MongoConnection(settings.mongoUri(), settings.database(), settings.mongoTimeout());
+    }
+
+    public static MongoConnection defaults() {
+        return of(DEFAULT_URI);
     }
 
     public String uri() {

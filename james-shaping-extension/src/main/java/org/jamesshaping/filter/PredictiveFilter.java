@@ -8,6 +8,7 @@ import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.mailet.Mail;
+import org.jamesshaping.reputation.StoreSettings;
 
 /**
  * Predictive filter: scores header and body tokens and structural features with the trained
@@ -21,9 +22,15 @@ public class PredictiveFilter extends ContentFilterMailet {
     private PredictiveModelService models;
     private Optional<Double> threshold = Optional.empty();
 
+    /** As James builds it: MongoDB from conf/shaping.properties unless the mailet's parameters say otherwise. */
     @Inject
+    public PredictiveFilter(FilterStores stores, VerdictListener listener, StoreSettings settings) {
+        super(stores, listener, MongoConnection.of(settings));
+    }
+
+    /** Outside James (tests): MongoDB at {@link MongoConnection#DEFAULT_URI} unless the parameters say otherwise. */
     public PredictiveFilter(FilterStores stores, VerdictListener listener) {
-        super(stores, listener);
+        super(stores, listener, MongoConnection.defaults());
     }
 
     @Override

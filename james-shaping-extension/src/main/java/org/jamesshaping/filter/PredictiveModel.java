@@ -8,7 +8,10 @@ import java.time.Instant;
  * extreme scores just by being long. Immutable: a new model replaces the old one by reference.
  */
 public final class PredictiveModel {
-    /** Tuned by 5-fold cross-validation on the allowed SpamAssassin sets (see docs/benchmarks-filters.md). */
+    /**
+     * Used when the training set is too small to tune a threshold ({@link ModelTrainer#trainWithTunedThreshold}),
+     * or when a caller fixes none; normally the threshold is tuned at training time.
+     */
     public static final double DEFAULT_THRESHOLD = 0.2;
 
     private final int featureVersion;

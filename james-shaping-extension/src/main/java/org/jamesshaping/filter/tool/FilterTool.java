@@ -85,9 +85,14 @@ public final class FilterTool implements Callable<Integer> {
         @Option(names = "--model", description = "Write the model to this file")
         Path modelFile;
 
-        @Option(names = "--threshold", description = "Spam threshold stored with the model (default: ${DEFAULT-VALUE})",
-            defaultValue = "" + PredictiveModel.DEFAULT_THRESHOLD)
-        double threshold;
+        @Option(names = "--threshold", description = "Spam threshold stored with the model (default: tuned, see --target-fp-rate)")
+        Double threshold;
+
+        @Option(names = "--target-fp-rate", defaultValue = "" + ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE,
+            description = "Tune the threshold by cross-validation on the training messages so that at most this fraction of "
+                + "held-out ham is flagged (default: ${DEFAULT-VALUE}); needs " + ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING
+                + " spam and ham, else the threshold is " + PredictiveModel.DEFAULT_THRESHOLD)
+        double targetFalsePositiveRate;
 
         @CommandLine.Mixin
         Store store = new Store();
@@ -106,9 +111,25 @@ public final class FilterTool implements Callable<Integer> {
             for (Path path : ham) {
                 examples.add(path, false);
             }
-            PredictiveModel model = trainer.train(examples.list, threshold);
-            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped)%n", model.spamCount(), model.hamCount(),
-                examples.unreadable);
+            if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--target-fp-rate must be in [0, 1)");
+            }
+            String thresholdOrigin;
+            double chosen;
+            if (threshold != null) {
+                chosen = threshold;
+                thresholdOrigin = "given";
+            } else {
+                Optional<Double> tuned = trainer.tuneThreshold(examples.list, targetFalsePositiveRate);
+                chosen = tuned.orElse(PredictiveModel.DEFAULT_THRESHOLD);
+                thresholdOrigin = tuned.isPresent()
+                    ? String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives",
+                        ModelTrainer.TUNING_FOLDS, 100 * targetFalsePositiveRate)
+                    : "default: too few messages to tune";
+            }
+            PredictiveModel model = trainer.train(examples.list, chosen);
+            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n", model.spamCount(),
+                model.hamCount(), examples.unreadable, model.threshold(), thresholdOrigin);
             if (modelFile != null) {
                 ModelCodec.writeFile(model, modelFile);
                 out.println("model written to " + modelFile);

@@ -34,7 +34,13 @@ class FilterToolTest {
         int trained = FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
             "--model", model.toString(), "--threshold", "0.5"}, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
         assertThat(trained).as(out.toString()).isZero();
-        assertThat(out.toString()).contains("trained on 15 spam and 15 ham");
+        assertThat(out.toString()).contains("trained on 15 spam and 15 ham").contains("threshold 0.5000 (given)");
+
+        StringWriter untuned = new StringWriter();
+        assertThat(FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
+            "--model", folder.resolve("default.bin").toString()}, new PrintWriter(untuned, true), new PrintWriter(new StringWriter(), true)))
+            .isZero();
+        assertThat(untuned.toString()).as("15 of each is too few to tune").contains("threshold 0.2000 (default: too few messages to tune)");
 
         StringWriter classified = new StringWriter();
         int code = FilterTool.run(new String[] {"classify", "--model", model.toString(), mbox.toString()},
