@@ -5,7 +5,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
@@ -17,6 +16,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 public final class EmbeddedMongo implements AutoCloseable {
     private final Path file;
     private MongoServer server;
+    private H2Backend backend;
     private int port;
 
     private EmbeddedMongo(Path file) {
@@ -38,7 +38,7 @@ public final class EmbeddedMongo implements AutoCloseable {
         if (file != null) {
             Files.createDirectories(file.toAbsolutePath().getParent());
         }
-        MongoBackend backend = file == null ? H2Backend.inMemory() : new H2Backend(file.toAbsolutePath().toString());
+        backend = file == null ? H2Backend.inMemory() : new H2Backend(file.toAbsolutePath().toString());
         server = new MongoServer(backend);
         this.port = port != 0 ? port : freePort();
         server.bind("127.0.0.1", this.port);
@@ -48,7 +48,9 @@ public final class EmbeddedMongo implements AutoCloseable {
     /** Stops answering, as a crashed or unreachable MongoDB would; {@link #start(int)} brings it back on the same port. */
     public synchronized void stop() {
         if (server != null) {
-            server.shutdownNow();
+            // As a mongod on SIGTERM: what was acknowledged is on disk (H2 otherwise commits lazily).
+            backend.commit();
+            server.shutdown();
             server = null;
         }
     }

@@ -44,7 +44,7 @@ import com.mongodb.client.model.WriteModel;
 public class ReputationRepository {
     static final String COLLECTION = "reputation";
     private static final int DUPLICATE_KEY = 11000;
-    private static final int REMEMBERED_BATCHES = 16;
+    private static final int REMEMBERED_BATCHES = 64;
     private static final Date NEVER = Date.from(Instant.parse("9999-12-31T00:00:00Z"));
 
     private final MongoCollection<Document> collection;
@@ -100,17 +100,40 @@ public class ReputationRepository {
             return Set.of();
         } catch (MongoBulkWriteException e) {
             Set<ReputationKey> failed = new HashSet<>();
+            List<ReputationKey> duplicates = new ArrayList<>();
             for (BulkWriteError error : e.getWriteErrors()) {
-                if (error.getCode() != DUPLICATE_KEY) {
+                if (error.getCode() == DUPLICATE_KEY) {
+                    duplicates.add(order.get(error.getIndex()));
+                } else {
                     failed.add(order.get(error.getIndex()));
                 }
             }
+            failed.addAll(notYetApplied(batchId, duplicates));
             if (e.getWriteConcernError() != null) {
                 // The writes happened but their durability is unknown; the batch id makes a retry harmless.
                 return new HashSet<>(order);
             }
             return failed;
         }
+    }
+
+    /**
+     * A duplicate-key error on an upsert means either "this document already applied the batch" (the filter did
+     * not match, so MongoDB tried to insert) or "another server inserted the document at the same moment". Only
+     * the document can tell: if its batch list lacks the id, the delta was not applied and is retried.
+     */
+    private Set<ReputationKey> notYetApplied(String batchId, List<ReputationKey> duplicates) {
+        if (duplicates.isEmpty()) {
+            return Set.of();
+        }
+        Map<String, ReputationKey> byId = duplicates.stream().collect(Collectors.toMap(ReputationKey::id, key -> key));
+        Set<ReputationKey> notApplied = new HashSet<>(duplicates);
+        for (Document document : collection.find(in("_id", new ArrayList<>(byId.keySet())))) {
+            if (document.getList("batches", String.class, List.of()).contains(batchId)) {
+                notApplied.remove(byId.get(document.getString("_id")));
+            }
+        }
+        return notApplied;
     }
 
     private UpdateOneModel<Document> upsertDelta(String batchId, ReputationKey key, Tally delta) {
@@ -135,8 +158,8 @@ public class ReputationRepository {
             .append("reason", status.reason())
             .append("setAt", Date.from(status.setAt()))
             .append("expiresAt", status.expiresAt().map(Date::from).orElse(null))
-            .append("setBy", status.setBy())
-            .append("class", status.pinnedClass().orElse(null));
+            .append("setBy", status.setBy());
+        status.pinnedClass().ifPresent(level -> statusDocument.append("class", level));
         Date keepUntil = status.expiresAt().map(Date::from).orElse(NEVER);
         collection.updateOne(eq("_id", key.id()),
             new Document("$set", new Document("status", statusDocument).append("kind", key.kind()))
@@ -200,7 +223,8 @@ public class ReputationRepository {
         }
         Optional.ofNullable(document.getDate("first")).map(Date::toInstant).ifPresent(tally::seen);
         Optional.ofNullable(document.getDate("last")).map(Date::toInstant).ifPresent(tally::seen);
-        return new ReputationRecord(key, tally, toStatus(document.get("status", Document.class), now), now);
+        List<String> batches = document.getList("batches", String.class, List.of());
+        return new ReputationRecord(key, tally, toStatus(document.get("status", Document.class), now), now, Set.copyOf(batches));
     }
 
     private Optional<ManualStatus> toStatus(Document status, Instant now) {

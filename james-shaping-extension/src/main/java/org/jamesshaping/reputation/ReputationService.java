@@ -106,18 +106,20 @@ public class ReputationService implements Closeable {
         final long sequence;
         final long atNanos;
         final Tally delta;
+        final String batchId;
 
-        Written(long sequence, long atNanos, Tally delta) {
+        Written(long sequence, long atNanos, Tally delta, String batchId) {
             this.sequence = sequence;
             this.atNanos = atNanos;
             this.delta = delta;
+            this.batchId = batchId;
         }
     }
 
     /**
      * A record and the write sequence number when its read started: deltas written after that number may be
-     * missing from it. A counter rather than a timestamp, so that ordering does not depend on clock resolution
-     * (or on the injectable clock, which tests stop).
+     * missing from it, unless the document lists their batch. A counter rather than a timestamp, so that ordering
+     * does not depend on clock resolution (or on the injectable clock, which tests stop).
      */
     private static final class Loaded {
         final ReputationRecord record;
@@ -278,7 +280,10 @@ public class ReputationService implements Closeable {
         Deque<Written> written = recentlyWritten.get(key);
         if (written != null) {
             synchronized (written) {
-                written.stream().filter(entry -> entry.sequence > loadSequence).forEach(entry -> tally.merge(entry.delta));
+                // Written after the read began, and not among the batches the document says it applied.
+                written.stream()
+                    .filter(entry -> entry.sequence > loadSequence && (record == null || !record.hasApplied(entry.batchId)))
+                    .forEach(entry -> tally.merge(entry.delta));
             }
         }
         Tally unwritten = buffer.unwritten(key);
@@ -305,8 +310,8 @@ public class ReputationService implements Closeable {
         }
     }
 
-    private void rememberWritten(ReputationKey key, Tally delta) {
-        Written written = new Written(writeSequence.incrementAndGet(), System.nanoTime(), delta);
+    private void rememberWritten(ReputationKey key, Tally delta, String batchId) {
+        Written written = new Written(writeSequence.incrementAndGet(), System.nanoTime(), delta, batchId);
         Deque<Written> deque = recentlyWritten.computeIfAbsent(key, k -> new ArrayDeque<>());
         synchronized (deque) {
             deque.addLast(written);

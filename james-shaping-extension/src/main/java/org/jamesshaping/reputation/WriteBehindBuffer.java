@@ -12,7 +12,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BiConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +50,11 @@ public class WriteBehindBuffer {
             this.id = id;
             this.deltas = deltas;
         }
+    }
+
+    /** Told of each delta MongoDB has applied, with the id of the batch that carried it. */
+    public interface WrittenListener {
+        void written(ReputationKey key, Tally delta, String batchId);
     }
 
     /** What a flush did, for metrics and tests. */
@@ -121,7 +125,7 @@ public class WriteBehindBuffer {
      *
      * @param onWritten told of each key and delta once MongoDB has it
      */
-    public FlushResult flush(BiConsumer<ReputationKey, Tally> onWritten) {
+    public FlushResult flush(WrittenListener onWritten) {
         drainPendingIntoBatches();
         int written = 0;
         boolean failed = false;
@@ -150,7 +154,7 @@ public class WriteBehindBuffer {
                 int done = 0;
                 for (Map.Entry<ReputationKey, Tally> entry : batch.deltas.entrySet()) {
                     if (!notApplied.contains(entry.getKey())) {
-                        onWritten.accept(entry.getKey(), entry.getValue());
+                        onWritten.written(entry.getKey(), entry.getValue(), batch.id);
                         done++;
                     }
                 }

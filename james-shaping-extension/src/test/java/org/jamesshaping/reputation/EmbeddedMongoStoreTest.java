@@ -19,6 +19,7 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
     @TempDir
     static Path folder;
     static MongoServer server;
+    static H2Backend backend;
     static int port;
 
     @BeforeAll
@@ -26,13 +27,24 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        server = new MongoServer(new H2Backend(folder.resolve("store.mv").toString()));
+        startServer();
+    }
+
+    private static void startServer() {
+        backend = new H2Backend(folder.resolve("store.mv").toString());
+        server = new MongoServer(backend);
         server.bind("127.0.0.1", port);
+    }
+
+    /** Stops as a mongod does on SIGTERM: what it acknowledged is on disk (H2 would otherwise commit lazily). */
+    private static void stopServer() {
+        backend.commit();
+        server.shutdown();
     }
 
     @AfterAll
     static void stop() {
-        server.shutdownNow();
+        stopServer();
     }
 
     @Override
@@ -49,7 +61,7 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
         }
         assertThat(service.flush().failed).isFalse();
 
-        server.shutdownNow();
+        stopServer();
         try {
             for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < 20; i++) {
@@ -63,8 +75,7 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
                 assertThat(service.sender(SENDER).address().total(Signal.CONNECTION)).isEqualTo(100 + 20 * (round + 1));
             }
         } finally {
-            server = new MongoServer(new H2Backend(folder.resolve("store.mv").toString()));
-            server.bind("127.0.0.1", port);
+            startServer();
         }
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

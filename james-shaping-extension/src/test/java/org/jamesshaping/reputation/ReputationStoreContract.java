@@ -262,7 +262,7 @@ abstract class ReputationStoreContract {
         // A key already held keeps counting: that costs no memory.
         assertThat(buffer.record(ReputationKey.parse("192.0.2.1"), Signal.CONNECTION, 1)).isTrue();
         assertThat(buffer.dropped()).isEqualTo(1);
-        buffer.flush((key, delta) -> { });
+        buffer.flush((key, delta, batchId) -> { });
         assertThat(repository.load(ReputationKey.parse("192.0.2.1"), clock.instant()).tally().total(Signal.CONNECTION)).isEqualTo(2);
         assertThat(buffer.depth()).isZero();
     }

@@ -1,0 +1,218 @@
+package org.jamesshaping.bench.shaping;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Benchmark 2, overhead on clean mail: N concurrent clients (unpinned 127.0.0.x addresses: class 3 or better,
+ * unshaped) each send EHLO, MAIL, RCPT user1@james.local, DATA of a few KB, QUIT, in a loop, to James with the
+ * extension and to the same James without it, both running, in interleaved rounds (A B [C] A B [C] ...).
+ * Reports throughput (accepted messages per second) and session latency percentiles, and their ratios.
+ *
+ * <p>Variants: A = the extension's SMTP side (shaping handlers, signal recorder, Guice module, WebAdmin routes);
+ * B = plain James (no james-shaping handler, James's default core handlers, no module); both with the content-filter
+ * mailets removed from mailetcontainer.xml, since those need the extension's module and are measured on their own
+ * (docs/benchmarks-filters.md). C (unless --no-filters-variant) = james-conf/ unchanged: extension + content filters.
+ * In all variants the local-delivery processor discards the mail (Null) instead of LocalDelivery: James memory's
+ * delivery searches the whole mailbox (thread-id guessing), so a growing INBOX would make the asynchronous spool
+ * work, which competes for the same two cores, grow round after round.</p>
+ *
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S]}</p>
+ */
+public final class OverheadBenchmark {
+    private OverheadBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int clients = 8;
+        int rounds = 4;
+        int roundSeconds = 15;
+        int warmupSeconds = 10;
+        int messageBytes = 4096;
+        boolean filtersVariant = true;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--clients": clients = Integer.parseInt(args[++i]); break;
+                case "--rounds": rounds = Integer.parseInt(args[++i]); break;
+                case "--round-seconds": roundSeconds = Integer.parseInt(args[++i]); break;
+                case "--warmup-seconds": warmupSeconds = Integer.parseInt(args[++i]); break;
+                case "--message-bytes": messageBytes = Integer.parseInt(args[++i]); break;
+                case "--no-filters-variant": filtersVariant = false; break;
+                default: throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (clients < 1 || clients > 200 || rounds < 1 || rounds > 50 || roundSeconds < 1 || roundSeconds > 300
+            || warmupSeconds < 0 || warmupSeconds > 300 || messageBytes < 200 || messageBytes > 10_000_000) {
+            throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300");
+        }
+        System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients, %d-byte messages, %d rounds of %ds per variant, interleaved ==%n",
+            clients, messageBytes, rounds, roundSeconds);
+        System.out.println("machine: " + BenchSupport.machine());
+
+        Path work = BenchSupport.workDir("overhead");
+        Map<String, BenchSupport.Conf> confs = new LinkedHashMap<>();
+        confs.put("A extension", BenchSupport.Conf.copyOfSample(work.resolve("conf-extension")).withoutContentFilters().discardLocalDelivery());
+        confs.put("B plain James", BenchSupport.Conf.copyOfSample(work.resolve("conf-plain")).withoutExtension().discardLocalDelivery());
+        if (filtersVariant) {
+            confs.put("C extension+filters", BenchSupport.Conf.copyOfSample(work.resolve("conf-full")).discardLocalDelivery());
+        }
+        Map<String, BenchSupport.JamesChild> servers = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, BenchSupport.Conf> entry : confs.entrySet()) {
+                String id = entry.getKey().substring(0, 1);
+                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), "3g"));
+            }
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                System.out.println("  " + entry.getKey() + ": pid " + entry.getValue().pid() + ", conf " + confs.get(entry.getKey()).dir);
+            }
+            byte[] message = BenchSmtp.message("sender@example.org", "user1@james.local", messageBytes);
+
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                Round warm = Round.run(entry.getValue(), clients, warmupSeconds, message);
+                entry.getValue().awaitSpoolEmpty(120);
+                System.out.printf(Locale.ROOT, "  warm-up %s: %.0f msgs/s, %d errors%n", entry.getKey(), warm.throughput(), warm.errors);
+            }
+
+            List<String[]> perRound = new ArrayList<>();
+            perRound.add(new String[] {"round", "variant", "msgs", "msgs/s", "session p50", "session p99", "end of DATA to 250 p99",
+                "errors", "spool drain after"});
+            Map<String, List<Round>> results = new LinkedHashMap<>();
+            for (int r = 1; r <= rounds; r++) {
+                for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                    Round round = Round.run(entry.getValue(), clients, roundSeconds, message);
+                    long drain = entry.getValue().awaitSpoolEmpty(120);
+                    // Same starting point for every round: James's memory mailbox slows down as it grows.
+                        Thread.sleep(1000);
+                    results.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(round);
+                    long[] sessions = BenchSupport.sorted(round.sessionNanos);
+                    long[] data = BenchSupport.sorted(round.dataNanos);
+                    String[] row = {String.valueOf(r), entry.getKey(), String.valueOf(round.messages),
+                        String.format(Locale.ROOT, "%.1f", round.throughput()), BenchSupport.micros(BenchSupport.percentile(sessions, 50)),
+                        BenchSupport.micros(BenchSupport.percentile(sessions, 99)), BenchSupport.micros(BenchSupport.percentile(data, 99)),
+                        String.valueOf(round.errors), drain + " ms"};
+                    perRound.add(row);
+                    System.out.println("  " + String.join("  ", row));
+                }
+            }
+            System.out.println();
+            System.out.println(BenchSupport.table(perRound));
+
+            List<String[]> summary = new ArrayList<>();
+            summary.add(new String[] {"variant", "msgs/s (median of rounds)", "vs B", "session p50", "session p99", "p99 vs B",
+                "end of DATA to 250 p99", "errors"});
+            String baseline = "B plain James";
+            double baseThroughput = medianThroughput(results.get(baseline));
+            long baseP99 = BenchSupport.percentile(pooled(results.get(baseline), true), 99);
+            for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
+                double throughput = medianThroughput(entry.getValue());
+                long[] sessions = pooled(entry.getValue(), true);
+                long[] data = pooled(entry.getValue(), false);
+                long p99 = BenchSupport.percentile(sessions, 99);
+                summary.add(new String[] {entry.getKey(), String.format(Locale.ROOT, "%.1f", throughput),
+                    String.format(Locale.ROOT, "%.3f", throughput / baseThroughput), BenchSupport.micros(BenchSupport.percentile(sessions, 50)),
+                    BenchSupport.micros(p99), String.format(Locale.ROOT, "%.3f", p99 / (double) baseP99),
+                    BenchSupport.micros(BenchSupport.percentile(data, 99)),
+                    String.valueOf(entry.getValue().stream().mapToLong(round -> round.errors).sum())});
+            }
+            System.out.println(BenchSupport.table(summary));
+            System.out.println("(session: connect to the 221 reply of QUIT, one message per session; percentiles exact, over all rounds;"
+                + " vs B: ratio to plain James, throughput higher is better, p99 lower is better)");
+        } finally {
+            for (BenchSupport.JamesChild james : servers.values()) {
+                james.close();
+            }
+        }
+    }
+
+    private static double medianThroughput(List<Round> rounds) {
+        return BenchSupport.median(rounds.stream().mapToDouble(Round::throughput).toArray());
+    }
+
+    private static long[] pooled(List<Round> rounds, boolean sessions) {
+        return BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(sessions ? round.sessionNanos : round.dataNanos)).toArray());
+    }
+
+    /** One round against one James: {@code clients} threads sending one message per session until the round ends. */
+    static final class Round {
+        long messages;
+        long errors;
+        long elapsedNanos;
+        long[] sessionNanos;
+        long[] dataNanos;
+
+        double throughput() {
+            return messages / (elapsedNanos / 1e9);
+        }
+
+        static Round run(BenchSupport.JamesChild james, int clients, int seconds, byte[] message) throws InterruptedException {
+            long start = System.nanoTime();
+            long end = start + TimeUnit.SECONDS.toNanos(seconds);
+            AtomicLong messages = new AtomicLong();
+            AtomicLong errors = new AtomicLong();
+            long[][] sessions = new long[clients][];
+            long[][] data = new long[clients][];
+            Thread[] threads = new Thread[clients];
+            for (int t = 0; t < clients; t++) {
+                int index = t;
+                String source = "127.0.0." + (10 + index);
+                threads[t] = new Thread(() -> {
+                    long[] sessionTimes = new long[1024];
+                    long[] dataTimes = new long[1024];
+                    int count = 0;
+                    while (System.nanoTime() < end) {
+                        long sessionStart = System.nanoTime();
+                        try (BenchSmtp client = new BenchSmtp(source, james.smtpPort, 30_000)) {
+                            BenchSmtp.expect(220, client.reply(), client, "greeting");
+                            BenchSmtp.expect(250, client.command("EHLO client" + index + ".example.org"), client, "EHLO");
+                            BenchSmtp.expect(250, client.command("MAIL FROM:<sender@example.org>"), client, "MAIL");
+                            BenchSmtp.expect(250, client.command("RCPT TO:<user1@james.local>"), client, "RCPT");
+                            BenchSmtp.expect(354, client.command("DATA"), client, "DATA");
+                            client.send(message);
+                            long dataSent = System.nanoTime();
+                            BenchSmtp.expect(250, client.reply(), client, "end of DATA");
+                            long accepted = System.nanoTime();
+                            messages.incrementAndGet();
+                            BenchSmtp.expect(221, client.command("QUIT"), client, "QUIT");
+                            if (count == sessionTimes.length) {
+                                sessionTimes = Arrays.copyOf(sessionTimes, count * 2);
+                                dataTimes = Arrays.copyOf(dataTimes, count * 2);
+                            }
+                            sessionTimes[count] = System.nanoTime() - sessionStart;
+                            dataTimes[count] = accepted - dataSent;
+                            count++;
+                        } catch (Exception e) {
+                            if (errors.incrementAndGet() <= 5) {
+                                System.out.println("    " + james.name + " " + source + ": " + e.getMessage());
+                            }
+                            try {
+                                Thread.sleep(10);
+                            } catch (InterruptedException interrupted) {
+                                return;
+                            }
+                        }
+                    }
+                    sessions[index] = Arrays.copyOf(sessionTimes, count);
+                    data[index] = Arrays.copyOf(dataTimes, count);
+                }, "client-" + t);
+                threads[t].start();
+            }
+            for (Thread thread : threads) {
+                thread.join(TimeUnit.SECONDS.toMillis(seconds + 120L));
+            }
+            Round round = new Round();
+            round.elapsedNanos = System.nanoTime() - start;
+            round.messages = messages.get();
+            round.errors = errors.get();
+            round.sessionNanos = Arrays.stream(sessions).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.dataNanos = Arrays.stream(data).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            return round;
+        }
+    }
+}
