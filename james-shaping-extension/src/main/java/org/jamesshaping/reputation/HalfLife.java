@@ -2,9 +2,6 @@ package org.jamesshaping.reputation;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Exponential decay that survives blind, concurrent {@code $inc} updates.
@@ -22,11 +19,12 @@ import java.util.regex.Pattern;
  */
 public final class HalfLife {
     static final int ERA_HALF_LIVES = 64;
-    private static final Pattern ERA_FIELD = Pattern.compile("h(\\d+)e(-?\\d+)");
 
     private final Duration duration;
     private final long halfLifeMillis;
     private final long eraMillis;
+    /** The era being written; recomputed only when time crosses into the next one (every 64 half-lives). */
+    private volatile Era current;
 
     public HalfLife(Duration duration) {
         if (duration.toMillis() < 1000) {
@@ -41,9 +39,20 @@ public final class HalfLife {
         return duration;
     }
 
-    /** The stored field that an increment at {@code at} belongs to. */
+    /** The era (stored field) that an increment at {@code at} belongs to. */
+    public Era eraOf(Instant at) {
+        long index = era(at.toEpochMilli());
+        Era cached = current;
+        if (cached != null && cached.index() == index) {
+            return cached;
+        }
+        Era era = new Era(halfLifeMillis / 1000, index);
+        current = era;
+        return era;
+    }
+
     public String eraField(Instant at) {
-        return "h" + (halfLifeMillis / 1000) + "e" + era(at.toEpochMilli());
+        return eraOf(at).field();
     }
 
     /** What to add to {@link #eraField(Instant)} for {@code count} events at {@code at}. */
@@ -53,24 +62,17 @@ public final class HalfLife {
         return count * Math.pow(2, (double) (millis - eraStart) / halfLifeMillis);
     }
 
-    /** The decayed value, at {@code now}, of a scaled sum stored under {@code eraField}; empty for other half-lives. */
-    public Optional<Double> decayedValue(String eraField, double scaledSum, Instant now) {
-        Matcher matcher = ERA_FIELD.matcher(eraField);
-        if (!matcher.matches() || Long.parseLong(matcher.group(1)) != halfLifeMillis / 1000) {
-            return Optional.empty();
+    /**
+     * What a scaled sum stored in {@code era} is worth at {@code now}, per unit: multiply the stored value by it.
+     * Zero for an era written with another half-life, which this server cannot interpret.
+     */
+    public double decayFactor(Era era, Instant now) {
+        if (era.halfLifeSeconds() != halfLifeMillis / 1000) {
+            return 0;
         }
-        long eraStart = Long.parseLong(matcher.group(2)) * eraMillis;
+        long eraStart = era.index() * eraMillis;
         double exponent = (double) (now.toEpochMilli() - eraStart) / halfLifeMillis;
-        return Optional.of(scaledSum * Math.pow(2, -exponent));
-    }
-
-    /** Whether a stored era field is so old that its value is below 2^-64 of what was added. */
-    public boolean isObsolete(String eraField, Instant now) {
-        Matcher matcher = ERA_FIELD.matcher(eraField);
-        if (!matcher.matches() || Long.parseLong(matcher.group(1)) != halfLifeMillis / 1000) {
-            return false;
-        }
-        return Long.parseLong(matcher.group(2)) < era(now.toEpochMilli()) - 1;
+        return Math.pow(2, -exponent);
     }
 
     private long era(long epochMillis) {

@@ -91,18 +91,29 @@ public final class ReputationClassifier {
         }
     }
 
-    /** A class and the figures that produced it, for logs and the operator API. */
+    /** A class and the figures that produced it; the words and the breakdown are built only when asked for. */
     public static final class Judgement {
         private final int level;
         private final double badness;
-        private final List<String> reasons;
-        private final Map<String, Object> contributions;
+        private final Mass own;
+        private final double netBadness;
+        private final double netInfluence;
+        private final boolean nothingKnown;
+        private final ReputationSnapshot address;
+        private final ReputationSnapshot subnet;
+        private final ReputationClassifier classifier;
 
-        Judgement(int level, double badness, List<String> reasons, Map<String, Object> contributions) {
+        Judgement(int level, double badness, Mass own, double netBadness, double netInfluence, boolean nothingKnown,
+                  ReputationSnapshot address, ReputationSnapshot subnet, ReputationClassifier classifier) {
             this.level = level;
             this.badness = badness;
-            this.reasons = reasons;
-            this.contributions = contributions;
+            this.own = own;
+            this.netBadness = netBadness;
+            this.netInfluence = netInfluence;
+            this.nothingKnown = nothingKnown;
+            this.address = address;
+            this.subnet = subnet;
+            this.classifier = classifier;
         }
 
         public int level() {
@@ -114,10 +125,27 @@ public final class ReputationClassifier {
         }
 
         public List<String> reasons() {
+            List<String> reasons = new ArrayList<>();
+            if (level == 0) {
+                reasons.add("long clean history (fast lane)");
+            } else if (level == 1) {
+                reasons.add("clean history");
+            } else if (nothingKnown) {
+                reasons.add("new sender, nothing known");
+            }
+            reasons.add(String.format(Locale.US, "badness %.2f from %.1f bad / %.1f good own evidence and neighbours' badness %.2f "
+                + "(worth %.1f events)", badness, own.bad, own.good, netBadness, netInfluence));
             return reasons;
         }
 
+        /** Each signal's decayed count, weight and contribution, for the address and its subnet. */
         public Map<String, Object> contributions() {
+            Map<String, Object> contributions = new LinkedHashMap<>();
+            contributions.put("address", classifier.parts(address));
+            contributions.put("subnet", classifier.parts(subnet));
+            contributions.put("badness", round(badness));
+            contributions.put("neighboursBadness", round(netBadness));
+            contributions.put("neighboursWeight", round(netInfluence));
             return contributions;
         }
     }
@@ -132,10 +160,9 @@ public final class ReputationClassifier {
         return settings;
     }
 
-    private static final class Mass {
+    static final class Mass {
         double bad;
         double good;
-        final Map<String, Object> parts = new LinkedHashMap<>();
 
         double evidence() {
             return bad + good;
@@ -145,23 +172,29 @@ public final class ReputationClassifier {
     private Mass mass(ReputationSnapshot snapshot) {
         Mass mass = new Mass();
         for (Map.Entry<Signal, Double> weight : settings.weights.entrySet()) {
-            double count = snapshot.decayed(weight.getKey());
-            if (count <= 0) {
-                continue;
-            }
-            double contribution = count * weight.getValue();
+            double contribution = snapshot.decayed(weight.getKey()) * weight.getValue();
             if (contribution > 0) {
                 mass.bad += contribution;
             } else {
                 mass.good -= contribution;
             }
-            Map<String, Object> part = new LinkedHashMap<>();
-            part.put("decayed", round(count));
-            part.put("weight", weight.getValue());
-            part.put("contribution", round(contribution));
-            mass.parts.put(weight.getKey().field(), part);
         }
         return mass;
+    }
+
+    private Map<String, Object> parts(ReputationSnapshot snapshot) {
+        Map<String, Object> parts = new LinkedHashMap<>();
+        for (Map.Entry<Signal, Double> weight : settings.weights.entrySet()) {
+            double count = snapshot.decayed(weight.getKey());
+            if (count > 0) {
+                Map<String, Object> part = new LinkedHashMap<>();
+                part.put("decayed", round(count));
+                part.put("weight", weight.getValue());
+                part.put("contribution", round(count * weight.getValue()));
+                parts.put(weight.getKey().field(), part);
+            }
+        }
+        return parts;
     }
 
     public Judgement judge(ReputationSnapshot address, ReputationSnapshot subnet) {
@@ -177,14 +210,11 @@ public final class ReputationClassifier {
         double badness = (own.bad + netInfluence * netBadness + settings.priorStrength * settings.priorBadness)
             / (own.evidence() + netInfluence + settings.priorStrength);
 
-        List<String> reasons = new ArrayList<>();
         int level;
         if (own.good >= settings.fastLaneGood && badness <= settings.fastLaneMaxBadness) {
             level = 0;
-            reasons.add("long clean history (fast lane)");
         } else if (own.good >= settings.trustedGood && badness <= settings.trustedMaxBadness) {
             level = 1;
-            reasons.add("clean history");
         } else {
             level = 2;
             for (double threshold : settings.thresholds) {
@@ -192,20 +222,9 @@ public final class ReputationClassifier {
                     level++;
                 }
             }
-            if (own.evidence() == 0 && netEvidence == 0) {
-                reasons.add("new sender, nothing known");
-            }
         }
-        reasons.add(String.format(Locale.US, "badness %.2f from %.1f bad / %.1f good own evidence and subnet badness %.2f (weight %.1f)",
-            badness, own.bad, own.good, netBadness, netInfluence));
-
-        Map<String, Object> contributions = new LinkedHashMap<>();
-        contributions.put("address", own.parts);
-        contributions.put("subnet", net.parts);
-        contributions.put("badness", round(badness));
-        contributions.put("subnetBadness", round(netBadness));
-        contributions.put("subnetInfluence", round(netInfluence));
-        return new Judgement(level, badness, reasons, contributions);
+        return new Judgement(level, badness, own, netBadness, netInfluence, own.evidence() == 0 && netEvidence == 0,
+            address, subnet, this);
     }
 
     private static double round(double value) {

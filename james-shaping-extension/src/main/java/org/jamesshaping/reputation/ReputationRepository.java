@@ -140,7 +140,7 @@ public class ReputationRepository {
         Document increments = new Document();
         delta.totals().forEach((signal, count) -> increments.append("totals." + signal.field(), count));
         delta.scaledByEra().forEach((era, values) ->
-            values.forEach((signal, scaled) -> increments.append("decay." + era + "." + signal.field(), scaled)));
+            values.forEach((signal, scaled) -> increments.append("decay." + era.field() + "." + signal.field(), scaled)));
         Date last = Date.from(delta.lastSeen());
         Document update = new Document("$set", new Document("kind", key.kind()))
             .append("$min", new Document("first", Date.from(delta.firstSeen())))
@@ -214,10 +214,11 @@ public class ReputationRepository {
         }
         Document decay = document.get("decay", Document.class);
         if (decay != null) {
-            decay.forEach((era, values) -> {
-                if (values instanceof Document) {
+            decay.forEach((eraField, values) -> {
+                Optional<Era> era = Era.parse(eraField);
+                if (era.isPresent() && values instanceof Document) {
                     ((Document) values).forEach((field, value) -> Signal.fromField(field)
-                        .ifPresent(signal -> tally.addStoredScaled(era, signal, ((Number) value).doubleValue())));
+                        .ifPresent(signal -> tally.addStoredScaled(era.get(), signal, ((Number) value).doubleValue())));
                 }
             });
         }

@@ -9,6 +9,7 @@ public final class ReputationSnapshot {
     private final HalfLife halfLife;
     private final Instant at;
     private final boolean loaded;
+    private double[] decayed;
 
     public ReputationSnapshot(ReputationKey key, Tally tally, HalfLife halfLife, Instant at, boolean loaded) {
         this.key = key;
@@ -27,7 +28,10 @@ public final class ReputationSnapshot {
     }
 
     public double decayed(Signal signal) {
-        return tally.decayed(signal, at, halfLife);
+        if (decayed == null) {
+            decayed = tally.decayedAll(at, halfLife);
+        }
+        return decayed[signal.ordinal()];
     }
 
     public Tally tally() {

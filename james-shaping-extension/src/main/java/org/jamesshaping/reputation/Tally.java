@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public final class Tally {
     private final EnumMap<Signal, Long> totals = new EnumMap<>(Signal.class);
-    private final Map<String, EnumMap<Signal, Double>> scaledByEra = new HashMap<>();
+    private final Map<Era, EnumMap<Signal, Double>> scaledByEra = new HashMap<>();
     private Instant firstSeen;
     private Instant lastSeen;
 
@@ -23,7 +23,7 @@ public final class Tally {
 
     public Tally add(Signal signal, long count, Instant at, HalfLife halfLife) {
         totals.merge(signal, count, Long::sum);
-        scaledByEra.computeIfAbsent(halfLife.eraField(at), era -> new EnumMap<>(Signal.class))
+        scaledByEra.computeIfAbsent(halfLife.eraOf(at), era -> new EnumMap<>(Signal.class))
             .merge(signal, halfLife.scaledIncrement(count, at), Double::sum);
         seen(at);
         return this;
@@ -35,8 +35,8 @@ public final class Tally {
         return this;
     }
 
-    public Tally addStoredScaled(String eraField, Signal signal, double scaled) {
-        scaledByEra.computeIfAbsent(eraField, era -> new EnumMap<>(Signal.class)).merge(signal, scaled, Double::sum);
+    public Tally addStoredScaled(Era era, Signal signal, double scaled) {
+        scaledByEra.computeIfAbsent(era, e -> new EnumMap<>(Signal.class)).merge(signal, scaled, Double::sum);
         return this;
     }
 
@@ -69,21 +69,26 @@ public final class Tally {
     }
 
     public double decayed(Signal signal, Instant now, HalfLife halfLife) {
-        double value = 0;
-        for (Map.Entry<String, EnumMap<Signal, Double>> era : scaledByEra.entrySet()) {
-            Double scaled = era.getValue().get(signal);
-            if (scaled != null) {
-                value += halfLife.decayedValue(era.getKey(), scaled, now).orElse(0.0);
+        return decayedAll(now, halfLife)[signal.ordinal()];
+    }
+
+    /** Every signal's decayed value, indexed by ordinal: one decay factor per era, not per signal. */
+    public double[] decayedAll(Instant now, HalfLife halfLife) {
+        double[] values = new double[Signal.values().length];
+        for (Map.Entry<Era, EnumMap<Signal, Double>> era : scaledByEra.entrySet()) {
+            double factor = halfLife.decayFactor(era.getKey(), now);
+            if (factor > 0) {
+                era.getValue().forEach((signal, scaled) -> values[signal.ordinal()] += scaled * factor);
             }
         }
-        return value;
+        return values;
     }
 
     public Map<Signal, Long> totals() {
         return Collections.unmodifiableMap(totals);
     }
 
-    public Map<String, Map<Signal, Double>> scaledByEra() {
+    public Map<Era, Map<Signal, Double>> scaledByEra() {
         return Collections.unmodifiableMap(scaledByEra);
     }
 

@@ -99,6 +99,15 @@ public class WriteBehindBuffer {
      * delta is seen exactly once while it moves from pending to a batch.
      */
     public Tally unwritten(ReputationKey key) {
+        // Fast path, taken whenever no batch is waiting (MongoDB up, no flush moving keys): no shared lock on the
+        // SMTP path. Draining counts a key as waiting before removing it from pending, so if the count is still
+        // zero after the copy, no key moved during it.
+        if (waitingKeys.get() == 0) {
+            Tally copy = copyOf(key);
+            if (waitingKeys.get() == 0) {
+                return copy;
+            }
+        }
         synchronized (waiting) {
             Tally result = copyOf(key);
             for (Batch batch : waiting) {
@@ -186,12 +195,13 @@ public class WriteBehindBuffer {
         synchronized (waiting) {
             Map<ReputationKey, Tally> current = new HashMap<>();
             for (ReputationKey key : new ArrayList<>(pending.keySet())) {
+                waitingKeys.incrementAndGet();
                 Tally tally = pending.remove(key);
                 if (tally == null) {
+                    waitingKeys.decrementAndGet();
                     continue;
                 }
                 current.put(key, tally);
-                waitingKeys.incrementAndGet();
                 if (current.size() == MAX_BATCH_KEYS) {
                     // Batch ids are assigned before the first attempt and never change: retries are idempotent.
                     waiting.addLast(new Batch(UUID.randomUUID().toString(), current));

@@ -1,16 +1,25 @@
 package org.jamesshaping.shaping;
 
 import java.util.List;
+import java.util.function.Supplier;
 
-/** The class a connection is shaped as, and why. {@code exempt}: never shaped, whatever happens later. */
+/**
+ * The class a connection is shaped as, and why. {@code exempt}: never shaped, whatever happens later. The
+ * reasons are words for logs and operators, built only when read: deciding happens several times per
+ * connection on the SMTP path.
+ */
 public final class ClassDecision {
     private final int level;
-    private final List<String> reasons;
+    private final Supplier<List<String>> reasons;
     private final boolean exempt;
 
     public ClassDecision(int level, List<String> reasons, boolean exempt) {
+        this(level, () -> reasons, exempt);
+    }
+
+    public ClassDecision(int level, Supplier<List<String>> reasons, boolean exempt) {
         this.level = level;
-        this.reasons = List.copyOf(reasons);
+        this.reasons = reasons;
         this.exempt = exempt;
     }
 
@@ -19,7 +28,7 @@ public final class ClassDecision {
     }
 
     public List<String> reasons() {
-        return reasons;
+        return List.copyOf(reasons.get());
     }
 
     public boolean exempt() {
@@ -27,6 +36,16 @@ public final class ClassDecision {
     }
 
     public String why() {
-        return String.join("; ", reasons);
+        return String.join("; ", reasons.get());
+    }
+
+    /** For log calls: rendered only if the line is written. */
+    public Object lazyWhy() {
+        return new Object() {
+            @Override
+            public String toString() {
+                return why();
+            }
+        };
     }
 }

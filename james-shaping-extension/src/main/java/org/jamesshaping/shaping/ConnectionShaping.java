@@ -10,8 +10,10 @@ import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.api.Response;
 import org.jamesshaping.reputation.ReputationKey;
 
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
 
 /**
  * One SMTP connection's shaping: its class, the replies it is owed and when, and its read budgets.
@@ -190,6 +192,11 @@ final class ConnectionShaping {
             subnetBucket.setRate(rate * 4, TokenBucket.defaultBurst(rate * 4));
         }
         bucketRate = rate;
+        // Read at most one burst at a time: otherwise Netty takes whatever the socket holds (tens of KB) and a
+        // slow class runs in large stop-and-go steps instead of at its rate.
+        channel.config().setRecvByteBufAllocator(rate > 0
+            ? new FixedRecvByteBufAllocator((int) Math.min(65_536, TokenBucket.defaultBurst(rate)))
+            : new AdaptiveRecvByteBufAllocator());
         if (rate <= 0) {
             gate.resume(ReadGate.THROTTLE);
         }

@@ -35,6 +35,10 @@ public class SenderClassifier {
         return classifier;
     }
 
+    private static String entry(ReputationService.StatusMatch match) {
+        return " by the operator entry for " + match.key() + ": " + match.status().reason();
+    }
+
     public ClassDecision classify(InetAddress address) {
         return classify(reputation.sender(address));
     }
@@ -43,21 +47,24 @@ public class SenderClassifier {
         Optional<ReputationService.StatusMatch> status = view.status();
         if (status.isPresent()) {
             ManualStatus manual = status.get().status();
-            String entry = " by the operator entry for " + status.get().key() + ": " + manual.reason();
+            ReputationService.StatusMatch match = status.get();
             switch (manual.value()) {
                 case ALLOW:
-                    return new ClassDecision(0, List.of("allowed" + entry), true);
+                    return new ClassDecision(0, () -> List.of("allowed" + entry(match)), true);
                 case BLOCK:
-                    return new ClassDecision(ShapingPolicy.BLOCKED, List.of("blocked" + entry), false);
+                    return new ClassDecision(ShapingPolicy.BLOCKED, () -> List.of("blocked" + entry(match)), false);
                 default:
-                    return new ClassDecision(manual.pinnedClass().orElse(3), List.of("pinned" + entry), false);
+                    return new ClassDecision(manual.pinnedClass().orElse(3), () -> List.of("pinned" + entry(match)), false);
             }
         }
         ReputationClassifier.Judgement judgement = classifier.judge(view.address(), view.subnet());
-        List<String> reasons = new ArrayList<>(judgement.reasons());
-        if (!view.address().isLoaded()) {
-            reasons.add("record not read from MongoDB yet");
-        }
-        return new ClassDecision(judgement.level(), reasons, false);
+        boolean loaded = view.address().isLoaded();
+        return new ClassDecision(judgement.level(), () -> {
+            List<String> reasons = new ArrayList<>(judgement.reasons());
+            if (!loaded) {
+                reasons.add("record not read from MongoDB yet");
+            }
+            return reasons;
+        }, false);
     }
 }

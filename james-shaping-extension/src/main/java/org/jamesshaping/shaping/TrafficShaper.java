@@ -61,6 +61,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         ProtocolHandlerResultHandler<Response, SMTPSession>, HeloHook, MailHook, RcptHook, JamesMessageHook, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(TrafficShaper.class);
     static final int EARLY_TALKER_CLASS = 7;
+    private static final ClassDecision RELAY = new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
 
     private final ReputationService reputation;
     private final SenderClassifier classifier;
@@ -304,7 +305,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             if (over.isPresent()) {
                 metrics.limitRejections.increment();
                 LOGGER.info("Shaping {}: class {} at {} ({}); {}{}", client.get().getHostAddress(), decision.level(), when,
-                    decision.why(), over.get(), policy.dryRun() ? " [dry run: would answer 421]" : ", answered 421");
+                    decision.lazyWhy(), over.get(), policy.dryRun() ? " [dry run: would answer 421]" : ", answered 421");
                 if (!policy.dryRun()) {
                     SMTPResponse refusal = new SMTPResponse("421", "4.7.0 " + over.get() + ", try again later");
                     refusal.setEndSession(true);
@@ -312,7 +313,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
                 }
             } else {
                 LOGGER.info("Shaping {}: class {} at {} ({}){}", client.get().getHostAddress(), decision.level(), when,
-                    decision.why(), policy.dryRun() && !settings.isUnshaped() ? " [dry run: not shaped]" : "");
+                    decision.lazyWhy(), policy.dryRun() && !settings.isUnshaped() ? " [dry run: not shaped]" : "");
             }
             if (!decision.exempt()) {
                 registry.connected(state.addressKey);
@@ -321,7 +322,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             }
         } else if (state.decision != null && state.decision.level() != decision.level()) {
             LOGGER.info("Shaping {}: class {} -> {} at {} ({}){}", client.get().getHostAddress(), state.decision.level(),
-                decision.level(), when, decision.why(), policy.dryRun() ? " [dry run: not shaped]" : "");
+                decision.level(), when, decision.lazyWhy(), policy.dryRun() ? " [dry run: not shaped]" : "");
         }
         if (policy.dryRun() && !settings.isUnshaped() && (state.decision == null || state.decision.level() != decision.level())) {
             metrics.dryRunShaped.increment();
@@ -342,16 +343,19 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     private ClassDecision classify(SMTPSession session, ConnectionShaping state) {
         if (session.isRelayingAllowed()) {
-            return new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
+            return RELAY;
         }
         if (session.getUsername() != null) {
-            return new ClassDecision(0, List.of("authenticated as " + session.getUsername().asString()), true);
+            String user = session.getUsername().asString();
+            return new ClassDecision(0, () -> List.of("authenticated as " + user), true);
         }
         ClassDecision decision = classifier.classify(state.address);
         if (state.earlyTalker && !decision.exempt() && decision.level() < EARLY_TALKER_CLASS) {
-            List<String> reasons = new ArrayList<>(decision.reasons());
-            reasons.add(0, "talked before the greeting");
-            return new ClassDecision(EARLY_TALKER_CLASS, reasons, false);
+            return new ClassDecision(EARLY_TALKER_CLASS, () -> {
+                List<String> reasons = new ArrayList<>(decision.reasons());
+                reasons.add(0, "talked before the greeting");
+                return reasons;
+            }, false);
         }
         return decision;
     }
