@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -138,6 +139,9 @@ public class ReputationService implements Closeable {
     private final WriteBehindBuffer buffer;
     private final ManualStatusTable statusTable = new ManualStatusTable();
     private final AsyncLoadingCache<ReputationKey, Loaded> cache;
+    /** An address's two keys, built once: parsing and rendering them costs more than everything else per event. */
+    private final com.github.benmanes.caffeine.cache.Cache<InetAddress, ReputationKey[]> keys =
+        Caffeine.newBuilder().maximumSize(100_000).build();
     private final java.util.concurrent.atomic.AtomicLong writeSequence = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     private final ScheduledExecutorService scheduler;
@@ -237,10 +241,12 @@ public class ReputationService implements Closeable {
     /** What is known about a sender now. Starts a background read when its records are not cached yet. */
     public SenderView sender(InetAddress address) {
         Instant now = clock.instant();
-        return new SenderView(
-            cached(ReputationKey.ofAddress(address), now),
-            cached(ReputationKey.subnetOf(address), now),
-            manualStatus(address));
+        ReputationKey[] senderKeys = keysOf(address);
+        return new SenderView(cached(senderKeys[0], now), cached(senderKeys[1], now), manualStatus(address));
+    }
+
+    private ReputationKey[] keysOf(InetAddress address) {
+        return keys.get(address, a -> new ReputationKey[] {ReputationKey.ofAddress(a), ReputationKey.subnetOf(a)});
     }
 
     public Optional<StatusMatch> manualStatus(InetAddress address) {
@@ -253,8 +259,9 @@ public class ReputationService implements Closeable {
     }
 
     public void record(InetAddress address, Signal signal, long count) {
-        recordKey(ReputationKey.ofAddress(address), signal, count);
-        recordKey(ReputationKey.subnetOf(address), signal, count);
+        ReputationKey[] senderKeys = keysOf(address);
+        recordKey(senderKeys[0], signal, count);
+        recordKey(senderKeys[1], signal, count);
     }
 
     private void recordKey(ReputationKey key, Signal signal, long count) {
@@ -276,21 +283,26 @@ public class ReputationService implements Closeable {
     }
 
     private ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, long loadSequence, Instant now) {
-        Tally tally = record == null ? Tally.empty() : record.tally().copy();
+        List<Tally> parts = new ArrayList<>(3);
+        if (record != null) {
+            parts.add(record.tally());
+        }
         Deque<Written> written = recentlyWritten.get(key);
         if (written != null) {
             synchronized (written) {
                 // Written after the read began, and not among the batches the document says it applied.
-                written.stream()
-                    .filter(entry -> entry.sequence > loadSequence && (record == null || !record.hasApplied(entry.batchId)))
-                    .forEach(entry -> tally.merge(entry.delta));
+                for (Written entry : written) {
+                    if (entry.sequence > loadSequence && (record == null || !record.hasApplied(entry.batchId))) {
+                        parts.add(entry.delta);
+                    }
+                }
             }
         }
         Tally unwritten = buffer.unwritten(key);
         if (unwritten != null) {
-            tally.merge(unwritten);
+            parts.add(unwritten);
         }
-        return new ReputationSnapshot(key, tally, settings.halfLife(), now, record != null);
+        return new ReputationSnapshot(key, parts, settings.halfLife(), now, record != null);
     }
 
     // ---------------------------------------------------------------- background work

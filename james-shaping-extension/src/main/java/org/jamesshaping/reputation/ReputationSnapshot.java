@@ -1,19 +1,29 @@
 package org.jamesshaping.reputation;
 
 import java.time.Instant;
+import java.util.List;
 
-/** What is known about one key at one instant: MongoDB's record plus this server's deltas not yet in it. */
+/**
+ * What is known about one key at one instant: MongoDB's record plus this server's deltas not yet in it. The parts
+ * are summed when read rather than merged into a copy: snapshots are taken on the SMTP path, several times per
+ * connection, and most are only asked for a few decayed values.
+ */
 public final class ReputationSnapshot {
     private final ReputationKey key;
-    private final Tally tally;
+    private final List<Tally> parts;
     private final HalfLife halfLife;
     private final Instant at;
     private final boolean loaded;
     private double[] decayed;
+    private Tally merged;
 
     public ReputationSnapshot(ReputationKey key, Tally tally, HalfLife halfLife, Instant at, boolean loaded) {
+        this(key, List.of(tally), halfLife, at, loaded);
+    }
+
+    ReputationSnapshot(ReputationKey key, List<Tally> parts, HalfLife halfLife, Instant at, boolean loaded) {
         this.key = key;
-        this.tally = tally;
+        this.parts = parts;
         this.halfLife = halfLife;
         this.at = at;
         this.loaded = loaded;
@@ -24,18 +34,35 @@ public final class ReputationSnapshot {
     }
 
     public long total(Signal signal) {
-        return tally.total(signal);
+        long total = 0;
+        for (Tally part : parts) {
+            total += part.total(signal);
+        }
+        return total;
     }
 
     public double decayed(Signal signal) {
         if (decayed == null) {
-            decayed = tally.decayedAll(at, halfLife);
+            double[] sum = new double[Signal.values().length];
+            for (Tally part : parts) {
+                double[] values = part.decayedAll(at, halfLife);
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += values[i];
+                }
+            }
+            decayed = sum;
         }
         return decayed[signal.ordinal()];
     }
 
+    /** All parts merged into one tally (for operators: first and last seen, every total). */
     public Tally tally() {
-        return tally;
+        if (merged == null) {
+            Tally result = Tally.empty();
+            parts.forEach(result::merge);
+            merged = result;
+        }
+        return merged;
     }
 
     public Instant at() {
@@ -48,7 +75,12 @@ public final class ReputationSnapshot {
     }
 
     public boolean isKnown() {
-        return !tally.isEmpty();
+        for (Tally part : parts) {
+            if (!part.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public double score() {

@@ -148,7 +148,7 @@ final class BenchSupport {
             replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.ManualStatusHook\"/>", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>", "");
-            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>", "");
+            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\">.*?</handler>", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.module=[^\\n]*$", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.startable=[^\\n]*$", "");
             replace("webadmin.properties", "org.jamesshaping.admin.ShapingRoutes,", "");
@@ -228,7 +228,13 @@ final class BenchSupport {
                 "-Djdk.net.hosts.file=" + hosts,
                 "-Dlogback.configurationFile=" + logback,
                 "-Djdk.tls.ephemeralDHKeySize=2048",
-                "-Djames.exit.on.startup.error=true",
+                "-Djames.exit.on.startup.error=true"));
+            // Extra flags for James's JVM, e.g. JAMES_JVM_ARGS="-XX:StartFlightRecording=filename=james.jfr" to profile.
+            String extra = System.getenv("JAMES_JVM_ARGS");
+            if (extra != null && !extra.isBlank()) {
+                command.addAll(Arrays.asList(extra.trim().replace("{name}", name).split("\\s+")));
+            }
+            command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "org.jamesshaping.launcher.Launcher",
                 "--data", data.toString(),
