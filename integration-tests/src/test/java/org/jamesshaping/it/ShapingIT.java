@@ -45,7 +45,7 @@ class ShapingIT {
         + "<class level=\"6\"><greetingDelay>0</greetingDelay><replyDelay>0</replyDelay><commandReadRate>0</commandReadRate>"
         + "<dataReadRate>0</dataReadRate><maxConnectionsPerIp>1</maxConnectionsPerIp><maxConnectionsPerSubnet>0</maxConnectionsPerSubnet>"
         + "<connectionsPerMinutePerIp>0</connectionsPerMinutePerIp><maxRecipientsPerTransaction>0</maxRecipientsPerTransaction>"
-        + "<maxMessagesPerConnection>0</maxMessagesPerConnection></class>\n"
+        + "<maxMessagesPerConnection>0</maxMessagesPerConnection><rejectAtData>true</rejectAtData></class>\n"
         + "<class level=\"7\"><greetingDelay>1s</greetingDelay><replyDelay>1s</replyDelay><commandReadRate>0</commandReadRate>"
         + "<dataReadRate>" + DATA_RATE + "</dataReadRate><maxConnectionsPerIp>0</maxConnectionsPerIp><maxConnectionsPerSubnet>0</maxConnectionsPerSubnet>"
         + "<connectionsPerMinutePerIp>0</connectionsPerMinutePerIp><maxRecipientsPerTransaction>0</maxRecipientsPerTransaction>"
@@ -258,6 +258,14 @@ class ShapingIT {
                 assertThat(again.readReply().code).isEqualTo(220);
             }
         });
+    }
+
+    @Test
+    void aClassThatRefusesAtDataAnswersAPermanent550AfterTheMessage() throws Exception {
+        pin("127.0.43.60", 6);
+        SmtpClient.Reply reply = SmtpClient.sendMail("127.0.43.60", port, "bulk@example.net", List.of("user1@james.local"));
+        assertThat(reply.code).isEqualTo(550);
+        assertThat(reply.text()).startsWith("5.7.1 Message refused");
     }
 
     @Test

@@ -175,6 +175,8 @@ public class ReputationService implements Closeable {
         gaugeRegistry.register("shaping_writebehind_depth", buffer::depth);
         gaugeRegistry.register("shaping_status_entries", statusTable::size);
 
+        // At start, before any background work: if MongoDB is down, the flusher retries until it succeeds.
+        ensureIndexes();
         long flushMillis = settings.flushInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
         long refreshMillis = settings.refreshInterval().toMillis();

@@ -119,10 +119,6 @@ public final class StoreSettings {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention);
     }
 
-    public StoreSettings withBufferMaxKeys(int maxKeys) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, maxKeys, halfLife, retention);
-    }
-
     public StoreSettings withHalfLife(HalfLife value) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention);
     }

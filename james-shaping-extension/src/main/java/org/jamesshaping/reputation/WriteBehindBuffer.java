@@ -235,7 +235,4 @@ public class WriteBehindBuffer {
         return dropped.get();
     }
 
-    public boolean isInOutage() {
-        return outageSince != null;
-    }
 }

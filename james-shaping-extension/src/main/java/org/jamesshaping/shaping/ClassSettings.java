@@ -9,7 +9,7 @@ import java.util.Map;
  * counts, so a class of all zeros is unshaped.
  */
 public final class ClassSettings {
-    public static final ClassSettings UNSHAPED = new ClassSettings(Duration.ZERO, Duration.ZERO, 0, 0, 0, 0, 0, 0, 0);
+    public static final ClassSettings UNSHAPED = new ClassSettings(Duration.ZERO, Duration.ZERO, 0, 0, 0, 0, 0, 0, 0, false);
 
     private final Duration greetingDelay;
     private final Duration replyDelay;
@@ -20,10 +20,11 @@ public final class ClassSettings {
     private final int connectionsPerMinutePerIp;
     private final int maxRecipientsPerTransaction;
     private final int maxMessagesPerConnection;
+    private final boolean rejectAtData;
 
     public ClassSettings(Duration greetingDelay, Duration replyDelay, long commandReadRate, long dataReadRate,
                          int maxConnectionsPerIp, int maxConnectionsPerSubnet, int connectionsPerMinutePerIp,
-                         int maxRecipientsPerTransaction, int maxMessagesPerConnection) {
+                         int maxRecipientsPerTransaction, int maxMessagesPerConnection, boolean rejectAtData) {
         this.greetingDelay = greetingDelay;
         this.replyDelay = replyDelay;
         this.commandReadRate = commandReadRate;
@@ -33,6 +34,7 @@ public final class ClassSettings {
         this.connectionsPerMinutePerIp = connectionsPerMinutePerIp;
         this.maxRecipientsPerTransaction = maxRecipientsPerTransaction;
         this.maxMessagesPerConnection = maxMessagesPerConnection;
+        this.rejectAtData = rejectAtData;
     }
 
     /** A connection in this class is held: delayed or read slowly, so it counts against the held-connection cap. */
@@ -42,7 +44,7 @@ public final class ClassSettings {
 
     public boolean isUnshaped() {
         return !holds() && maxConnectionsPerIp == 0 && maxConnectionsPerSubnet == 0 && connectionsPerMinutePerIp == 0
-            && maxRecipientsPerTransaction == 0 && maxMessagesPerConnection == 0;
+            && maxRecipientsPerTransaction == 0 && maxMessagesPerConnection == 0 && !rejectAtData;
     }
 
     /** Delays multiplied and rates and limits divided by {@code factor}: the arithmetic of the presets. */
@@ -53,7 +55,7 @@ public final class ClassSettings {
             divide(commandReadRate, factor), divide(dataReadRate, factor),
             (int) divide(maxConnectionsPerIp, factor), (int) divide(maxConnectionsPerSubnet, factor),
             (int) divide(connectionsPerMinutePerIp, factor), (int) divide(maxRecipientsPerTransaction, factor),
-            (int) divide(maxMessagesPerConnection, factor));
+            (int) divide(maxMessagesPerConnection, factor), rejectAtData);
     }
 
     private static long divide(long limit, double factor) {
@@ -96,6 +98,14 @@ public final class ClassSettings {
         return maxMessagesPerConnection;
     }
 
+    /**
+     * Refuse this class's messages at the end of DATA with a permanent {@code 550 5.7.1}: the sending MTA then
+     * bounces rather than retries, where an early 4xx would bring the same mail back again and again.
+     */
+    public boolean rejectAtData() {
+        return rejectAtData;
+    }
+
     /** For logs and the operator API. */
     public Map<String, Object> describe() {
         Map<String, Object> result = new LinkedHashMap<>();
@@ -108,6 +118,7 @@ public final class ClassSettings {
         result.put("connectionsPerMinutePerIp", connectionsPerMinutePerIp);
         result.put("maxRecipientsPerTransaction", maxRecipientsPerTransaction);
         result.put("maxMessagesPerConnection", maxMessagesPerConnection);
+        result.put("rejectAtData", rejectAtData);
         return result;
     }
 }

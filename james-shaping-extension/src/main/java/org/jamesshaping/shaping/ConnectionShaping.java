@@ -68,7 +68,6 @@ final class ConnectionShaping {
     private long bucketRate;
     private boolean throttleInstalled;
     private boolean resumeScheduled;
-    private long bytesRead;
 
     ConnectionShaping(ProtocolSession session, Channel channel, ProtocolTransport transport, ConnectionRegistry registry) {
         this.session = session;
@@ -214,7 +213,6 @@ final class ConnectionShaping {
     }
 
     void bytesRead(int bytes) {
-        bytesRead += bytes;
         if (connectionBucket == null) {
             return;
         }
@@ -230,10 +228,6 @@ final class ConnectionShaping {
                 gate.resume(ReadGate.THROTTLE);
             }, wait, TimeUnit.NANOSECONDS);
         }
-    }
-
-    long bytesRead() {
-        return bytesRead;
     }
 
     void unshape() {
@@ -267,7 +261,4 @@ final class ConnectionShaping {
         }
     }
 
-    Channel channel() {
-        return channel;
-    }
 }

@@ -38,7 +38,4 @@ final class ReadGate {
         }
     }
 
-    boolean isPaused() {
-        return pausedBy != 0;
-    }
 }

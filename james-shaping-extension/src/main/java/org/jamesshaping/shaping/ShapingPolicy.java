@@ -60,7 +60,7 @@ public final class ShapingPolicy {
      * 5     3s       500ms  4096     131072    5       25       30       50       20
      * 6     6s       1s     2048     65536     3       15       15       25       10
      * 7     10s      2s     1024     32768     2       10       10       10       5
-     * 8     20s      5s     512      8192      1       5        5        5        2
+     * 8     20s      5s     512      8192      1       5        5        5        2      + messages refused at DATA (550)
      * 9     blocked: 554 5.7.1 at the first command, without delay
      * </pre>
      * Stages 1 and 2 divide delays by 4 and 2 and multiply rates and limits by 4 and 2; stages 4 and 5 do the
@@ -80,11 +80,12 @@ public final class ShapingPolicy {
         for (int level = 0; level <= 3; level++) {
             base.add(ClassSettings.UNSHAPED);
         }
-        base.add(new ClassSettings(Duration.ofSeconds(1), Duration.ofMillis(200), 0, 262_144, 10, 50, 60, 100, 50));
-        base.add(new ClassSettings(Duration.ofSeconds(3), Duration.ofMillis(500), 4096, 131_072, 5, 25, 30, 50, 20));
-        base.add(new ClassSettings(Duration.ofSeconds(6), Duration.ofSeconds(1), 2048, 65_536, 3, 15, 15, 25, 10));
-        base.add(new ClassSettings(Duration.ofSeconds(10), Duration.ofSeconds(2), 1024, 32_768, 2, 10, 10, 10, 5));
-        base.add(new ClassSettings(Duration.ofSeconds(20), Duration.ofSeconds(5), 512, 8192, 1, 5, 5, 5, 2));
+        base.add(new ClassSettings(Duration.ofSeconds(1), Duration.ofMillis(200), 0, 262_144, 10, 50, 60, 100, 50, false));
+        base.add(new ClassSettings(Duration.ofSeconds(3), Duration.ofMillis(500), 4096, 131_072, 5, 25, 30, 50, 20, false));
+        base.add(new ClassSettings(Duration.ofSeconds(6), Duration.ofSeconds(1), 2048, 65_536, 3, 15, 15, 25, 10, false));
+        base.add(new ClassSettings(Duration.ofSeconds(10), Duration.ofSeconds(2), 1024, 32_768, 2, 10, 10, 10, 5, false));
+        // Class 8 is where spamtrap and dictionary-attack senders land: slowed, and their mail refused at DATA.
+        base.add(new ClassSettings(Duration.ofSeconds(20), Duration.ofSeconds(5), 512, 8192, 1, 5, 5, 5, 2, true));
         // Class 9 is refused at its first command; holding it would only cost this server.
         base.add(ClassSettings.UNSHAPED);
         List<ClassSettings> scaled = new ArrayList<>();
@@ -92,7 +93,7 @@ public final class ShapingPolicy {
             scaled.add(level < 4 || level == BLOCKED ? base.get(level) : base.get(level).scaled(factor));
         }
         if (factor > 1) {
-            scaled.set(3, new ClassSettings(Duration.ofMillis(Math.round(500 * factor)), Duration.ZERO, 0, 0, 0, 0, 0, 0, 0));
+            scaled.set(3, new ClassSettings(Duration.ofMillis(Math.round(500 * factor)), Duration.ZERO, 0, 0, 0, 0, 0, 0, 0, false));
         }
         return scaled;
     }
@@ -136,7 +137,8 @@ public final class ShapingPolicy {
             nonNegativeInt(config, "maxConnectionsPerSubnet", base.maxConnectionsPerSubnet(), where),
             nonNegativeInt(config, "connectionsPerMinutePerIp", base.connectionsPerMinutePerIp(), where),
             nonNegativeInt(config, "maxRecipientsPerTransaction", base.maxRecipientsPerTransaction(), where),
-            nonNegativeInt(config, "maxMessagesPerConnection", base.maxMessagesPerConnection(), where));
+            nonNegativeInt(config, "maxMessagesPerConnection", base.maxMessagesPerConnection(), where),
+            config.getBoolean("rejectAtData", base.rejectAtData()));
     }
 
     private static Duration duration(Configuration config, String key, Duration defaultValue, String where) throws ConfigurationException {

@@ -254,10 +254,23 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        state(session).ifPresent(state -> {
-            state.messages++;
-            state.enterData(false);
-        });
+        Optional<ConnectionShaping> found = state(session);
+        if (found.isEmpty()) {
+            return HookResult.DECLINED;
+        }
+        ConnectionShaping state = found.get();
+        state.messages++;
+        state.enterData(false);
+        if (!state.exempt && state.settings.rejectAtData()) {
+            metrics.limitRejections.increment();
+            LOGGER.info("{}: message refused at DATA (class {})", state.address.getHostAddress(), state.decision.level());
+            // Permanent: a retrying MTA would only bring it back (early 4xx invite retry storms).
+            return HookResult.builder()
+                .hookReturnCode(HookReturnCode.deny())
+                .smtpReturnCode("550")
+                .smtpDescription("5.7.1 Message refused: poor sender reputation")
+                .build();
+        }
         return HookResult.DECLINED;
     }
 

@@ -68,4 +68,24 @@ class ModelTrainerTest {
         assertThat(TRAINER.tuneThreshold(examples, 0.01)).isEmpty();
         assertThat(TRAINER.trainWithTunedThreshold(examples, 0.01).threshold()).isEqualTo(PredictiveModel.DEFAULT_THRESHOLD);
     }
+
+    @Test
+    void severalRunsAverageTheWeightsOfRunsWithDifferentShuffles() {
+        List<ModelTrainer.Example> examples = overlappingExamples(100, 200, 17);
+        ModelTrainer single = new ModelTrainer(16, 6, 0.5, 1, 1e-6, 3);
+        ModelTrainer other = new ModelTrainer(16, 6, 0.5, 1, 1e-6, 3 + 7919);
+        ModelTrainer averaged = new ModelTrainer(16, 6, 0.5, 1, 1e-6, 3, 2);
+        PredictiveModel first = single.train(examples, 0.5);
+        PredictiveModel second = other.train(examples, 0.5);
+        PredictiveModel both = averaged.train(examples, 0.5);
+        assertThat(new ModelTrainer(16, 6, 0.5, 1, 1e-6, 3, 1).train(examples, 0.5).margin(examples.get(0).features()))
+            .isEqualTo(first.margin(examples.get(0).features()));
+        for (ModelTrainer.Example example : examples.subList(95, 105)) {
+            double mean = (first.margin(example.features()) + second.margin(example.features())) / 2;
+            assertThat(both.margin(example.features())).isCloseTo(mean, org.assertj.core.data.Offset.offset(1e-4));
+        }
+        assertThat(both.spamCount()).isEqualTo(100);
+        assertThat(both.hamCount()).isEqualTo(200);
+        assertThatThrownBy(() -> new ModelTrainer(16, 6, 0.5, 1, 1e-6, 3, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -45,8 +45,7 @@ class PredictiveModelCorpusTest {
         }
         assertThat(spam).isGreaterThan(50);
         assertThat(ham).isGreaterThan(300);
-        // Fold 0 is the hardest of the five for false positives (docs/benchmarks-filters.md: 6 of the 11 over all
-        // folds at the default target): the bounds guard against regressions, the benchmark gives the figures.
+        // One fold of the five: the bounds guard against regressions, docs/benchmarks-filters.md gives the figures.
         assertThat((double) caught / spam).as("caught %d of %d spam", caught, spam).isGreaterThanOrEqualTo(0.97);
         assertThat((double) falsePositives / ham).as("%d false positives in %d ham", falsePositives, ham).isLessThanOrEqualTo(0.015);
     }

@@ -32,6 +32,16 @@ class ShapingPolicyTest {
     }
 
     @Test
+    void onlyTheWorstNonBlockedClassHasItsMessagesRefusedAtData() throws Exception {
+        ShapingPolicy policy = ShapingPolicy.defaults();
+        for (int level = 0; level <= 9; level++) {
+            assertThat(policy.settings(level).rejectAtData()).as("class %d", level).isEqualTo(level == 8);
+        }
+        ShapingPolicy relaxed = ShapingPolicy.from(xml("<handler><class level=\"8\"><rejectAtData>false</rejectAtData></class></handler>"));
+        assertThat(relaxed.settings(8).rejectAtData()).isFalse();
+    }
+
+    @Test
     void presetsGoFromGentleToAggressive() {
         ClassSettings stage1 = ShapingPolicy.preset("stage1").get(7);
         ClassSettings stage3 = ShapingPolicy.preset("stage3").get(7);
