@@ -57,8 +57,11 @@ class FleetAndOutageIT {
             long attackEnded = System.nanoTime();
             Eventually.within(Duration.ofSeconds(5), () ->
                 assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.22.66").json().get("class").asInt()).isGreaterThanOrEqualTo(7));
-            // Class 7 delays the greeting 10 s in the default preset: B no longer greets the bot promptly.
-            assertThat(greetingMillis(serverB.smtpPort(), "127.0.22.66", 3000)).isGreaterThanOrEqualTo(3000L);
+            // Class 7 delays the greeting 10 s in the default preset: B no longer greets the bot promptly. B's SMTP
+            // path reads its cache, whose entry for the bot is re-read in the background on access after a refresh
+            // interval: the bot's next connections see the new class.
+            Eventually.within(Duration.ofSeconds(8), () ->
+                assertThat(greetingMillis(serverB.smtpPort(), "127.0.22.66", 2500)).isGreaterThanOrEqualTo(2500L));
             assertThat(Duration.ofNanos(System.nanoTime() - attackEnded)).isLessThan(Duration.ofSeconds(15));
         }
     }
