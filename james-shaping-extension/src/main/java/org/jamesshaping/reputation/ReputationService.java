@@ -144,6 +144,8 @@ public class ReputationService implements Closeable {
         Caffeine.newBuilder().maximumSize(100_000).build();
     private final java.util.concurrent.atomic.AtomicLong writeSequence = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
+    /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
+    private final Set<ReputationKey> hotKeys = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService loaders;
     private final Metric cacheHits;
@@ -181,6 +183,7 @@ public class ReputationService implements Closeable {
         scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
         long refreshMillis = settings.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshStatusesQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::refreshHotKeys, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
         LOGGER.info("Reputation store on {} database '{}': cache {} keys refreshed every {}, flush every {}, half-life {}",
             redact(settings.mongoUri()), settings.database(), settings.cacheSize(), settings.refreshInterval(),
             settings.flushInterval(), settings.halfLife().duration());
@@ -273,6 +276,7 @@ public class ReputationService implements Closeable {
     }
 
     private ReputationSnapshot cached(ReputationKey key, Instant now) {
+        hotKeys.add(key);
         CompletableFuture<Loaded> future = cache.getIfPresent(key);
         if (future == null) {
             cacheMisses.increment();
@@ -369,6 +373,24 @@ public class ReputationService implements Closeable {
             throw e;
         }
         statusTable.replaceAll(records, version);
+    }
+
+    /**
+     * Re-reads, in one bulk query, every cached key the SMTP path used during the last interval, so that what
+     * another server wrote reaches this one's decisions within a flush plus a refresh interval, even for a
+     * sender seen only once in a while (Caffeine's own refresh-on-access would serve one stale read first).
+     */
+    private void refreshHotKeys() {
+        if (hotKeys.isEmpty()) {
+            return;
+        }
+        List<ReputationKey> keysToRefresh = new java.util.ArrayList<>(hotKeys);
+        hotKeys.removeAll(keysToRefresh);
+        try {
+            cache.synchronous().refreshAll(keysToRefresh);
+        } catch (RuntimeException e) {
+            LOGGER.debug("Could not refresh {} cached reputation keys", keysToRefresh.size(), e);
+        }
     }
 
     private void refreshStatusesQuietly() {
