@@ -10,7 +10,6 @@ import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.api.Response;
 import org.jamesshaping.reputation.ReputationKey;
 
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -165,6 +164,11 @@ final class ConnectionShaping {
         if (!throttleInstalled) {
             channel.pipeline().addFirst(ReadThrottle.NAME, new ReadThrottle(this));
             throttleInstalled = true;
+            // Read at most one burst of the slower rate at a time: otherwise Netty takes whatever the socket holds
+            // (tens of KB) and a slow class runs in big stop-and-go steps. Netty keeps the allocator's handle from
+            // the channel's first read on, so this only takes effect when set before it (a decision at connect).
+            long slowest = Math.min(positiveOrMax(newSettings.commandReadRate()), positiveOrMax(newSettings.dataReadRate()));
+            channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator((int) Math.min(65_536, TokenBucket.defaultBurst(slowest))));
             if (receiveBufferBytes > 0) {
                 // A small receive buffer makes the window close sooner: the sender's data waits on its side.
                 channel.config().setOption(ChannelOption.SO_RCVBUF, receiveBufferBytes);
@@ -191,14 +195,13 @@ final class ConnectionShaping {
             subnetBucket.setRate(rate * 4, TokenBucket.defaultBurst(rate * 4));
         }
         bucketRate = rate;
-        // Read at most one burst at a time: otherwise Netty takes whatever the socket holds (tens of KB) and a
-        // slow class runs in large stop-and-go steps instead of at its rate.
-        channel.config().setRecvByteBufAllocator(rate > 0
-            ? new FixedRecvByteBufAllocator((int) Math.min(65_536, TokenBucket.defaultBurst(rate)))
-            : new AdaptiveRecvByteBufAllocator());
         if (rate <= 0) {
             gate.resume(ReadGate.THROTTLE);
         }
+    }
+
+    private static long positiveOrMax(long rate) {
+        return rate > 0 ? rate : Long.MAX_VALUE;
     }
 
     /** Switches between the command and the DATA read rate. */
