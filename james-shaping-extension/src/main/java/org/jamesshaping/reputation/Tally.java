@@ -60,8 +60,14 @@ public final class Tally {
         return this;
     }
 
+    /** An independent copy; plain map copies, as it is taken on the SMTP path. */
     public Tally copy() {
-        return new Tally().merge(this);
+        Tally copy = new Tally();
+        copy.totals.putAll(totals);
+        scaledByEra.forEach((era, values) -> copy.scaledByEra.put(era, new EnumMap<>(values)));
+        copy.firstSeen = firstSeen;
+        copy.lastSeen = lastSeen;
+        return copy;
     }
 
     public long total(Signal signal) {
