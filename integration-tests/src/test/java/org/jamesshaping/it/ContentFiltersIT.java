@@ -130,7 +130,7 @@ class ContentFiltersIT {
 
         Eventually.within(Duration.ofSeconds(10), () -> {
             Map<String, JsonNode> quarantined = quarantinedBySender();
-            assertThat(quarantined).containsOnlyKeys(KNOWN_SPAM_SENDER, PREDICTED_SPAM_SENDER);
+            assertThat(quarantined).containsKeys(KNOWN_SPAM_SENDER, PREDICTED_SPAM_SENDER).doesNotContainKey(HAM_SENDER);
 
             Map<String, String> known = headers(quarantined.get(KNOWN_SPAM_SENDER));
             assertThat(known.get("X-Shaping-Verdict")).isEqualTo("known-spam");
@@ -157,6 +157,26 @@ class ContentFiltersIT {
             assertThat(inbox.body.trim()).isEqualTo("1");
         });
         assertThat(repositorySize("var/mail/error")).isZero();
+    }
+
+    @Test
+    void aSpamReportedThroughWebAdminIsMatchedInItsVariantsAtOnce() throws Exception {
+        String text = "Exclusive offer for valued members only. Our certified pharmacy ships discreetly to your door, no "
+            + "prescription needed, with savings of up to eighty percent on every order placed this week. Reply today to "
+            + "secure your personal discount before the stock runs out, as thousands of happy customers already did.";
+        String reported = message("pharmacy@meds.example", "Members only", "Hello Bob,\n\n" + text + "\n\nhttp://meds.example/o?u=1\n");
+        WebAdminClient.Reply report = webAdmin.postRaw("/shaping/fingerprints", reported);
+        assertThat(report.status).as(report.toString()).isEqualTo(201);
+        assertThat(report.json().get("source").asText()).isEqualTo("operator");
+
+        String variant = reported.replace("Hello Bob,", "Hello Carol,").replace("?u=1", "?u=9931&t=x");
+        assertThat(send("127.0.0.41", "user1@james.local", variant).code).isEqualTo(250);
+        Eventually.within(Duration.ofSeconds(10), () -> assertThat(counter("127.0.0.41", "knownSpam")).isEqualTo(1));
+
+        assertThat(webAdmin.postRaw("/shaping/fingerprints", "").status).isEqualTo(400);
+        WebAdminClient.Reply tooShort = webAdmin.postRaw("/shaping/fingerprints", message("a@b.example", "hi", "Short.\n"));
+        assertThat(tooShort.status).isEqualTo(400);
+        assertThat(tooShort.json().get("message").asText()).contains("Not fingerprinted");
     }
 
     @Test

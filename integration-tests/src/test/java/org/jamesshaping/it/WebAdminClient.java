@@ -60,6 +60,13 @@ public final class WebAdminClient {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    /** A raw body, e.g. an RFC 5322 message. */
+    public Reply postRaw(String path, String body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "message/rfc822")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     public Reply delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
