@@ -242,7 +242,9 @@ final class BenchSupport {
                 "--smtp-port", String.valueOf(smtp),
                 "--webadmin-port", String.valueOf(webAdmin),
                 "--jmx-port", String.valueOf(freePort()),
-                "--mongo-port", String.valueOf(freePort()),
+                // BENCH_MONGO_URI: a MongoDB outside James's JVM (StandaloneMongo), as in production.
+                System.getenv("BENCH_MONGO_URI") != null ? "--mongo-uri" : "--mongo-port",
+                System.getenv("BENCH_MONGO_URI") != null ? System.getenv("BENCH_MONGO_URI") : String.valueOf(freePort()),
                 "--conf", conf.dir.toString(),
                 "--jar", extensionJar().toString()));
             Path log = work.resolve("james-" + name + ".log");
