@@ -27,15 +27,7 @@ public class ReputationReports {
 
     /** Ranking orders for {@link #top}. */
     public enum Sort {
-        SCORE(Comparator.comparingDouble(ReputationSnapshot::score).reversed()),
-        LAST_SEEN(Comparator.comparing((ReputationSnapshot snapshot) -> snapshot.tally().lastSeen(),
-            Comparator.nullsLast(Comparator.reverseOrder())));
-
-        private final Comparator<ReputationSnapshot> order;
-
-        Sort(Comparator<ReputationSnapshot> order) {
-            this.order = order;
-        }
+        SCORE, LAST_SEEN;
 
         public static Sort parse(String text) {
             if (text == null || text.isBlank() || text.equalsIgnoreCase("score")) {
@@ -111,8 +103,12 @@ public class ReputationReports {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
         }
-        return reputation.top(limit, sort.order).stream()
-            .map(ReputationReports::record)
+        Comparator<ReputationSnapshot> order = sort == Sort.SCORE
+            ? Comparator.comparingDouble(this::badness).reversed()
+            : Comparator.comparing((ReputationSnapshot snapshot) -> snapshot.tally().lastSeen(),
+                Comparator.nullsLast(Comparator.reverseOrder()));
+        return reputation.top(limit, order).stream()
+            .map(this::record)
             .collect(Collectors.toList());
     }
 
@@ -169,12 +165,20 @@ public class ReputationReports {
         return result;
     }
 
-    static Map<String, Object> record(ReputationSnapshot snapshot) {
+    /**
+     * The same badness the classes are cut from, for the key's own signals (a network is judged as a whole), so
+     * that "score" in every report means one thing.
+     */
+    private double badness(ReputationSnapshot snapshot) {
+        return classifier.classifier().judge(snapshot, snapshot).badness();
+    }
+
+    private Map<String, Object> record(ReputationSnapshot snapshot) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", snapshot.key().id());
         result.put("kind", snapshot.key().kind());
         result.put("known", snapshot.isKnown());
-        result.put("score", round(snapshot.score()));
+        result.put("score", round(badness(snapshot)));
         result.put("firstSeen", Optional.ofNullable(snapshot.tally().firstSeen()).map(Instant::toString).orElse(null));
         result.put("lastSeen", Optional.ofNullable(snapshot.tally().lastSeen()).map(Instant::toString).orElse(null));
         Map<String, Object> counters = new LinkedHashMap<>();

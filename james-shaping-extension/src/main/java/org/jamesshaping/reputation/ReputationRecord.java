@@ -1,35 +1,27 @@
 package org.jamesshaping.reputation;
 
-import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * One key's document as last read from MongoDB, with the moment the read started: changes flushed after that
- * moment are not in it yet, which is how {@link ReputationService} knows which local deltas to add on top.
+ * One key's document as last read from MongoDB, with the ids of the latest write batches it applied: how
+ * {@link ReputationService} knows which of its own written deltas the record already contains.
  */
 public final class ReputationRecord {
     private final ReputationKey key;
     private final Tally tally;
     private final Optional<ManualStatus> status;
-    private final Instant readStartedAt;
     private final Set<String> appliedBatches;
 
-    public ReputationRecord(ReputationKey key, Tally tally, Optional<ManualStatus> status, Instant readStartedAt) {
-        this(key, tally, status, readStartedAt, Set.of());
-    }
-
-    public ReputationRecord(ReputationKey key, Tally tally, Optional<ManualStatus> status, Instant readStartedAt,
-                            Set<String> appliedBatches) {
+    public ReputationRecord(ReputationKey key, Tally tally, Optional<ManualStatus> status, Set<String> appliedBatches) {
         this.key = key;
         this.tally = tally;
         this.status = status;
-        this.readStartedAt = readStartedAt;
         this.appliedBatches = appliedBatches;
     }
 
-    public static ReputationRecord absent(ReputationKey key, Instant readStartedAt) {
-        return new ReputationRecord(key, Tally.empty(), Optional.empty(), readStartedAt);
+    public static ReputationRecord absent(ReputationKey key) {
+        return new ReputationRecord(key, Tally.empty(), Optional.empty(), Set.of());
     }
 
     /** Ids of the latest write batches this document has applied: a local delta in one of them is in the record. */
@@ -49,9 +41,6 @@ public final class ReputationRecord {
         return status;
     }
 
-    public Instant readStartedAt() {
-        return readStartedAt;
-    }
 
     public boolean isKnown() {
         return !tally.isEmpty() || status.isPresent();

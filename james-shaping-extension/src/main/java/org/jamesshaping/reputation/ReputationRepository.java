@@ -72,7 +72,7 @@ public class ReputationRepository {
                 result.put(key, toRecord(key, document, now));
             }
         }
-        keys.forEach(key -> result.computeIfAbsent(key, absent -> ReputationRecord.absent(absent, now)));
+        keys.forEach(key -> result.computeIfAbsent(key, absent -> ReputationRecord.absent(absent)));
         return result;
     }
 
@@ -204,7 +204,7 @@ public class ReputationRepository {
         Date expireAt = document.getDate("expireAt");
         if (expireAt != null && !expireAt.toInstant().isAfter(now)) {
             // Real MongoDB removes expired documents about once a minute; until then they count as absent.
-            return ReputationRecord.absent(key, now);
+            return ReputationRecord.absent(key);
         }
         Tally tally = Tally.empty();
         Document totals = document.get("totals", Document.class);
@@ -225,7 +225,7 @@ public class ReputationRepository {
         Optional.ofNullable(document.getDate("first")).map(Date::toInstant).ifPresent(tally::seen);
         Optional.ofNullable(document.getDate("last")).map(Date::toInstant).ifPresent(tally::seen);
         List<String> batches = document.getList("batches", String.class, List.of());
-        return new ReputationRecord(key, tally, toStatus(document.get("status", Document.class), now), now, Set.copyOf(batches));
+        return new ReputationRecord(key, tally, toStatus(document.get("status", Document.class), now), Set.copyOf(batches));
     }
 
     private Optional<ManualStatus> toStatus(Document status, Instant now) {

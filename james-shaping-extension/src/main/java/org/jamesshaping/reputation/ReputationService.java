@@ -250,7 +250,8 @@ public class ReputationService implements Closeable {
         return new SenderView(cached(senderKeys[0], now), cached(senderKeys[1], now), manualStatus(address));
     }
 
-    private ReputationKey[] keysOf(InetAddress address) {
+    /** The address's own key and its subnet's, built once per address (cached). */
+    public ReputationKey[] keysOf(InetAddress address) {
         return keys.get(address, a -> new ReputationKey[] {ReputationKey.ofAddress(a), ReputationKey.subnetOf(a)});
     }
 

@@ -82,8 +82,4 @@ public final class ReputationSnapshot {
         }
         return false;
     }
-
-    public double score() {
-        return ReputationScore.of(this);
-    }
 }

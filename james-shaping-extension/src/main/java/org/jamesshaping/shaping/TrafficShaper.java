@@ -306,8 +306,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         if (state.address == null) {
             state.address = client.get();
-            state.addressKey = ReputationKey.ofAddress(client.get());
-            state.subnetKey = ReputationKey.subnetOf(client.get());
+            ReputationKey[] keys = reputation.keysOf(client.get());
+            state.addressKey = keys[0];
+            state.subnetKey = keys[1];
         }
         ClassDecision decision = classify(session, state);
         ClassSettings settings = policy.settings(decision.level());
