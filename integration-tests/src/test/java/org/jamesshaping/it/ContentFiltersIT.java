@@ -21,8 +21,11 @@ import java.util.concurrent.TimeUnit;
 import org.jamesshaping.launcher.EmbeddedMongo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,6 +38,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * mailet configuration names none), so this also checks that the mailets use the extension's store settings.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContentFiltersIT {
     private static final String DATABASE = "james_shaping_it";
     /** WebAdmin names a repository by its path without the protocol: memory://var/mail/quarantine/ is var%2Fmail%2Fquarantine. */
@@ -75,9 +79,10 @@ class ContentFiltersIT {
     @BeforeAll
     void start() throws Exception {
         mongo = EmbeddedMongo.inMemory().start(0);
-        // The sample polls the shared stores every 10s; 1s keeps this test short.
+        // The sample polls the shared stores every 10s and learns reports every 60s; 1s keeps this test short.
         james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false, settings -> settings
-            .replaceInFile("mailetcontainer.xml", "<refreshInterval>10s</refreshInterval>", "<refreshInterval>1s</refreshInterval>"));
+            .replaceInFile("mailetcontainer.xml", "<refreshInterval>10s</refreshInterval>", "<refreshInterval>1s</refreshInterval>")
+            .replaceInFile("mailetcontainer.xml", "<learnInterval>60s</learnInterval>", "<learnInterval>1s</learnInterval>"));
         webAdmin = james.webAdmin();
         james.probe().provision("james.local", "user1@james.local", "secret");
         james.probe().provision("james.local", "user2@james.local", "secret");
@@ -94,6 +99,7 @@ class ContentFiltersIT {
     }
 
     @Test
+    @Order(1)
     void knownAndPredictedSpamAreQuarantinedWithTheirHeadersHamIsDeliveredAndVerdictsReachTheReputationStore() throws Exception {
         Random random = new Random(5);
         Path spamFolder = Files.createDirectories(folder.resolve("train/spam"));
@@ -157,6 +163,72 @@ class ContentFiltersIT {
             assertThat(inbox.body.trim()).isEqualTo("1");
         });
         assertThat(repositorySize("var/mail/error")).isZero();
+    }
+
+    /**
+     * Needs the model trained by the first test. A legitimate message the model calls spam lands in quarantine; the
+     * operator downloads it from there and reports it as ham, and a spam the model lets through is reported as
+     * spam: the servers' learner teaches both to the shared model, which James reloads, so the same ham sent again
+     * is delivered, and the command-line tool (the mailet's code and model) now calls the reported spam spam.
+     */
+    @Test
+    @Order(2)
+    void operatorReportsOfMisjudgedMailAreLearnedByTheSharedModel() throws Exception {
+        String misjudgedHam = message("newsletter@project.example.org", "Exclusive offer for contributors", "Dear friend,\n\n"
+            + sentences(new Random(77), SPAM_PHRASES, 10) + "\n\nThis is the project's annual fundraiser, as voted by the board.\n");
+        assertThat(send("127.0.0.51", "user1@james.local", misjudgedHam).code).isEqualTo(250);
+        String[] quarantinedKey = new String[1];
+        Eventually.within(Duration.ofSeconds(10), () -> {
+            WebAdminClient.Reply keys = webAdmin.get(QUARANTINE + "/mails");
+            for (JsonNode key : keys.json()) {
+                JsonNode mail = webAdmin.get(QUARANTINE + "/mails/" + URLEncoder.encode(key.asText(), StandardCharsets.UTF_8)).json();
+                if ("127.0.0.51".equals(mail.get("remoteAddr").asText())) {
+                    quarantinedKey[0] = key.asText();
+                }
+            }
+            assertThat(quarantinedKey[0]).as("the ham the model calls spam is quarantined").isNotNull();
+        });
+        WebAdminClient.Reply raw = webAdmin.getRaw(QUARANTINE + "/mails/" + URLEncoder.encode(quarantinedKey[0], StandardCharsets.UTF_8));
+        assertThat(raw.status).as(raw.toString()).isEqualTo(200);
+        assertThat(raw.body).contains("annual fundraiser").contains("X-Shaping-Verdict: spam");
+
+        WebAdminClient.Reply hamReport = webAdmin.postRaw("/shaping/reports/ham", raw.body);
+        assertThat(hamReport.status).as(hamReport.toString()).isEqualTo(201);
+        assertThat(hamReport.json().get("training").get("state").asText()).isEqualTo("pending");
+        assertThat(hamReport.json().has("fingerprint")).isFalse();
+
+        // Short enough not to be fingerprinted: only the predictive model can learn it.
+        String missedSpam = message("seller@watches.example", "Re: project status",
+            "Hi all,\n\nThe test suite passes on both Linux and BSD. Please review the pull request before the release. "
+                + "Watches at http://watches.example/buy\n\nCheers,\nSam\n");
+        Path missedSpamFile = folder.resolve("missed-spam.eml");
+        Files.writeString(missedSpamFile, missedSpam);
+        ToolResult before = filterTool("classify", "--mongo-uri", mongo.uri(), "--database", DATABASE, missedSpamFile.toString());
+        assertThat(before.out).as(before.toString()).endsWith("\tham\n");
+        WebAdminClient.Reply spamReport = webAdmin.postRaw("/shaping/reports/spam", missedSpam);
+        assertThat(spamReport.status).as(spamReport.toString()).isEqualTo(201);
+        assertThat(spamReport.json().get("fingerprint").get("skipped").asText()).contains("shorter than");
+
+        String hamReportId = hamReport.json().get("training").get("id").asText();
+        String spamReportId = spamReport.json().get("training").get("id").asText();
+        Eventually.within(Duration.ofSeconds(20), () -> {
+            WebAdminClient.Reply applied = webAdmin.get("/shaping/reports?state=applied");
+            assertThat(applied.status).as(applied.toString()).isEqualTo(200);
+            List<String> ids = new ArrayList<>();
+            applied.json().forEach(report -> ids.add(report.get("id").asText()));
+            assertThat(ids).contains(hamReportId, spamReportId);
+        });
+
+        ToolResult after = filterTool("classify", "--mongo-uri", mongo.uri(), "--database", DATABASE, missedSpamFile.toString());
+        assertThat(after.out).as(after.toString()).endsWith("\tspam\n");
+        // James reloads the learned model within its refresh interval; the same ham from the same sender now gets through.
+        Eventually.within(Duration.ofSeconds(15), () -> {
+            assertThat(send("127.0.0.51", "user2@james.local", misjudgedHam).code).isEqualTo(250);
+            Eventually.within(Duration.ofSeconds(5), () -> assertThat(counter("127.0.0.51", "ham")).isPositive());
+        });
+
+        assertThat(webAdmin.get("/shaping/reports?state=nonsense").status).isEqualTo(400);
+        assertThat(webAdmin.postRaw("/shaping/reports/ham", "").status).isEqualTo(400);
     }
 
     @Test

@@ -48,6 +48,11 @@ public final class WebAdminClient {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A raw message, e.g. a mail repository entry downloaded as an operator does. */
+    public Reply getRaw(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "message/rfc822").GET());
+    }
+
     public Reply put(String path, String json) {
         return send(HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", "application/json")

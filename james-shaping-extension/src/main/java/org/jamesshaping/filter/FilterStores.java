@@ -12,8 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.PreDestroy;
 import javax.inject.Singleton;
 
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoDatabase;
+
 /**
- * One {@link FingerprintService} and one {@link PredictiveModelService} per configured store, shared by every
+ * One {@link FingerprintService}, one {@link PredictiveModelService} (with its {@link ReportLearner}) and one MongoDB
+ * client per configured store, shared by every
  * mailet and matcher that names the same store, so a server keeps one index and one model in memory and one set
  * of background refreshers, however many processors use the filters.
  */
@@ -21,6 +26,8 @@ import javax.inject.Singleton;
 public class FilterStores implements Closeable {
     private final Map<String, FingerprintService> fingerprints = new ConcurrentHashMap<>();
     private final Map<String, PredictiveModelService> models = new ConcurrentHashMap<>();
+    private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
+    private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
 
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;
@@ -30,11 +37,47 @@ public class FilterStores implements Closeable {
 
     /** @param modelLocation {@code mongo} for the shared model, otherwise the path of a model file */
     public PredictiveModelService models(String modelLocation, MongoConnection connection, Duration refreshInterval) {
-        boolean mongo = modelLocation.equals("mongo");
-        String key = mongo ? "mongo|" + connection : "file|" + modelLocation;
-        return models.computeIfAbsent(key, ignored -> new PredictiveModelService(
-            mongo ? PredictiveModelService.mongoSource(connection) : PredictiveModelService.fileSource(Paths.get(modelLocation)),
-            refreshInterval));
+        return models(modelLocation, connection, refreshInterval, Duration.ZERO);
+    }
+
+    /**
+     * @param learnInterval how often the shared model learns pending operator reports ({@link ReportLearner});
+     *                      zero for never. Model files never learn: they are the operator's own.
+     */
+    public PredictiveModelService models(String modelLocation, MongoConnection connection, Duration refreshInterval,
+                                         Duration learnInterval) {
+        if (!modelLocation.equals("mongo")) {
+            return models.computeIfAbsent("file|" + modelLocation, ignored -> new PredictiveModelService(
+                PredictiveModelService.fileSource(Paths.get(modelLocation)), refreshInterval));
+        }
+        MongoDatabase database = database(connection);
+        PredictiveModelStore store = new PredictiveModelStore(database.getCollection(PredictiveModelStore.COLLECTION));
+        PredictiveModelService service = models.computeIfAbsent("mongo|" + connection, ignored ->
+            // The client is this registry's, closed with it.
+            new PredictiveModelService(PredictiveModelService.mongoSource(store, () -> { }), refreshInterval));
+        if (!learnInterval.isZero()) {
+            service.startLearning(new ReportLearner(store, trainingReports(connection), IncrementalLearner.defaults(),
+                new ContentExtractor(ContentLimits.DEFAULT), Clock.systemUTC(), ReportLearner.DEFAULT_BATCH), learnInterval);
+        }
+        return service;
+    }
+
+    /** The operators' training reports in this store (indexes created on first use). */
+    public TrainingReports trainingReports(MongoConnection connection) {
+        return reports.computeIfAbsent(connection, ignored -> {
+            TrainingReports created = new TrainingReports(database(connection).getCollection(TrainingReports.COLLECTION));
+            try {
+                created.createIndexes();
+            } catch (MongoException e) {
+                // MongoDB down at start: the index is only for speed; it is created by the next server that starts.
+            }
+            return created;
+        });
+    }
+
+    /** One client per store, shared by everything here that uses it. */
+    private MongoDatabase database(MongoConnection connection) {
+        return clients.computeIfAbsent(connection, MongoConnection::open).getDatabase(connection.database());
     }
 
     @PreDestroy
@@ -42,8 +85,11 @@ public class FilterStores implements Closeable {
     public void close() {
         List<Closeable> all = new ArrayList<>(fingerprints.values());
         all.addAll(models.values());
+        clients.values().forEach(client -> all.add(client::close));
         fingerprints.clear();
         models.clear();
+        reports.clear();
+        clients.clear();
         for (Closeable closeable : all) {
             try {
                 closeable.close();

@@ -37,7 +37,10 @@ public class PredictiveFilter extends ContentFilterMailet {
     public void init() throws MessagingException {
         super.init();
         String model = stringParameter("model", "mongo");
-        models = stores.models(model, mongoConnection(), durationParameter("refreshInterval", Duration.ofSeconds(60)));
+        // Learning from operator reports only applies to the shared model; a model file is the operator's own.
+        Duration learnInterval = durationParameter("learnInterval", Duration.ofSeconds(60));
+        models = stores.models(model, mongoConnection(), durationParameter("refreshInterval", Duration.ofSeconds(60)),
+            model.equals("mongo") ? learnInterval : Duration.ZERO);
         if (getInitParameter("threshold") != null) {
             threshold = Optional.of(doubleParameter("threshold", PredictiveModel.DEFAULT_THRESHOLD, 0.0, 1.0));
         }

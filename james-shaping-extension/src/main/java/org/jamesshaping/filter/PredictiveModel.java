@@ -83,6 +83,11 @@ public final class PredictiveModel {
         return weights[index];
     }
 
+    /** A copy of the weights, for learning into a new model while this one keeps scoring. */
+    float[] weightsCopy() {
+        return weights.clone();
+    }
+
     public float bias() {
         return bias;
     }

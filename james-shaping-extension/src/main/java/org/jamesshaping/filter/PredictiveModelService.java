@@ -40,6 +40,7 @@ public class PredictiveModelService implements Closeable {
     private final ScheduledExecutorService scheduler;
     private volatile PredictiveModel model;
     private volatile String loadedVersion;
+    private boolean learning;
 
     public PredictiveModelService(Source source, Duration refreshInterval) {
         this.source = source;
@@ -49,8 +50,12 @@ public class PredictiveModelService implements Closeable {
 
     public static Source mongoSource(MongoConnection connection) {
         MongoClient client = connection.open();
-        PredictiveModelStore store = new PredictiveModelStore(
-            client.getDatabase(connection.database()).getCollection(PredictiveModelStore.COLLECTION));
+        return mongoSource(new PredictiveModelStore(
+            client.getDatabase(connection.database()).getCollection(PredictiveModelStore.COLLECTION)), client::close);
+    }
+
+    /** @param onClose releases what the store uses (its client) */
+    public static Source mongoSource(PredictiveModelStore store, Runnable onClose) {
         return new Source() {
             @Override
             public Optional<String> version() {
@@ -64,7 +69,7 @@ public class PredictiveModelService implements Closeable {
 
             @Override
             public void close() {
-                client.close();
+                onClose.run();
             }
         };
     }
@@ -85,6 +90,33 @@ public class PredictiveModelService implements Closeable {
                 return ModelCodec.readFile(file);
             }
         };
+    }
+
+    /**
+     * Also applies operator reports to the shared model every {@code interval}, on the same background thread
+     * (so learning and reloading never overlap), and loads the learned model at once. Only the first call starts
+     * it: every mailet naming this model shares one learner.
+     */
+    public synchronized void startLearning(ReportLearner learner, Duration interval) {
+        if (learning) {
+            return;
+        }
+        learning = true;
+        // Servers started together would all learn at the same instant; the loser of the race only wastes a pass.
+        long first = interval.toMillis() / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, interval.toMillis() / 2));
+        scheduler.scheduleWithFixedDelay(() -> learnQuietly(learner), first, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void learnQuietly(ReportLearner learner) {
+        try {
+            if (learner.learnPending().version().isPresent()) {
+                refresh();
+            }
+        } catch (IOException | MongoException | IllegalStateException e) {
+            LOGGER.warn("Cannot apply operator reports to the predictive model now ({}); they stay pending", e.getMessage());
+        } catch (RuntimeException e) {
+            LOGGER.error("Unexpected error applying operator reports to the predictive model", e);
+        }
     }
 
     public Optional<PredictiveModel> current() {

@@ -22,6 +22,8 @@ public final class ReputationClassifier {
     /** Weights and thresholds; every value can be set in the TrafficShaper handler's {@code <reputation>} block. */
     public static final class Settings {
         final Map<Signal, Double> weights = new EnumMap<>(Signal.class);
+        /** {@link #weights} again, for {@link ReputationClassifier#mass}; rebuilt whenever a weight is set. */
+        WeightTable weightTable;
         double priorBadness = 0.3;
         double priorStrength = 10;
         double subnetWeight = 20;
@@ -47,10 +49,12 @@ public final class ReputationClassifier {
             weights.put(Signal.REPORTED_HAM, -8.0);
             weights.put(Signal.MESSAGE_ACCEPTED, -1.0);
             weights.put(Signal.RECIPIENT_ACCEPTED, -0.5);
+            weightTable = new WeightTable(weights);
         }
 
         public Settings weight(Signal signal, double value) {
             weights.put(signal, value);
+            weightTable = new WeightTable(weights);
             return this;
         }
 
@@ -88,6 +92,27 @@ public final class ReputationClassifier {
 
         public Map<Signal, Double> weights() {
             return Collections.unmodifiableMap(weights);
+        }
+    }
+
+    /**
+     * The weighed signals and their weights as parallel arrays, in ordinal order (the order the EnumMap is iterated
+     * in, so masses are summed in the same order): weighing a snapshot on the SMTP path then neither iterates a
+     * map nor unboxes. Immutable and replaced whole, so a weight set concurrently is seen entirely or not at all.
+     */
+    static final class WeightTable {
+        final Signal[] signals;
+        final double[] weights;
+
+        WeightTable(Map<Signal, Double> bySignal) {
+            signals = new Signal[bySignal.size()];
+            weights = new double[bySignal.size()];
+            int i = 0;
+            for (Map.Entry<Signal, Double> weight : bySignal.entrySet()) {
+                signals[i] = weight.getKey();
+                weights[i] = weight.getValue();
+                i++;
+            }
         }
     }
 
@@ -171,8 +196,9 @@ public final class ReputationClassifier {
 
     private Mass mass(ReputationSnapshot snapshot) {
         Mass mass = new Mass();
-        for (Map.Entry<Signal, Double> weight : settings.weights.entrySet()) {
-            double contribution = snapshot.decayed(weight.getKey()) * weight.getValue();
+        WeightTable table = settings.weightTable;
+        for (int i = 0; i < table.signals.length; i++) {
+            double contribution = snapshot.decayed(table.signals[i]) * table.weights[i];
             if (contribution > 0) {
                 mass.bad += contribution;
             } else {

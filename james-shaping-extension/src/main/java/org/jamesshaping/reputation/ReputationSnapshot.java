@@ -43,12 +43,9 @@ public final class ReputationSnapshot {
 
     public double decayed(Signal signal) {
         if (decayed == null) {
-            double[] sum = new double[Signal.values().length];
+            double[] sum = new double[Signal.ALL.length];
             for (Tally part : parts) {
-                double[] values = part.decayedAll(at, halfLife);
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += values[i];
-                }
+                part.addDecayedTo(sum, at, halfLife);
             }
             decayed = sum;
         }

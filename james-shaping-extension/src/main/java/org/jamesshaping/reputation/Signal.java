@@ -1,6 +1,5 @@
 package org.jamesshaping.reputation;
 
-import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -25,6 +24,12 @@ public enum Signal {
     REPORTED_SPAM("reportedSpam"),
     REPORTED_HAM("reportedHam");
 
+    /**
+     * Every signal, indexed by ordinal: {@link #values()} clones its array on each call, which adds up on the
+     * SMTP path. Package-private and never written to.
+     */
+    static final Signal[] ALL = values();
+
     private final String field;
 
     Signal(String field) {
@@ -36,6 +41,11 @@ public enum Signal {
     }
 
     public static Optional<Signal> fromField(String field) {
-        return Arrays.stream(values()).filter(signal -> signal.field.equals(field)).findFirst();
+        for (Signal signal : ALL) {
+            if (signal.field.equals(field)) {
+                return Optional.of(signal);
+            }
+        }
+        return Optional.empty();
     }
 }

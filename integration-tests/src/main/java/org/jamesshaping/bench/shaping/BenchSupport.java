@@ -152,7 +152,7 @@ final class BenchSupport {
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.module=[^\\n]*$", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.startable=[^\\n]*$", "");
             replace("webadmin.properties", "org.jamesshaping.admin.ShapingRoutes,", "");
-            replace("webadmin.properties", "org.jamesshaping.admin.FingerprintRoutes,", "");
+            replace("webadmin.properties", "org.jamesshaping.admin.ContentReportRoutes,", "");
             for (String file : List.of("smtpserver.xml", "mailetcontainer.xml", "extensions.properties", "webadmin.properties")) {
                 String live = read(file).replaceAll("(?s)<!--.*?-->", "").replaceAll("(?m)^\\s*#.*$", "");
                 if (live.contains("org.jamesshaping")) {

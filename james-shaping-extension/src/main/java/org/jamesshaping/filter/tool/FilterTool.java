@@ -19,12 +19,16 @@ import org.jamesshaping.filter.ContentLimits;
 import org.jamesshaping.filter.Fingerprint;
 import org.jamesshaping.filter.FingerprintStore;
 import org.jamesshaping.filter.Fingerprinter;
+import org.jamesshaping.filter.IncrementalLearner;
+import org.jamesshaping.filter.MessageContent;
 import org.jamesshaping.filter.ModelCodec;
 import org.jamesshaping.filter.ModelTrainer;
 import org.jamesshaping.filter.MongoConnection;
 import org.jamesshaping.filter.PredictiveModel;
 import org.jamesshaping.filter.PredictiveModelStore;
+import org.jamesshaping.filter.ReportLearner;
 import org.jamesshaping.filter.SpamSignature;
+import org.jamesshaping.filter.TrainingReports;
 
 import com.mongodb.client.MongoClient;
 
@@ -33,9 +37,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code james-shaping filter train|classify|report-spam}: the content filters' command-line tool. */
+/** {@code james-shaping filter train|classify|report-spam|report-ham|learn}: the content filters' command-line tool. */
 @Command(name = "filter", mixinStandardHelpOptions = true, description = "Train, run and feed the content filters.",
-    subcommands = {FilterTool.Train.class, FilterTool.Classify.class, FilterTool.ReportSpam.class})
+    subcommands = {FilterTool.Train.class, FilterTool.Classify.class, FilterTool.ReportSpam.class,
+        FilterTool.ReportHam.class, FilterTool.Learn.class})
 public final class FilterTool implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -67,6 +72,11 @@ public final class FilterTool implements Callable<Integer> {
 
         MongoConnection connection() {
             return new MongoConnection(mongoUri, database, Duration.ofSeconds(30));
+        }
+
+        /** The store given, or a MongoDB on this machine's default port. */
+        MongoConnection connectionOrDefault() {
+            return new MongoConnection(mongoUri == null ? MongoConnection.DEFAULT_URI : mongoUri, database, Duration.ofSeconds(30));
         }
     }
 
@@ -222,7 +232,9 @@ public final class FilterTool implements Callable<Integer> {
     }
 
     @Command(name = "report-spam", mixinStandardHelpOptions = true,
-        description = "Adds the fingerprints of spam messages to the shared known-spam store.")
+        description = {"Reports spam that got through: adds each message's fingerprint to the shared known-spam store "
+            + "(when its body is long enough) and queues it for the predictive model to learn.",
+            "Prints path<TAB>fingerprint id or skipped<TAB>training report id."})
     static final class ReportSpam implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -237,42 +249,150 @@ public final class FilterTool implements Callable<Integer> {
             description = "Bodies shorter than this (normalised) are not fingerprinted (default: ${DEFAULT-VALUE})")
         int minBodyChars;
 
+        @Option(names = "--no-learn", description = "Fingerprints only: do not queue the messages for the predictive model")
+        boolean noLearn;
+
         @CommandLine.Mixin
         Store store = new Store();
 
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            if (store.mongoUri == null) {
-                store.mongoUri = MongoConnection.DEFAULT_URI;
+            String sourceName = source.toLowerCase(Locale.ROOT);
+            if (!sourceName.equals("operator") && !sourceName.equals("spamtrap")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--source must be operator or spamtrap");
             }
-            SpamSignature.Source reportSource = SpamSignature.Source.fromStored(source.toLowerCase(Locale.ROOT));
+            SpamSignature.Source reportSource = SpamSignature.Source.fromStored(sourceName);
             Fingerprinter fingerprinter = new Fingerprinter(minBodyChars);
             ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-            int skipped = 0;
-            try (MongoClient client = store.connection().open()) {
+            int failed = 0;
+            try (MongoClient client = store.connectionOrDefault().open()) {
                 FingerprintStore fingerprints = new FingerprintStore(client.getDatabase(store.database)
                     .getCollection(FingerprintStore.COLLECTION));
                 fingerprints.createIndexes();
+                TrainingReports training = trainingReports(client, store);
                 for (Path path : paths) {
                     for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                        Optional<Fingerprint> fingerprint;
+                        MessageContent content;
                         try {
-                            fingerprint = fingerprinter.fingerprint(extractor.extract(message.bytes()));
+                            content = extractor.extract(message.bytes());
                         } catch (MessagingException | RuntimeException e) {
-                            fingerprint = Optional.empty();
-                        }
-                        if (fingerprint.isEmpty()) {
-                            skipped++;
-                            out.printf("%s\tskipped (unreadable or body too short to fingerprint)%n", message.origin());
+                            failed++;
+                            out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
                             continue;
                         }
-                        SpamSignature signature = fingerprints.report(fingerprint.get(), reportSource, Clock.systemUTC().instant());
-                        out.printf("%s\t%s%n", message.origin(), signature.id());
+                        Optional<Fingerprint> fingerprint = fingerprinter.fingerprint(content);
+                        String signature = fingerprint
+                            .map(value -> fingerprints.report(value, reportSource, Clock.systemUTC().instant()).id())
+                            .orElse("fingerprint skipped (body too short)");
+                        if (noLearn) {
+                            out.printf("%s\t%s%n", message.origin(), signature);
+                            failed += fingerprint.isEmpty() ? 1 : 0;
+                            continue;
+                        }
+                        Optional<TrainingReports.Report> report = queue(training, message, true, reportSource.stored(), out);
+                        failed += report.isEmpty() ? 1 : 0;
+                        report.ifPresent(value -> out.printf("%s\t%s\t%s%n", message.origin(), signature, value.id()));
                     }
                 }
             }
-            return skipped == 0 ? 0 : 1;
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "report-ham", mixinStandardHelpOptions = true,
+        description = {"Reports legitimate messages the filters called spam: queues them for the predictive model to learn.",
+            "Prints path<TAB>training report id."})
+    static final class ReportHam implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(arity = "1..*", description = "Message files, folders or mbox files")
+        List<Path> paths;
+
+        @CommandLine.Mixin
+        Store store = new Store();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+            int failed = 0;
+            try (MongoClient client = store.connectionOrDefault().open()) {
+                TrainingReports training = trainingReports(client, store);
+                for (Path path : paths) {
+                    for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
+                        try {
+                            extractor.extract(message.bytes());
+                        } catch (MessagingException | RuntimeException e) {
+                            failed++;
+                            out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
+                            continue;
+                        }
+                        Optional<TrainingReports.Report> report = queue(training, message, false, "operator", out);
+                        failed += report.isEmpty() ? 1 : 0;
+                        report.ifPresent(value -> out.printf("%s\t%s%n", message.origin(), value.id()));
+                    }
+                }
+            }
+            return failed == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "learn", mixinStandardHelpOptions = true,
+        description = "Applies the pending reports to the shared predictive model now (James's servers also do it every learnInterval).")
+    static final class Learn implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        Store store = new Store();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            try (MongoClient client = store.connectionOrDefault().open()) {
+                ReportLearner learner = new ReportLearner(
+                    new PredictiveModelStore(client.getDatabase(store.database).getCollection(PredictiveModelStore.COLLECTION)),
+                    trainingReports(client, store), IncrementalLearner.defaults(), new ContentExtractor(ContentLimits.DEFAULT),
+                    Clock.systemUTC(), ReportLearner.DEFAULT_BATCH);
+                int learned = 0;
+                int races = 0;
+                while (true) {
+                    ReportLearner.Pass pass = learner.learnPending();
+                    learned += pass.learned();
+                    if (pass.result() == ReportLearner.Pass.Result.NO_MODEL) {
+                        out.println("No predictive model yet: train one first (filter train); the reports stay pending.");
+                        return 1;
+                    }
+                    if (pass.result() == ReportLearner.Pass.Result.NOTHING_PENDING) {
+                        out.printf("%d reports learned; none pending.%n", learned);
+                        return 0;
+                    }
+                    out.println(pass);
+                    // A server learning at the same moment wins the race; try again on its model, a few times.
+                    if (pass.result() == ReportLearner.Pass.Result.MODEL_REPLACED_MEANWHILE && ++races > 5) {
+                        out.println("The model keeps changing under this command (servers are learning): the reports stay pending.");
+                        return 1;
+                    }
+                }
+            }
+        }
+    }
+
+    private static TrainingReports trainingReports(MongoClient client, Store store) {
+        TrainingReports reports = new TrainingReports(client.getDatabase(store.database).getCollection(TrainingReports.COLLECTION));
+        reports.createIndexes();
+        return reports;
+    }
+
+    private static Optional<TrainingReports.Report> queue(TrainingReports training, MessageFolders.RawMessage message,
+                                                          boolean spam, String source, PrintWriter out) {
+        try {
+            return Optional.of(training.add(message.bytes(), spam, source, Clock.systemUTC().instant()));
+        } catch (IllegalArgumentException e) {
+            out.printf("%s\tnot queued for learning: %s%n", message.origin(), e.getMessage());
+            return Optional.empty();
         }
     }
 }

@@ -11,6 +11,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+
 class FilterToolTest {
     private static String message(String subject, String body) {
         return "From: x@example.org\nSubject: " + subject + "\n\n" + body + "\n";
@@ -51,5 +54,53 @@ class FilterToolTest {
         assertThat(lines[0]).startsWith(mbox + "#1\t").endsWith("\tspam");
         assertThat(lines[1]).startsWith(mbox + "#2\t").endsWith("\tham");
         assertThat(lines[0].split("\t")[1]).matches("\\d\\.\\d{4}");
+    }
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        int code = FilterTool.run(args, new PrintWriter(out, true), new PrintWriter(out, true));
+        return code + "\n" + out;
+    }
+
+    @Test
+    void reportedMessagesWaitForAModelThenLearnMakesTheSharedModelJudgeThemAsReported(@TempDir Path folder) throws Exception {
+        MongoServer server = new MongoServer(H2Backend.inMemory());
+        String uri = "mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort();
+        try {
+            Path spam = Files.createDirectories(folder.resolve("spam"));
+            Path ham = Files.createDirectories(folder.resolve("ham"));
+            for (int i = 0; i < 15; i++) {
+                Files.writeString(spam.resolve(i + ".eml"), message("cheap pills " + i, "buy cheap pills now best prices " + i));
+                Files.writeString(ham.resolve(i + ".eml"), message("build report " + i, "the nightly build passed all parser tests " + i));
+            }
+            // A legitimate message about pills the model will call spam, and a spam about builds it will call ham.
+            Path pharmacist = folder.resolve("pharmacist.eml");
+            Files.writeString(pharmacist, message("cheap pills",
+                "buy cheap pills now, says our pharmacist Anna Keller, ahead of the hospital committee meeting on Tuesday"));
+            Path buildSpam = folder.resolve("build-spam.eml");
+            Files.writeString(buildSpam, message("build report",
+                "the nightly build passed all parser tests: visit our online casino for a welcome bonus, jackpot guaranteed"));
+            Path tooLarge = folder.resolve("huge.eml");
+            Files.writeString(tooLarge, message("huge", "x".repeat(4 * 1024 * 1024)));
+
+            assertThat(run("report-ham", "--mongo-uri", uri, pharmacist.toString())).startsWith("0\n").contains(":ham");
+            assertThat(run("report-spam", "--mongo-uri", uri, buildSpam.toString()))
+                .startsWith("0\n").contains("fingerprint skipped (body too short)").contains(":spam");
+            assertThat(run("report-ham", "--mongo-uri", uri, tooLarge.toString())).startsWith("1\n").contains("not queued for learning");
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("1\n").contains("No predictive model yet");
+
+            assertThat(run("train", "--spam", spam.toString(), "--ham", ham.toString(), "--mongo-uri", uri, "--threshold", "0.5"))
+                .startsWith("0\n");
+            assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tspam\n");
+            assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tham\n");
+
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("LEARNED: 2 learned").contains("2 reports learned; none pending.");
+
+            assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tham\n");
+            assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tspam\n");
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("0 reports learned; none pending.");
+        } finally {
+            server.shutdownNow();
+        }
     }
 }
