@@ -125,6 +125,28 @@ class SignalsIT {
         expectCounter("127.0.86.6", "messagesAborted", 1);
     }
 
+    /**
+     * Signals against the sender reach the store while the connection is still open (the shaper's next check and
+     * the fleet see them); those for it are counted in the session and recorded with the accepted message.
+     */
+    @Test
+    void signalsAgainstTheSenderAreRecordedAtOnceThoseForItWithTheMessage() throws Exception {
+        try (SmtpClient client = greeted("127.0.88.8")) {
+            client.command("EHLO mail.example.org");
+            client.command("MAIL FROM:<a@example.org>");
+            assertThat(client.command("RCPT TO:<nobody@james.local>").code).isEqualTo(550);
+            expectCounter("127.0.88.8", "unknownRecipients", 1);
+            expectCounter("127.0.88.8", "connections", 1);
+            assertThat(client.command("RCPT TO:<user1@james.local>").code).isEqualTo(250);
+            assertThat(client.command("DATA").code).isEqualTo(354);
+            client.send("Subject: hello\r\n\r\nhi\r\n.\r\n");
+            assertThat(client.readReply().code).isEqualTo(250);
+            expectCounter("127.0.88.8", "messages", 1);
+            expectCounter("127.0.88.8", "rcptAccepted", 1);
+            expectCounter("127.0.88.8", "connections", 1);
+        }
+    }
+
     @Test
     void operatorReports() throws Exception {
         assertThat(webAdmin.post("/shaping/reputation/127.0.87.7/reports", "{\"verdict\":\"spam\"}").status).isEqualTo(204);

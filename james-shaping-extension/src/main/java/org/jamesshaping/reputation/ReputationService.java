@@ -270,6 +270,19 @@ public class ReputationService implements Closeable {
         recordKey(senderKeys[1], signal, count);
     }
 
+    /** Counts several signals for the address and for its subnet: one update per key. */
+    public void record(InetAddress address, SignalCounts counts) {
+        if (counts.isEmpty()) {
+            return;
+        }
+        ReputationKey[] senderKeys = keysOf(address);
+        for (ReputationKey key : senderKeys) {
+            if (!buffer.record(key, counts)) {
+                droppedUpdates.increment();
+            }
+        }
+    }
+
     private void recordKey(ReputationKey key, Signal signal, long count) {
         if (!buffer.record(key, signal, count)) {
             droppedUpdates.increment();

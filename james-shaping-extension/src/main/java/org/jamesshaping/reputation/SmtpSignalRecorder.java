@@ -1,6 +1,7 @@
 package org.jamesshaping.reputation;
 
 import java.net.InetAddress;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -24,9 +25,10 @@ import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataCmdHandler;
+import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
-import org.apache.james.protocols.smtp.hook.HeloHook;
+import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
@@ -38,10 +40,17 @@ import org.jamesshaping.shaping.SmtpSessions;
  * command handler produced: "550 5.1.1" for an unknown user, 5xx syntax errors, ...) instead of re-checking
  * anything, and only adds to the in-memory write-behind buffer: nothing here waits.
  *
+ * <p>Signals that speak for the sender (the connection, accepted recipients, the accepted message) are counted in
+ * the session and recorded together when the message is accepted or the connection ends: one write-behind update
+ * per key and connection instead of one per event, which is what a clean mail costs. Anything that speaks against
+ * the sender is recorded at once, with what was counted before it, so that the shaper's next check on this
+ * connection (at HELO/EHLO or MAIL FROM) and the rest of the fleet see it without waiting.</p>
+ *
  * <ul>
  *   <li>connections, counted at the first command (or at disconnect if none), so that behind a PROXY-protocol
  *       load balancer the real client is credited;</li>
- *   <li>HELO/EHLO anomalies: an address literal that is not the client's, a name that is not a domain;</li>
+ *   <li>HELO/EHLO anomalies: an address literal that is not the client's, a name that is not a domain (read from
+ *       the name James accepted, when it answers 250);</li>
  *   <li>recipients accepted and rejected, and among the rejected those James refused as unknown users
  *       (dictionary attacks); recipients at spamtrap addresses;</li>
  *   <li>unknown commands and other protocol errors (500, 501, 503, 504 replies);</li>
@@ -55,11 +64,17 @@ import org.jamesshaping.shaping.SmtpSessions;
  * }</pre>
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
-        JamesMessageHook, HeloHook, RcptHook {
+        JamesMessageHook, RcptHook {
     private static final ProtocolSession.AttachmentKey<Boolean> CONNECTION_COUNTED =
         ProtocolSession.AttachmentKey.of("shaping.connectionCounted", Boolean.class);
     private static final ProtocolSession.AttachmentKey<Boolean> IN_DATA =
         ProtocolSession.AttachmentKey.of("shaping.inData", Boolean.class);
+    private static final ProtocolSession.AttachmentKey<SignalCounts> UNRECORDED =
+        ProtocolSession.AttachmentKey.of("shaping.unrecordedSignals", SignalCounts.class);
+    /** Signals for the sender, recorded with the next batch; everything else is recorded at once. */
+    private static final Set<Signal> DEFERRED = EnumSet.of(Signal.CONNECTION, Signal.RECIPIENT_ACCEPTED, Signal.MESSAGE_ACCEPTED);
+    /** A long session of clean transactions still reaches the store this often. */
+    private static final int MAX_DEFERRED = 32;
     private static final Set<String> PROTOCOL_ERRORS = Set.of("500", "501", "503", "504");
     private static final Pattern DOMAIN = Pattern.compile(
         "(?i)^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?\\.?$");
@@ -89,16 +104,6 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         spamtraps = Set.copyOf(traps);
     }
 
-    @Override
-    public HookResult doHelo(SMTPSession session, String helo) {
-        SmtpSessions.clientAddress(session).ifPresent(client -> {
-            if (isHeloAnomaly(helo, client)) {
-                reputation.record(client, Signal.HELO_ANOMALY);
-            }
-        });
-        return HookResult.DECLINED;
-    }
-
     /** An address literal that is not the client's own, or a name that is not a fully qualified domain. */
     static boolean isHeloAnomaly(String helo, InetAddress client) {
         String name = helo == null ? "" : helo.trim();
@@ -119,7 +124,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
         if (!spamtraps.isEmpty() && rcpt != null && spamtraps.contains(rcpt.asString().toLowerCase(Locale.US))) {
-            SmtpSessions.clientAddress(session).ifPresent(client -> reputation.record(client, Signal.SPAMTRAP_HIT));
+            SmtpSessions.clientAddress(session).ifPresent(client -> note(session, client, Signal.SPAMTRAP_HIT));
         }
         return HookResult.DECLINED;
     }
@@ -138,16 +143,45 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         countConnectionOnce(session, client.get());
         String code = response.getRetCode();
         if (handler instanceof RcptCmdHandler) {
-            reputation.record(client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
             if (isUnknownUser(response)) {
-                reputation.record(client.get(), Signal.UNKNOWN_RECIPIENT);
+                unrecorded(session).add(Signal.UNKNOWN_RECIPIENT);
             }
+            note(session, client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
         } else if (PROTOCOL_ERRORS.contains(code) || handler instanceof UnknownCmdHandler) {
-            reputation.record(client.get(), Signal.PROTOCOL_VIOLATION);
+            note(session, client.get(), Signal.PROTOCOL_VIOLATION);
         } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
             session.setAttachment(IN_DATA, true, ProtocolSession.State.Connection);
+        } else if ((handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler) && "250".equals(code)) {
+            session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection)
+                .filter(helo -> isHeloAnomaly(helo, client.get()))
+                .ifPresent(helo -> note(session, client.get(), Signal.HELO_ANOMALY));
         }
         return response;
+    }
+
+    /** Counts a signal in the session; records what the session holds now unless the signal can wait. */
+    private void note(ProtocolSession session, InetAddress client, Signal signal) {
+        SignalCounts counts = unrecorded(session).add(signal);
+        if (!DEFERRED.contains(signal) || counts.count(Signal.RECIPIENT_ACCEPTED) + counts.count(Signal.CONNECTION) >= MAX_DEFERRED) {
+            recordUnrecorded(session, client);
+        }
+    }
+
+    private static SignalCounts unrecorded(ProtocolSession session) {
+        Optional<SignalCounts> counts = session.getAttachment(UNRECORDED, ProtocolSession.State.Connection);
+        if (counts.isPresent()) {
+            return counts.get();
+        }
+        SignalCounts created = new SignalCounts();
+        session.setAttachment(UNRECORDED, created, ProtocolSession.State.Connection);
+        return created;
+    }
+
+    private void recordUnrecorded(ProtocolSession session, InetAddress client) {
+        session.getAttachment(UNRECORDED, ProtocolSession.State.Connection).ifPresent(counts -> {
+            reputation.record(client, counts);
+            counts.clear();
+        });
     }
 
     /** James answers an unknown local user with "550 5.1.1 ..." (bad destination mailbox, RFC 3463). */
@@ -169,22 +203,26 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         SmtpSessions.clientAddress(session).ifPresent(client -> {
             countConnectionOnce(session, client);
             if (session.getAttachment(IN_DATA, ProtocolSession.State.Connection).isPresent()) {
-                reputation.record(client, Signal.MESSAGE_ABORTED);
+                unrecorded(session).add(Signal.MESSAGE_ABORTED);
             }
+            recordUnrecorded(session, client);
         });
     }
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         session.removeAttachment(IN_DATA, ProtocolSession.State.Connection);
-        SmtpSessions.clientAddress(session).ifPresent(client -> reputation.record(client, Signal.MESSAGE_ACCEPTED));
+        SmtpSessions.clientAddress(session).ifPresent(client -> {
+            unrecorded(session).add(Signal.MESSAGE_ACCEPTED);
+            recordUnrecorded(session, client);
+        });
         return HookResult.DECLINED;
     }
 
     private void countConnectionOnce(ProtocolSession session, InetAddress client) {
         if (session.getAttachment(CONNECTION_COUNTED, ProtocolSession.State.Connection).isEmpty()) {
             session.setAttachment(CONNECTION_COUNTED, true, ProtocolSession.State.Connection);
-            reputation.record(client, Signal.CONNECTION);
+            unrecorded(session).add(Signal.CONNECTION);
         }
     }
 

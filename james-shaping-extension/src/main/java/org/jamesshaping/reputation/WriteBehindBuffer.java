@@ -23,6 +23,11 @@ import com.mongodb.MongoException;
  * nanoseconds, no lock shared across keys); one background thread drains it every flush interval into a bulk
  * write.
  *
+ * <p>A tally in the pending map is never changed once published: an update replaces it with a new one. So
+ * readers on the SMTP path (every reputation snapshot) take it with a plain {@code get}, without the map's
+ * per-key lock and without a copy, and never wait for writers to the same hot key (a busy /24 is written by
+ * every IO thread at once).</p>
+ *
  * <p>When MongoDB is unreachable, batches are kept, unchanged and with their batch id, and retried in order,
  * so a retry never double counts. The number of keys held (pending plus waiting batches) is bounded: past the
  * bound, new keys are dropped and counted, and existing keys keep accumulating, since that costs no memory.</p>
@@ -81,52 +86,67 @@ public class WriteBehindBuffer {
     public boolean record(ReputationKey key, Signal signal, long count) {
         Instant now = clock.instant();
         if (!pending.containsKey(key) && depth() >= maxKeys) {
-            long total = dropped.incrementAndGet();
-            long nowMillis = now.toEpochMilli();
-            long last = lastDropLog.get();
-            if (nowMillis - last > 10_000 && lastDropLog.compareAndSet(last, nowMillis)) {
-                LOGGER.warn("Reputation write-behind buffer full ({} keys held); dropping updates for new senders, {} dropped so far",
-                    maxKeys, total);
-            }
+            noteDropped(now);
             return false;
         }
-        pending.compute(key, (k, tally) -> (tally == null ? Tally.empty() : tally).add(signal, count, now, halfLife));
+        pending.compute(key, (k, tally) -> (tally == null ? Tally.empty() : tally.copy()).add(signal, count, now, halfLife));
         return true;
     }
 
+    /** Several signals at once, in one update of the key (see {@link #record(ReputationKey, Signal, long)}). */
+    public boolean record(ReputationKey key, SignalCounts counts) {
+        if (counts.isEmpty()) {
+            return true;
+        }
+        Instant now = clock.instant();
+        if (!pending.containsKey(key) && depth() >= maxKeys) {
+            noteDropped(now);
+            return false;
+        }
+        pending.compute(key, (k, tally) -> {
+            Tally updated = tally == null ? Tally.empty() : tally.copy();
+            counts.addTo(updated, now, halfLife);
+            return updated;
+        });
+        return true;
+    }
+
+    private void noteDropped(Instant now) {
+        long total = dropped.incrementAndGet();
+        long nowMillis = now.toEpochMilli();
+        long last = lastDropLog.get();
+        if (nowMillis - last > 10_000 && lastDropLog.compareAndSet(last, nowMillis)) {
+            LOGGER.warn("Reputation write-behind buffer full ({} keys held); dropping updates for new senders, {} dropped so far",
+                maxKeys, total);
+        }
+    }
+
     /**
-     * A copy of what is not yet written for {@code key}, or null. Holds the lock that draining takes, so a
-     * delta is seen exactly once while it moves from pending to a batch.
+     * What is not yet written for {@code key}, or null; never to be modified by the caller (it may be the published
+     * tally itself). When batches wait, holds the lock that draining takes, so a delta is seen exactly once while
+     * it moves from pending to a batch.
      */
     public Tally unwritten(ReputationKey key) {
         // Fast path, taken whenever no batch is waiting (MongoDB up, no flush moving keys): no shared lock on the
         // SMTP path. Draining counts a key as waiting before removing it from pending, so if the count is still
         // zero after the copy, no key moved during it.
         if (waitingKeys.get() == 0) {
-            Tally copy = copyOf(key);
+            Tally published = pending.get(key);
             if (waitingKeys.get() == 0) {
-                return copy;
+                return published;
             }
         }
         synchronized (waiting) {
-            Tally result = copyOf(key);
+            Tally published = pending.get(key);
+            Tally result = null;
             for (Batch batch : waiting) {
                 Tally held = batch.deltas.get(key);
                 if (held != null) {
-                    result = (result == null ? Tally.empty() : result).merge(held);
+                    result = (result == null ? (published == null ? Tally.empty() : published.copy()) : result).merge(held);
                 }
             }
-            return result;
+            return result == null ? published : result;
         }
-    }
-
-    private Tally copyOf(ReputationKey key) {
-        Tally[] copy = new Tally[1];
-        pending.computeIfPresent(key, (k, tally) -> {
-            copy[0] = tally.copy();
-            return tally;
-        });
-        return copy[0];
     }
 
     /**

@@ -356,6 +356,17 @@ final class BenchSupport {
             return statusField("VmRSS");
         }
 
+        /**
+         * CPU time the JVM has used, user plus system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
+         * command name before them may contain spaces, so fields are counted from its closing parenthesis).
+         */
+        long cpuTicks() throws IOException {
+            String stat = Files.readString(Paths.get("/proc/" + pid() + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields[0] is field 3 (state): utime is field 14, stime field 15.
+            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        }
+
         long osThreads() throws IOException {
             return statusField("Threads");
         }

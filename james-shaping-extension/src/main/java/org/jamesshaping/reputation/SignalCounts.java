@@ -1,0 +1,45 @@
+package org.jamesshaping.reputation;
+
+/**
+ * Signals observed on one connection and not yet handed to the {@link ReputationService}: counting them here and
+ * recording them together costs one write-behind update per key instead of one per event. Not thread-safe: it
+ * belongs to one SMTP session, which netty serves from one thread.
+ */
+public final class SignalCounts {
+    private final long[] counts = new long[Signal.ALL.length];
+    private int distinct;
+
+    public SignalCounts add(Signal signal) {
+        return add(signal, 1);
+    }
+
+    public SignalCounts add(Signal signal, long count) {
+        if (count != 0) {
+            distinct += counts[signal.ordinal()] == 0 ? 1 : 0;
+            counts[signal.ordinal()] += count;
+        }
+        return this;
+    }
+
+    public long count(Signal signal) {
+        return counts[signal.ordinal()];
+    }
+
+    public boolean isEmpty() {
+        return distinct == 0;
+    }
+
+    public void clear() {
+        java.util.Arrays.fill(counts, 0);
+        distinct = 0;
+    }
+
+    /** Adds every non-zero count to the tally, as {@link Tally#add} would one by one. */
+    void addTo(Tally tally, java.time.Instant at, HalfLife halfLife) {
+        for (int ordinal = 0; ordinal < counts.length; ordinal++) {
+            if (counts[ordinal] != 0) {
+                tally.add(Signal.ALL[ordinal], counts[ordinal], at, halfLife);
+            }
+        }
+    }
+}
