@@ -139,7 +139,7 @@ class DetectionQualityIT {
     void botsReachClassSevenWithinTenTransactionsAndNoLegitimateSenderGoesAboveClassThree() throws Exception {
         {
             james = JamesWithStore.start(folder, settings -> settings
-                .replaceInFile("smtpserver.xml", "<!-- <spamtrap>trap@james.local</spamtrap> -->", "<spamtrap>trap@james.local</spamtrap>")
+                .replaceInFile("smtpserver.xml", JamesWithStore.COMMENTED_SPAMTRAP, JamesWithStore.SPAMTRAP)
                 .replaceInFile("smtpserver.xml", "<preset>stage3</preset>", CLASSES));
             webAdmin = james.webAdmin();
             james.james().probe().provision("james.local", "user2@james.local", "secret");

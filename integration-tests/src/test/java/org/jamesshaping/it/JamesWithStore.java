@@ -10,6 +10,10 @@ import org.jamesshaping.launcher.JamesHome;
 public final class JamesWithStore implements AutoCloseable {
     public static final String USER = "user1@james.local";
     public static final String PASSWORD = "secret";
+    /** The sample smtpserver.xml's commented-out spamtrap handler, and the same handler enabled with trap@james.local. */
+    public static final String COMMENTED_SPAMTRAP = "<!-- Spamtrap addresses:";
+    public static final String SPAMTRAP = "<handler class=\"org.jamesshaping.reputation.SpamtrapRecorder\">"
+        + "<spamtrap>trap@james.local</spamtrap></handler>\n            <!-- Spamtrap addresses:";
 
     private final EmbeddedMongo mongo;
     private final JamesTestServer james;

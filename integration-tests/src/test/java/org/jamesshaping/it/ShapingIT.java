@@ -368,4 +368,26 @@ class ShapingIT {
         var fresh = webAdmin.get("/shaping/reputation/127.0.48.8");
         assertThat(fresh.status).isEqualTo(404);
     }
+
+    /**
+     * The class is decided again at HELO/EHLO and MAIL FROM: a sender that turns bad while connected is treated by
+     * its new class at its next command (here pinned to 9 by an operator, refused with 554 at MAIL FROM), and
+     * one that merely keeps sending clean mail is left alone.
+     */
+    @Test
+    void aSenderThatTurnsBadMidConnectionIsTreatedByItsNewClassAtItsNextCommand() throws Exception {
+        try (SmtpClient client = SmtpClient.connect("127.0.49.9", port)) {
+            assertThat(client.readReply().code).isEqualTo(220);
+            assertThat(client.command("EHLO mail.example.org").code).isEqualTo(250);
+            assertThat(client.command("MAIL FROM:<a@example.org>").code).isEqualTo(250);
+            assertThat(client.command("RSET").code).isEqualTo(250);
+            assertThat(client.command("MAIL FROM:<a@example.org>").code).isEqualTo(250);
+            assertThat(client.command("RSET").code).isEqualTo(250);
+
+            pin("127.0.49.9", 9);
+            SmtpClient.Reply refused = client.command("MAIL FROM:<a@example.org>");
+            assertThat(refused.code).isEqualTo(554);
+        }
+        assertThat(webAdmin.delete("/shaping/reputation/127.0.49.9").status).isEqualTo(204);
+    }
 }

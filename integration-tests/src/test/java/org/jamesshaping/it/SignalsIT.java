@@ -25,7 +25,7 @@ class SignalsIT {
     @BeforeAll
     void start() throws Exception {
         running = JamesWithStore.start(folder, settings -> settings
-            .replaceInFile("smtpserver.xml", "<!-- <spamtrap>trap@james.local</spamtrap> -->", "<spamtrap>trap@james.local</spamtrap>"));
+            .replaceInFile("smtpserver.xml", JamesWithStore.COMMENTED_SPAMTRAP, JamesWithStore.SPAMTRAP));
         james = running.james();
         webAdmin = james.webAdmin();
     }
@@ -131,19 +131,19 @@ class SignalsIT {
      */
     @Test
     void signalsAgainstTheSenderAreRecordedAtOnceThoseForItWithTheMessage() throws Exception {
-        try (SmtpClient client = greeted("127.0.88.8")) {
+        try (SmtpClient client = greeted("127.0.90.8")) {
             client.command("EHLO mail.example.org");
             client.command("MAIL FROM:<a@example.org>");
             assertThat(client.command("RCPT TO:<nobody@james.local>").code).isEqualTo(550);
-            expectCounter("127.0.88.8", "unknownRecipients", 1);
-            expectCounter("127.0.88.8", "connections", 1);
+            expectCounter("127.0.90.8", "unknownRecipients", 1);
+            expectCounter("127.0.90.8", "connections", 1);
             assertThat(client.command("RCPT TO:<user1@james.local>").code).isEqualTo(250);
             assertThat(client.command("DATA").code).isEqualTo(354);
             client.send("Subject: hello\r\n\r\nhi\r\n.\r\n");
             assertThat(client.readReply().code).isEqualTo(250);
-            expectCounter("127.0.88.8", "messages", 1);
-            expectCounter("127.0.88.8", "rcptAccepted", 1);
-            expectCounter("127.0.88.8", "connections", 1);
+            expectCounter("127.0.90.8", "messages", 1);
+            expectCounter("127.0.90.8", "rcptAccepted", 1);
+            expectCounter("127.0.90.8", "connections", 1);
         }
     }
 

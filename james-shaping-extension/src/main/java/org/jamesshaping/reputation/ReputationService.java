@@ -146,6 +146,8 @@ public class ReputationService implements Closeable {
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
     private final Set<ReputationKey> hotKeys = ConcurrentHashMap.newKeySet();
+    /** See {@link #changes()}. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService loaders;
     private final Metric cacheHits;
@@ -218,7 +220,7 @@ public class ReputationService implements Closeable {
             return CompletableFuture.supplyAsync(() -> {
                 long sequence = writeSequence.get();
                 return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence);
-            }, executor);
+            }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
         }
 
         @Override
@@ -228,7 +230,7 @@ public class ReputationService implements Closeable {
                 long sequence = writeSequence.get();
                 return loadFromMongo(Set.copyOf(keys)).entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence)));
-            }, executor);
+            }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
         }
     }
 
@@ -259,6 +261,15 @@ public class ReputationService implements Closeable {
         return statusTable.lookup(address, clock.instant()).map(entry -> new StatusMatch(entry.key, entry.status));
     }
 
+    /**
+     * A number that moves whenever a sender may have started to look worse to this server: a signal against a
+     * sender recorded here, records read from MongoDB (what other servers wrote), an operator status set or
+     * reloaded. Signals for a sender do not move it. The shaper re-checks a connection's class only when it moved.
+     */
+    public long changes() {
+        return changes.get();
+    }
+
     /** Counts a signal for the address and for its subnet. */
     public void record(InetAddress address, Signal signal) {
         record(address, signal, 1);
@@ -268,6 +279,9 @@ public class ReputationService implements Closeable {
         ReputationKey[] senderKeys = keysOf(address);
         recordKey(senderKeys[0], signal, count);
         recordKey(senderKeys[1], signal, count);
+        if (!signal.speaksForSender()) {
+            changes.incrementAndGet();
+        }
     }
 
     /** Counts several signals for the address and for its subnet: one update per key. */
@@ -280,6 +294,9 @@ public class ReputationService implements Closeable {
             if (!buffer.record(key, counts)) {
                 droppedUpdates.increment();
             }
+        }
+        if (!counts.onlyForSender()) {
+            changes.incrementAndGet();
         }
     }
 
@@ -387,6 +404,7 @@ public class ReputationService implements Closeable {
             throw e;
         }
         statusTable.replaceAll(records, version);
+        changes.incrementAndGet();
     }
 
     /**
@@ -486,6 +504,7 @@ public class ReputationService implements Closeable {
             throw e;
         }
         statusTable.put(key, status);
+        changes.incrementAndGet();
         LOGGER.info("Reputation status of {} set to {}{} by {} ({}){}", key, value.asString(),
             status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, status.reason(),
             status.expiresAt().map(at -> " until " + at).orElse(""));
@@ -503,6 +522,7 @@ public class ReputationService implements Closeable {
         }
         boolean hadStatus = statusTable.exact(key, clock.instant()).isPresent();
         statusTable.remove(key);
+        changes.incrementAndGet();
         cache.synchronous().invalidate(key);
         recentlyWritten.remove(key);
         buffer.discard(key);

@@ -40,6 +40,14 @@ public enum Signal {
         return field;
     }
 
+    /**
+     * Whether this signal speaks for the sender (with the default weights it can only make a sender look better):
+     * recording it does not make the shaper re-check open connections ({@link ReputationService#changes()}).
+     */
+    public boolean speaksForSender() {
+        return this == CONNECTION || this == RECIPIENT_ACCEPTED || this == MESSAGE_ACCEPTED || this == HAM || this == REPORTED_HAM;
+    }
+
     public static Optional<Signal> fromField(String field) {
         for (Signal signal : ALL) {
             if (signal.field.equals(field)) {

@@ -29,6 +29,16 @@ public final class SignalCounts {
         return distinct == 0;
     }
 
+    /** True when every counted signal speaks for the sender ({@link Signal#speaksForSender()}). */
+    public boolean onlyForSender() {
+        for (int ordinal = 0; ordinal < counts.length; ordinal++) {
+            if (counts[ordinal] != 0 && !Signal.ALL[ordinal].speaksForSender()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public void clear() {
         java.util.Arrays.fill(counts, 0);
         distinct = 0;

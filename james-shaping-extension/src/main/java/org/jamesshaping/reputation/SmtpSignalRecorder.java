@@ -2,21 +2,14 @@ package org.jamesshaping.reputation;
 
 import java.net.InetAddress;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-
-import javax.mail.internet.AddressException;
 
 import javax.inject.Inject;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
-import org.apache.james.core.MailAddress;
-import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.CommandHandler;
@@ -30,7 +23,6 @@ import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
 import org.jamesshaping.shaping.SmtpSessions;
@@ -52,19 +44,16 @@ import org.jamesshaping.shaping.SmtpSessions;
  *   <li>HELO/EHLO anomalies: an address literal that is not the client's, a name that is not a domain (read from
  *       the name James accepted, when it answers 250);</li>
  *   <li>recipients accepted and rejected, and among the rejected those James refused as unknown users
- *       (dictionary attacks); recipients at spamtrap addresses;</li>
+ *       (dictionary attacks); spamtrap recipients are recorded by {@link SpamtrapRecorder};</li>
  *   <li>unknown commands and other protocol errors (500, 501, 503, 504 replies);</li>
  *   <li>messages accepted, and messages aborted (DATA started, never finished).</li>
  * </ul>
  *
- * <pre>{@code
- * <handler class="org.jamesshaping.reputation.SmtpSignalRecorder">
- *     <spamtrap>trap@example.com</spamtrap>      <!-- any number; addresses that no real correspondent uses -->
- * </handler>
- * }</pre>
+ * <p>Result and disconnect handlers and one message hook: James calls every hook of a chain for every command, so
+ * observing its replies is the cheapest way to see what happens. No configuration.</p>
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
-        JamesMessageHook, RcptHook {
+        JamesMessageHook {
     private static final ProtocolSession.AttachmentKey<Boolean> CONNECTION_COUNTED =
         ProtocolSession.AttachmentKey.of("shaping.connectionCounted", Boolean.class);
     private static final ProtocolSession.AttachmentKey<Boolean> IN_DATA =
@@ -80,7 +69,6 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         "(?i)^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?\\.?$");
 
     private final ReputationService reputation;
-    private Set<String> spamtraps = Set.of();
 
     @Inject
     public SmtpSignalRecorder(ReputationService reputation) {
@@ -89,19 +77,10 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
-        Set<String> traps = new HashSet<>();
-        for (String trap : config.getStringArray("spamtrap")) {
-            for (String address : trap.split("[,\\s]+")) {
-                if (!address.isBlank()) {
-                    try {
-                        traps.add(new MailAddress(address.trim()).asString().toLowerCase(Locale.US));
-                    } catch (AddressException e) {
-                        throw new ConfigurationException("SmtpSignalRecorder: spamtrap '" + address + "' is not an e-mail address");
-                    }
-                }
-            }
+        if (config.getStringArray("spamtrap").length > 0) {
+            throw new ConfigurationException("SmtpSignalRecorder takes no <spamtrap>: configure spamtraps in a "
+                + "<handler class=\"org.jamesshaping.reputation.SpamtrapRecorder\"> block");
         }
-        spamtraps = Set.copyOf(traps);
     }
 
     /** An address literal that is not the client's own, or a name that is not a fully qualified domain. */
@@ -119,14 +98,6 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             }
         }
         return !DOMAIN.matcher(name).matches();
-    }
-
-    @Override
-    public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
-        if (!spamtraps.isEmpty() && rcpt != null && spamtraps.contains(rcpt.asString().toLowerCase(Locale.US))) {
-            SmtpSessions.clientAddress(session).ifPresent(client -> note(session, client, Signal.SPAMTRAP_HIT));
-        }
-        return HookResult.DECLINED;
     }
 
     @Override
@@ -209,6 +180,10 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         });
     }
 
+    /**
+     * The message is complete. The reply that ends DATA is written by the line handler James pushes for the
+     * message, past the result handlers, so a message hook is the place to see it.
+     */
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         session.removeAttachment(IN_DATA, ProtocolSession.State.Connection);
