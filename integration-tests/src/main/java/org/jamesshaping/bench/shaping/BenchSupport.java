@@ -148,7 +148,7 @@ final class BenchSupport {
             replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.ManualStatusHook\"/>", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>", "");
-            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\">.*?</handler>", "");
+            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.module=[^\\n]*$", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.startable=[^\\n]*$", "");
             replace("webadmin.properties", "org.jamesshaping.admin.ShapingRoutes,", "");
