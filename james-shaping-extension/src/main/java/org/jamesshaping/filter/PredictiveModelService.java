@@ -109,8 +109,15 @@ public class PredictiveModelService implements Closeable {
 
     private void learnQuietly(ReportLearner learner) {
         try {
-            if (learner.learnPending().version().isPresent()) {
-                refresh();
+            // Runs on the thread that also reloads, so model and loadedVersion do not change meanwhile.
+            PredictiveModel held = model;
+            String heldVersion = loadedVersion;
+            ReportLearner.Pass pass = learner.learnPending(
+                version -> version.equals(heldVersion) ? Optional.ofNullable(held) : Optional.empty());
+            if (pass.version().isPresent() && pass.model().isPresent()) {
+                // The learned model is this server's at once; the others read it within their refresh interval.
+                model = pass.model().get();
+                loadedVersion = pass.version().get();
             }
         } catch (IOException | MongoException | IllegalStateException e) {
             LOGGER.warn("Cannot apply operator reports to the predictive model now ({}); they stay pending", e.getMessage());

@@ -34,13 +34,19 @@ public final class ReportLearner {
         private final int changed;
         private final int rejected;
         private final Optional<String> version;
+        private final Optional<PredictiveModel> model;
 
         Pass(Result result, int learned, int changed, int rejected, Optional<String> version) {
+            this(result, learned, changed, rejected, version, Optional.empty());
+        }
+
+        Pass(Result result, int learned, int changed, int rejected, Optional<String> version, Optional<PredictiveModel> model) {
             this.result = result;
             this.learned = learned;
             this.changed = changed;
             this.rejected = rejected;
             this.version = version;
+            this.model = model;
         }
 
         public Result result() {
@@ -65,6 +71,11 @@ public final class ReportLearner {
         /** The new model version, when one was saved. */
         public Optional<String> version() {
             return version;
+        }
+
+        /** The model saved as {@link #version()}: a server can use it without reading it back. */
+        public Optional<PredictiveModel> model() {
+            return model;
         }
 
         @Override
@@ -93,6 +104,14 @@ public final class ReportLearner {
 
     /** One pass over at most one batch of pending reports. */
     public Pass learnPending() throws IOException {
+        return learnPending(version -> Optional.empty());
+    }
+
+    /**
+     * As {@link #learnPending()}, starting from {@code inMemory.apply(version)} when the caller already holds the
+     * current version (a server's loaded model), instead of reading it from MongoDB again.
+     */
+    public Pass learnPending(java.util.function.Function<String, Optional<PredictiveModel>> inMemory) throws IOException {
         Optional<PredictiveModelStore.Pointer> pointer = models.current();
         if (pointer.isPresent()) {
             // A learner that saved this version may have stopped before marking its reports: finish its work.
@@ -106,7 +125,8 @@ public final class ReportLearner {
             return new Pass(Pass.Result.NO_MODEL, 0, 0, 0, Optional.empty());
         }
         String base = pointer.get().version();
-        PredictiveModel model = models.load(base);
+        Optional<PredictiveModel> held = inMemory.apply(base);
+        PredictiveModel model = held.isPresent() ? held.get() : models.load(base);
         FeatureExtractor features = model.featureExtractor();
         List<ModelTrainer.Example> examples = new ArrayList<>();
         List<String> ids = new ArrayList<>();
@@ -131,7 +151,7 @@ public final class ReportLearner {
             return new Pass(Pass.Result.MODEL_REPLACED_MEANWHILE, 0, 0, rejected, Optional.empty());
         }
         reports.markApplied(ids, version.get(), clock.instant());
-        Pass pass = new Pass(Pass.Result.LEARNED, ids.size(), outcome.changed(), rejected, version);
+        Pass pass = new Pass(Pass.Result.LEARNED, ids.size(), outcome.changed(), rejected, version, Optional.of(outcome.model()));
         LOGGER.info("Predictive model learned {} operator reports ({} changed it, {} were already judged right): version {}",
             ids.size(), outcome.changed(), outcome.alreadyRight(), version.get());
         return pass;

@@ -161,4 +161,23 @@ class ReportLearnerTest {
             assertThat(stored.error()).hasValueSatisfying(error -> assertThat(error).startsWith("not a readable message"));
         }
     }
+
+    @Test
+    void aServerLearnsFromTheModelItHoldsWhenItIsTheCurrentVersionAndGetsTheLearnedModelBack() throws Exception {
+        String base = saveBlankModel();
+        byte[] spam = message("Cheap watches", "Replica watches at unbeatable prices");
+        reports.add(spam, true, "operator", NOW);
+        // The same version as held in memory, already sure this is spam: nothing to learn. Read from MongoDB, the
+        // blank model would have had to change.
+        float[] weights = new float[1 << BITS];
+        PredictiveModel held = new PredictiveModel(FeatureExtractor.FEATURE_VERSION, BITS, weights, 5f, 0.5, 1, 1, NOW);
+
+        ReportLearner.Pass pass = learner.learnPending(version -> version.equals(base) ? Optional.of(held) : Optional.empty());
+
+        assertThat(pass.learned()).isEqualTo(1);
+        assertThat(pass.changed()).isZero();
+        assertThat(pass.model()).isPresent();
+        assertThat(pass.model().get().bias()).isEqualTo(5f);
+        assertThat(models.load(pass.version().orElseThrow()).bias()).isEqualTo(5f);
+    }
 }
