@@ -266,6 +266,12 @@ class ShapingIT {
         SmtpClient.Reply reply = SmtpClient.sendMail("127.0.43.60", port, "bulk@example.net", List.of("user1@james.local"));
         assertThat(reply.code).isEqualTo(550);
         assertThat(reply.text()).startsWith("5.7.1 Message refused");
+        // Refused, so not counted as accepted (which would speak for the sender); the connection itself is.
+        Eventually.within(Duration.ofSeconds(10), () -> {
+            var counters = webAdmin.get("/shaping/reputation/127.0.43.60").json().get("record").get("counters");
+            assertThat(counters.has("connections")).as(counters.toString()).isTrue();
+            assertThat(counters.has("messages")).as(counters.toString()).isFalse();
+        });
     }
 
     @Test

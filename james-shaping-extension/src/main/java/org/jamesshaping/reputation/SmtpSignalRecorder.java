@@ -182,13 +182,17 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
 
     /**
      * The message is complete. The reply that ends DATA is written by the line handler James pushes for the
-     * message, past the result handlers, so a message hook is the place to see it.
+     * message, past the result handlers, so a message hook is the place to see it. A message the shaper is about
+     * to refuse ({@link SmtpSessions#MESSAGES_REFUSED}) is not counted as accepted.
      */
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         session.removeAttachment(IN_DATA, ProtocolSession.State.Connection);
+        boolean refusedByShaping = session.getAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection).isPresent();
         SmtpSessions.clientAddress(session).ifPresent(client -> {
-            unrecorded(session).add(Signal.MESSAGE_ACCEPTED);
+            if (!refusedByShaping) {
+                unrecorded(session).add(Signal.MESSAGE_ACCEPTED);
+            }
             recordUnrecorded(session, client);
         });
         return HookResult.DECLINED;

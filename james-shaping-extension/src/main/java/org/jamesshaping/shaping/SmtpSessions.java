@@ -8,6 +8,14 @@ import org.apache.james.protocols.api.ProtocolSession;
 
 /** Small helpers around James's SMTP session that several handlers need. */
 public final class SmtpSessions {
+    /**
+     * Present while the connection's shaping class refuses its messages at the end of DATA (set by
+     * {@link TrafficShaper}), so that the signal recorder, whose message hook runs before the shaper's, does not
+     * count a refused message as accepted: that would let a sender in that class earn its way out by being refused.
+     */
+    public static final ProtocolSession.AttachmentKey<Boolean> MESSAGES_REFUSED =
+        ProtocolSession.AttachmentKey.of("shaping.messagesRefused", Boolean.class);
+
     private SmtpSessions() {
     }
 

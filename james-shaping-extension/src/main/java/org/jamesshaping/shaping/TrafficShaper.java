@@ -349,9 +349,15 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         state.exempt = decision.exempt();
         if (decision.exempt() || policy.dryRun()) {
             state.settings = ClassSettings.UNSHAPED;
+            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
             return Optional.empty();
         }
         state.settings = settings;
+        if (settings.rejectAtData()) {
+            session.setAttachment(SmtpSessions.MESSAGES_REFUSED, true, ProtocolSession.State.Connection);
+        } else {
+            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
+        }
         if (settings.holds() && !state.holding) {
             state.holding = registry.tryHold(0);
         }
