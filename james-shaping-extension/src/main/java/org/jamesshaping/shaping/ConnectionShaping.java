@@ -51,9 +51,6 @@ final class ConnectionShaping {
     ReputationKey addressKey;
     ReputationKey subnetKey;
     ClassDecision decision;
-    /** {@link org.jamesshaping.reputation.ReputationService#changes()} when {@link #decision} was computed; -1: recompute. */
-    long classifiedAtChanges = -1;
-    long classifiedAtNanos;
     ClassSettings settings = ClassSettings.UNSHAPED;
     boolean decided;
     boolean countedConcurrent;

@@ -52,9 +52,8 @@ import io.netty.channel.Channel;
  * chain must use {@link ShapingCoreCmdHandlerLoader} so that James does not write the greeting itself.
  *
  * <p>The class is decided from memory only (operator statuses and the reputation cache), at connect, again at
- * HELO/EHLO and at MAIL FROM, so a sender that turns bad mid-connection is slowed at once. (A re-check reuses the
- * connection's class, for at most a second, when nothing has happened since that could make any sender look worse:
- * see {@code ReputationService.changes()}.) With PROXY protocol
+ * HELO/EHLO and at MAIL FROM, so a sender that turns bad mid-connection is slowed at once ({@link SenderClassifier}
+ * reuses an address's decision only while nothing has happened that could make a sender look worse). With PROXY protocol
  * the real client is known only after the header, so the decision waits for the first command. Relay networks
  * ({@code authorizedAddresses}), allowlisted senders and authenticated sessions are never shaped. A client that
  * talks before the greeting is an early talker: recorded, and shaped as class 7 or worse.</p>
@@ -63,7 +62,6 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         ProtocolHandlerResultHandler<Response, SMTPSession>, HeloHook, MailHook, RcptHook, JamesMessageHook, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(TrafficShaper.class);
     static final int EARLY_TALKER_CLASS = 7;
-    private static final long REUSE_DECISION_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
     private static final ClassDecision RELAY = new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
 
     private final ReputationService reputation;
@@ -196,7 +194,6 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     private void earlyTalk(SMTPSession session, ConnectionShaping state) {
         state.earlyTalker = true;
-        state.classifiedAtChanges = -1;
         metrics.earlyTalkers.increment();
         if (state.address != null) {
             reputation.record(state.address, Signal.EARLY_TALK);
@@ -373,17 +370,6 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             String user = session.getUsername().asString();
             return new ClassDecision(0, () -> List.of("authenticated as " + user), true);
         }
-        // A re-check (HELO/EHLO, MAIL FROM) keeps the connection's class when nothing that could make the sender
-        // look worse happened since it was computed, for at most a second: on clean traffic this saves two of the
-        // three classifications per connection; a signal against anyone, a reload or a status change recomputes.
-        long changes = reputation.changes();
-        long nowNanos = System.nanoTime();
-        if (state.decision != null && !state.decision.exempt() && state.classifiedAtChanges == changes
-                && nowNanos - state.classifiedAtNanos < REUSE_DECISION_NANOS) {
-            return state.decision;
-        }
-        state.classifiedAtChanges = changes;
-        state.classifiedAtNanos = nowNanos;
         ClassDecision decision = classifier.classify(state.address);
         if (state.earlyTalker && !decision.exempt() && decision.level() < EARLY_TALKER_CLASS) {
             return new ClassDecision(EARLY_TALKER_CLASS, () -> {
