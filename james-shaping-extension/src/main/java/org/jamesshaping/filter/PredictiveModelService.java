@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -103,7 +104,7 @@ public class PredictiveModelService implements Closeable {
         }
         learning = true;
         // Servers started together would all learn at the same instant; the loser of the race only wastes a pass.
-        long first = interval.toMillis() / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(Math.max(1, interval.toMillis() / 2));
+        long first = interval.toMillis() / 2 + ThreadLocalRandom.current().nextLong(Math.max(1, interval.toMillis() / 2));
         scheduler.scheduleWithFixedDelay(() -> learnQuietly(learner), first, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 

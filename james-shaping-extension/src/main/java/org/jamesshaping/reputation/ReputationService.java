@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import org.apache.james.metrics.api.GaugeRegistry;
@@ -142,12 +143,12 @@ public class ReputationService implements Closeable {
     /** An address's two keys, built once: parsing and rendering them costs more than everything else per event. */
     private final com.github.benmanes.caffeine.cache.Cache<InetAddress, ReputationKey[]> keys =
         Caffeine.newBuilder().maximumSize(100_000).build();
-    private final java.util.concurrent.atomic.AtomicLong writeSequence = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong writeSequence = new AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
     private final Set<ReputationKey> hotKeys = ConcurrentHashMap.newKeySet();
     /** See {@link #changes()}. */
-    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong changes = new AtomicLong();
     private final ScheduledExecutorService scheduler;
     private final ExecutorService loaders;
     private final Metric cacheHits;
@@ -276,12 +277,7 @@ public class ReputationService implements Closeable {
     }
 
     public void record(InetAddress address, Signal signal, long count) {
-        ReputationKey[] senderKeys = keysOf(address);
-        recordKey(senderKeys[0], signal, count);
-        recordKey(senderKeys[1], signal, count);
-        if (!signal.speaksForSender()) {
-            changes.incrementAndGet();
-        }
+        record(address, new SignalCounts().add(signal, count));
     }
 
     /** Counts several signals for the address and for its subnet: one update per key. */
@@ -297,12 +293,6 @@ public class ReputationService implements Closeable {
         }
         if (!counts.onlyForSender()) {
             changes.incrementAndGet();
-        }
-    }
-
-    private void recordKey(ReputationKey key, Signal signal, long count) {
-        if (!buffer.record(key, signal, count)) {
-            droppedUpdates.increment();
         }
     }
 

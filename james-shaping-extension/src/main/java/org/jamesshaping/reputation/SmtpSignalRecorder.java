@@ -1,7 +1,6 @@
 package org.jamesshaping.reputation;
 
 import java.net.InetAddress;
-import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -54,14 +53,15 @@ import org.jamesshaping.shaping.SmtpSessions;
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
         JamesMessageHook {
-    private static final ProtocolSession.AttachmentKey<Boolean> CONNECTION_COUNTED =
-        ProtocolSession.AttachmentKey.of("shaping.connectionCounted", Boolean.class);
-    private static final ProtocolSession.AttachmentKey<Boolean> IN_DATA =
-        ProtocolSession.AttachmentKey.of("shaping.inData", Boolean.class);
-    private static final ProtocolSession.AttachmentKey<SignalCounts> UNRECORDED =
-        ProtocolSession.AttachmentKey.of("shaping.unrecordedSignals", SignalCounts.class);
-    /** Signals for the sender, recorded with the next batch; everything else is recorded at once. */
-    private static final Set<Signal> DEFERRED = EnumSet.of(Signal.CONNECTION, Signal.RECIPIENT_ACCEPTED, Signal.MESSAGE_ACCEPTED);
+    /** What the recorder keeps about one connection: one attachment, looked up once per reply. */
+    private static final class ConnectionSignals {
+        final SignalCounts unrecorded = new SignalCounts();
+        boolean connectionCounted;
+        boolean inData;
+    }
+
+    private static final ProtocolSession.AttachmentKey<ConnectionSignals> SIGNALS =
+        ProtocolSession.AttachmentKey.of("shaping.connectionSignals", ConnectionSignals.class);
     /** A long session of clean transactions still reaches the store this often. */
     private static final int MAX_DEFERRED = 32;
     private static final Set<String> PROTOCOL_ERRORS = Set.of("500", "501", "503", "504");
@@ -111,48 +111,50 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         if (client.isEmpty()) {
             return response;
         }
-        countConnectionOnce(session, client.get());
+        ConnectionSignals signals = signals(session);
+        countConnectionOnce(signals);
         String code = response.getRetCode();
         if (handler instanceof RcptCmdHandler) {
             if (isUnknownUser(response)) {
-                unrecorded(session).add(Signal.UNKNOWN_RECIPIENT);
+                signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
             }
-            note(session, client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
+            note(signals, client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
         } else if (PROTOCOL_ERRORS.contains(code) || handler instanceof UnknownCmdHandler) {
-            note(session, client.get(), Signal.PROTOCOL_VIOLATION);
+            note(signals, client.get(), Signal.PROTOCOL_VIOLATION);
         } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
-            session.setAttachment(IN_DATA, true, ProtocolSession.State.Connection);
+            signals.inData = true;
         } else if ((handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler) && "250".equals(code)) {
             session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection)
                 .filter(helo -> isHeloAnomaly(helo, client.get()))
-                .ifPresent(helo -> note(session, client.get(), Signal.HELO_ANOMALY));
+                .ifPresent(helo -> note(signals, client.get(), Signal.HELO_ANOMALY));
         }
         return response;
     }
 
-    /** Counts a signal in the session; records what the session holds now unless the signal can wait. */
-    private void note(ProtocolSession session, InetAddress client, Signal signal) {
-        SignalCounts counts = unrecorded(session).add(signal);
-        if (!DEFERRED.contains(signal) || counts.count(Signal.RECIPIENT_ACCEPTED) + counts.count(Signal.CONNECTION) >= MAX_DEFERRED) {
-            recordUnrecorded(session, client);
+    /**
+     * Counts a signal in the session; records what the session holds now unless the signal speaks for the sender
+     * (those wait for the message or the end of the connection).
+     */
+    private void note(ConnectionSignals signals, InetAddress client, Signal signal) {
+        SignalCounts counts = signals.unrecorded.add(signal);
+        if (!signal.speaksForSender() || counts.count(Signal.RECIPIENT_ACCEPTED) + counts.count(Signal.CONNECTION) >= MAX_DEFERRED) {
+            record(signals, client);
         }
     }
 
-    private static SignalCounts unrecorded(ProtocolSession session) {
-        Optional<SignalCounts> counts = session.getAttachment(UNRECORDED, ProtocolSession.State.Connection);
-        if (counts.isPresent()) {
-            return counts.get();
+    private static ConnectionSignals signals(ProtocolSession session) {
+        Optional<ConnectionSignals> signals = session.getAttachment(SIGNALS, ProtocolSession.State.Connection);
+        if (signals.isPresent()) {
+            return signals.get();
         }
-        SignalCounts created = new SignalCounts();
-        session.setAttachment(UNRECORDED, created, ProtocolSession.State.Connection);
+        ConnectionSignals created = new ConnectionSignals();
+        session.setAttachment(SIGNALS, created, ProtocolSession.State.Connection);
         return created;
     }
 
-    private void recordUnrecorded(ProtocolSession session, InetAddress client) {
-        session.getAttachment(UNRECORDED, ProtocolSession.State.Connection).ifPresent(counts -> {
-            reputation.record(client, counts);
-            counts.clear();
-        });
+    private void record(ConnectionSignals signals, InetAddress client) {
+        reputation.record(client, signals.unrecorded);
+        signals.unrecorded.clear();
     }
 
     /** James answers an unknown local user with "550 5.1.1 ..." (bad destination mailbox, RFC 3463). */
@@ -172,11 +174,12 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     @Override
     public void onDisconnect(SMTPSession session) {
         SmtpSessions.clientAddress(session).ifPresent(client -> {
-            countConnectionOnce(session, client);
-            if (session.getAttachment(IN_DATA, ProtocolSession.State.Connection).isPresent()) {
-                unrecorded(session).add(Signal.MESSAGE_ABORTED);
+            ConnectionSignals signals = signals(session);
+            countConnectionOnce(signals);
+            if (signals.inData) {
+                signals.unrecorded.add(Signal.MESSAGE_ABORTED);
             }
-            recordUnrecorded(session, client);
+            record(signals, client);
         });
     }
 
@@ -187,21 +190,19 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
      */
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        session.removeAttachment(IN_DATA, ProtocolSession.State.Connection);
-        boolean refusedByShaping = session.getAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection).isPresent();
-        SmtpSessions.clientAddress(session).ifPresent(client -> {
-            if (!refusedByShaping) {
-                unrecorded(session).add(Signal.MESSAGE_ACCEPTED);
-            }
-            recordUnrecorded(session, client);
-        });
+        ConnectionSignals signals = signals(session);
+        signals.inData = false;
+        if (session.getAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection).isEmpty()) {
+            signals.unrecorded.add(Signal.MESSAGE_ACCEPTED);
+        }
+        SmtpSessions.clientAddress(session).ifPresent(client -> record(signals, client));
         return HookResult.DECLINED;
     }
 
-    private void countConnectionOnce(ProtocolSession session, InetAddress client) {
-        if (session.getAttachment(CONNECTION_COUNTED, ProtocolSession.State.Connection).isEmpty()) {
-            session.setAttachment(CONNECTION_COUNTED, true, ProtocolSession.State.Connection);
-            unrecorded(session).add(Signal.CONNECTION);
+    private static void countConnectionOnce(ConnectionSignals signals) {
+        if (!signals.connectionCounted) {
+            signals.connectionCounted = true;
+            signals.unrecorded.add(Signal.CONNECTION);
         }
     }
 

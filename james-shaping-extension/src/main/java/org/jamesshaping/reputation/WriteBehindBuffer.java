@@ -84,16 +84,10 @@ public class WriteBehindBuffer {
 
     /** @return false when the update was dropped because the buffer is full */
     public boolean record(ReputationKey key, Signal signal, long count) {
-        Instant now = clock.instant();
-        if (!pending.containsKey(key) && depth() >= maxKeys) {
-            noteDropped(now);
-            return false;
-        }
-        pending.compute(key, (k, tally) -> (tally == null ? Tally.empty() : tally.copy()).add(signal, count, now, halfLife));
-        return true;
+        return record(key, new SignalCounts().add(signal, count));
     }
 
-    /** Several signals at once, in one update of the key (see {@link #record(ReputationKey, Signal, long)}). */
+    /** Several signals at once, in one update of the key; false when dropped because the buffer is full. */
     public boolean record(ReputationKey key, SignalCounts counts) {
         if (counts.isEmpty()) {
             return true;

@@ -39,6 +39,7 @@ import org.apache.mailet.Mail;
 import org.jamesshaping.reputation.ReputationKey;
 import org.jamesshaping.reputation.ReputationService;
 import org.jamesshaping.reputation.Signal;
+import org.jamesshaping.reputation.SignalCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -196,8 +197,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         state.earlyTalker = true;
         metrics.earlyTalkers.increment();
         if (state.address != null) {
-            reputation.record(state.address, Signal.EARLY_TALK);
-            reputation.record(state.address, Signal.PROTOCOL_VIOLATION);
+            reputation.record(state.address, new SignalCounts().add(Signal.EARLY_TALK).add(Signal.PROTOCOL_VIOLATION));
         }
         if (!state.exempt) {
             decide(session, state, "early talk");
