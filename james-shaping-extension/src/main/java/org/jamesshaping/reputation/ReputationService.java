@@ -9,18 +9,21 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -52,12 +55,16 @@ import com.mongodb.client.MongoCollection;
  * {@link #forget}) may block on MongoDB: they run on WebAdmin and JMX threads.</p>
  *
  * <p>A snapshot adds to MongoDB's record this server's deltas that the record cannot contain yet: those not
- * written, and those written after the record was read. So a sender's own server sees its behaviour at once,
- * and every other server within a flush plus a refresh interval.</p>
+ * written, and those written after the record was read. So a sender's own server sees what speaks against it at
+ * once, what speaks for it within a flush interval, and every other server sees both within a flush plus a
+ * refresh interval.</p>
  */
 public class ReputationService implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReputationService.class);
     private static final int TOP_SCAN_LIMIT = 10_000;
+    private static final int MAX_CACHED_KEYS = 100_000;
+    /** Queued signals for senders past which the SMTP thread that adds one folds them itself. */
+    static final int FOLD_ON_SMTP_PATH_AT = 8192;
 
     /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
     public static final class SenderView {
@@ -104,6 +111,16 @@ public class ReputationService implements Closeable {
     }
 
     /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
+    private static final class SignalsForSender {
+        final InetAddress address;
+        final SignalCounts counts;
+
+        SignalsForSender(InetAddress address, SignalCounts counts) {
+            this.address = address;
+            this.counts = counts;
+        }
+    }
+
     private static final class Written {
         final long sequence;
         final long atNanos;
@@ -140,9 +157,21 @@ public class ReputationService implements Closeable {
     private final WriteBehindBuffer buffer;
     private final ManualStatusTable statusTable = new ManualStatusTable();
     private final AsyncLoadingCache<ReputationKey, Loaded> cache;
-    /** An address's two keys, built once: parsing and rendering them costs more than everything else per event. */
-    private final com.github.benmanes.caffeine.cache.Cache<InetAddress, ReputationKey[]> keys =
-        Caffeine.newBuilder().maximumSize(100_000).build();
+    /**
+     * An address's two keys, built once: parsing and rendering them costs more than everything else per event. A
+     * plain map, emptied when it outgrows {@link #MAX_CACHED_KEYS}: keys are cheap to rebuild once, and reading a
+     * plain map costs a fraction of a bounded cache's bookkeeping on every connection.
+     */
+    private final ConcurrentHashMap<InetAddress, ReputationKey[]> keys = new ConcurrentHashMap<>();
+    /**
+     * Signals that speak only for a sender (connections, accepted recipients and messages: what every clean mail
+     * produces), on their way into the write-behind buffer. The SMTP thread only appends here; the store thread
+     * sums them per address and moves them into the buffer at every flush ({@link #foldSignalsForSenders()}). They
+     * cannot make anyone look worse, so nothing on the SMTP path needs to see them sooner.
+     */
+    private final ConcurrentLinkedQueue<SignalsForSender> signalsForSenders = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger signalsForSendersQueued = new AtomicInteger();
+    private final AtomicBoolean folding = new AtomicBoolean();
     private final AtomicLong writeSequence = new AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
@@ -255,7 +284,16 @@ public class ReputationService implements Closeable {
 
     /** The address's own key and its subnet's, built once per address (cached). */
     public ReputationKey[] keysOf(InetAddress address) {
-        return keys.get(address, a -> new ReputationKey[] {ReputationKey.ofAddress(a), ReputationKey.subnetOf(a)});
+        ReputationKey[] known = keys.get(address);
+        if (known != null) {
+            return known;
+        }
+        if (keys.size() >= MAX_CACHED_KEYS) {
+            keys.clear();
+        }
+        ReputationKey[] built = {ReputationKey.ofAddress(address), ReputationKey.subnetOf(address)};
+        keys.put(address, built);
+        return built;
     }
 
     public Optional<StatusMatch> manualStatus(InetAddress address) {
@@ -280,19 +318,58 @@ public class ReputationService implements Closeable {
         record(address, new SignalCounts().add(signal, count));
     }
 
-    /** Counts several signals for the address and for its subnet: one update per key. */
+    /**
+     * Counts several signals for the address and for its subnet: one update per key. Signals against a sender
+     * reach the buffer (and this server's decisions) at once; signals only for a sender are queued and summed by
+     * the store thread (the caller may reuse {@code counts} afterwards).
+     */
     public void record(InetAddress address, SignalCounts counts) {
         if (counts.isEmpty()) {
             return;
         }
-        ReputationKey[] senderKeys = keysOf(address);
-        for (ReputationKey key : senderKeys) {
+        if (counts.onlyForSender()) {
+            signalsForSenders.add(new SignalsForSender(address, counts.copy()));
+            // A backstop for a store thread held up (a flush waiting on MongoDB): the queue stays bounded.
+            if (signalsForSendersQueued.incrementAndGet() >= FOLD_ON_SMTP_PATH_AT) {
+                foldSignalsForSenders();
+            }
+            return;
+        }
+        recordInBuffer(address, counts);
+        changes.incrementAndGet();
+    }
+
+    private void recordInBuffer(InetAddress address, SignalCounts counts) {
+        for (ReputationKey key : keysOf(address)) {
             if (!buffer.record(key, counts)) {
                 droppedUpdates.increment();
             }
         }
-        if (!counts.onlyForSender()) {
-            changes.incrementAndGet();
+    }
+
+    /**
+     * Moves the queued signals for senders into the write-behind buffer, summed per address. Never waits: when
+     * another thread is folding, it returns at once (that thread takes what is queued).
+     */
+    void foldSignalsForSenders() {
+        if (!folding.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            Map<InetAddress, SignalCounts> sums = new HashMap<>();
+            int taken = 0;
+            SignalsForSender next;
+            while ((next = signalsForSenders.poll()) != null) {
+                taken++;
+                SignalCounts sum = sums.putIfAbsent(next.address, next.counts);
+                if (sum != null) {
+                    sum.addAll(next.counts);
+                }
+            }
+            signalsForSendersQueued.addAndGet(-taken);
+            sums.forEach(this::recordInBuffer);
+        } finally {
+            folding.set(false);
         }
     }
 
@@ -338,6 +415,7 @@ public class ReputationService implements Closeable {
     public synchronized WriteBehindBuffer.FlushResult flush() {
         TimeMetric timer = metricFactory.timer("shaping_flush");
         try {
+            foldSignalsForSenders();
             WriteBehindBuffer.FlushResult result = buffer.flush(this::rememberWritten);
             if (result.failed) {
                 mongoErrors.increment();
@@ -441,6 +519,7 @@ public class ReputationService implements Closeable {
 
     /** An address's (or network's) record read from MongoDB, with this server's unwritten deltas. */
     public ReputationSnapshot lookup(ReputationKey key) {
+        foldSignalsForSenders();
         Instant now = clock.instant();
         long sequence = writeSequence.get();
         ReputationRecord record = loadFromMongo(Set.of(key)).get(key);
@@ -462,6 +541,7 @@ public class ReputationService implements Closeable {
 
     /** The worst-scored live records, from the {@value #TOP_SCAN_LIMIT} most recently seen. */
     public List<ReputationSnapshot> top(int limit, Comparator<ReputationSnapshot> order) {
+        foldSignalsForSenders();
         Instant now = clock.instant();
         List<ReputationRecord> records;
         long sequence = writeSequence.get();
@@ -515,6 +595,7 @@ public class ReputationService implements Closeable {
         changes.incrementAndGet();
         cache.synchronous().invalidate(key);
         recentlyWritten.remove(key);
+        foldSignalsForSenders();
         buffer.discard(key);
         LOGGER.info("Reputation of {} forgotten", key);
         return existed || hadStatus;

@@ -39,6 +39,22 @@ public final class SignalCounts {
         return true;
     }
 
+    /** A copy that the caller may keep after this one is cleared. */
+    public SignalCounts copy() {
+        SignalCounts copy = new SignalCounts();
+        System.arraycopy(counts, 0, copy.counts, 0, counts.length);
+        copy.distinct = distinct;
+        return copy;
+    }
+
+    /** Adds every count of {@code other} to this one. */
+    public SignalCounts addAll(SignalCounts other) {
+        for (int ordinal = 0; ordinal < counts.length; ordinal++) {
+            add(Signal.ALL[ordinal], other.counts[ordinal]);
+        }
+        return this;
+    }
+
     public void clear() {
         java.util.Arrays.fill(counts, 0);
         distinct = 0;

@@ -59,16 +59,21 @@ public class ConnectionRegistry {
 
     /**
      * Records a connection at {@code nowNanos} unless {@code perMinute} were already seen in the last minute.
+     * Connections are counted while the address's class has a limit ({@code perMinute > 0}): a sender that turns
+     * bad starts from its first connection in a limited class, and unshaped senders cost nothing here.
      *
      * @return false when over the rate (the connection is not recorded)
      */
     boolean admitRate(ReputationKey key, int perMinute, long nowNanos) {
+        if (perMinute <= 0) {
+            return true;
+        }
         Deque<Long> times = recentConnections.get(key, k -> new ArrayDeque<>());
         synchronized (times) {
             while (!times.isEmpty() && nowNanos - times.peekFirst() > MINUTE_NANOS) {
                 times.pollFirst();
             }
-            if (perMinute > 0 && times.size() >= perMinute) {
+            if (times.size() >= perMinute) {
                 return false;
             }
             times.addLast(nowNanos);

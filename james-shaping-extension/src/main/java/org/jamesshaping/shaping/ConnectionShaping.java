@@ -59,6 +59,8 @@ final class ConnectionShaping {
     boolean earlyTalker;
     boolean exempt;
     boolean inData;
+    /** {@link SmtpSessions#MESSAGES_REFUSED} is set on the session. */
+    boolean refusingMessages;
     int messages;
 
     private TokenBucket connectionBucket;

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
@@ -12,9 +13,6 @@ import javax.inject.Singleton;
 import org.jamesshaping.reputation.ManualStatus;
 import org.jamesshaping.reputation.ReputationClassifier;
 import org.jamesshaping.reputation.ReputationService;
-
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * Decides a sender's class from what is in memory: operator statuses first (allow: 0, block: 9, pin: the
@@ -30,21 +28,30 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 @Singleton
 public class SenderClassifier {
     private static final long REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final int MAX_REUSED = 100_000;
 
-    private static final class Remembered {
-        final ClassDecision decision;
+    /**
+     * The decisions made while {@link ReputationService#changes()} stays at {@code changes}, for at most a second
+     * from {@code sinceNanos}; replaced as a whole when either runs out. A plain map read per connection and
+     * command, instead of a bounded cache with per-entry ages.
+     */
+    private static final class Reusable {
         final long changes;
-        final long atNanos;
+        final long sinceNanos;
+        final ConcurrentHashMap<InetAddress, ClassDecision> decisions = new ConcurrentHashMap<>();
 
-        Remembered(ClassDecision decision, long changes, long atNanos) {
-            this.decision = decision;
+        Reusable(long changes, long sinceNanos) {
             this.changes = changes;
-            this.atNanos = atNanos;
+            this.sinceNanos = sinceNanos;
+        }
+
+        boolean validFor(long changesNow, long nowNanos) {
+            return changes == changesNow && nowNanos - sinceNanos < REUSE_NANOS;
         }
     }
 
     private final ReputationService reputation;
-    private final Cache<InetAddress, Remembered> recent = Caffeine.newBuilder().maximumSize(100_000).build();
+    private volatile Reusable reusable = new Reusable(Long.MIN_VALUE, System.nanoTime());
     private volatile ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
 
     @Inject
@@ -54,7 +61,7 @@ public class SenderClassifier {
 
     void configure(ReputationClassifier.Settings settings) {
         this.classifier = new ReputationClassifier(settings);
-        recent.invalidateAll();
+        reusable = new Reusable(Long.MIN_VALUE, System.nanoTime());
     }
 
     public ReputationClassifier classifier() {
@@ -69,12 +76,20 @@ public class SenderClassifier {
         // Read before classifying: a change during it makes the next call classify again.
         long changes = reputation.changes();
         long now = System.nanoTime();
-        Remembered remembered = recent.getIfPresent(address);
-        if (remembered != null && remembered.changes == changes && now - remembered.atNanos < REUSE_NANOS) {
-            return remembered.decision;
+        Reusable current = reusable;
+        if (!current.validFor(changes, now)) {
+            // Threads racing here may each install a new one: only reuse is lost, never correctness.
+            current = new Reusable(changes, now);
+            reusable = current;
+        }
+        ClassDecision known = current.decisions.get(address);
+        if (known != null) {
+            return known;
         }
         ClassDecision decision = classify(reputation.sender(address));
-        recent.put(address, new Remembered(decision, changes, now));
+        if (current.decisions.size() < MAX_REUSED) {
+            current.decisions.put(address, decision);
+        }
         return decision;
     }
 

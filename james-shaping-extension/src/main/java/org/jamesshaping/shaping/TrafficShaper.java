@@ -312,6 +312,10 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             state.subnetKey = keys[1];
         }
         ClassDecision decision = classify(session, state);
+        if (decision == state.decision) {
+            // The decision this connection already follows (SenderClassifier reuses it while nothing changed).
+            return Optional.empty();
+        }
         ClassSettings settings = policy.settings(decision.level());
         if (!state.decided) {
             state.decided = true;
@@ -346,20 +350,28 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         state.exempt = decision.exempt();
         if (decision.exempt() || policy.dryRun()) {
             state.settings = ClassSettings.UNSHAPED;
-            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
+            refuseMessages(session, state, false);
             return Optional.empty();
         }
         state.settings = settings;
-        if (settings.rejectAtData()) {
-            session.setAttachment(SmtpSessions.MESSAGES_REFUSED, true, ProtocolSession.State.Connection);
-        } else {
-            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
-        }
+        refuseMessages(session, state, settings.rejectAtData());
         if (settings.holds() && !state.holding) {
             state.holding = registry.tryHold(0);
         }
         state.applyReadRates(settings, policy.receiveBufferBytes());
         return Optional.empty();
+    }
+
+    private static void refuseMessages(SMTPSession session, ConnectionShaping state, boolean refuse) {
+        if (refuse == state.refusingMessages) {
+            return;
+        }
+        state.refusingMessages = refuse;
+        if (refuse) {
+            session.setAttachment(SmtpSessions.MESSAGES_REFUSED, true, ProtocolSession.State.Connection);
+        } else {
+            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
+        }
     }
 
     private ClassDecision classify(SMTPSession session, ConnectionShaping state) {

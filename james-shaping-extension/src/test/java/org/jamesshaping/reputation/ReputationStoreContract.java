@@ -158,6 +158,50 @@ abstract class ReputationStoreContract {
     }
 
     @Test
+    void signalsForASenderReachItsRecordAtTheNextFlushSummedPerAddress() {
+        // A flush interval too long to run during the test: only the explicit flush moves them.
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        awaitLoaded(service, SENDER);
+        SignalCounts clean = new SignalCounts().add(Signal.CONNECTION).add(Signal.RECIPIENT_ACCEPTED).add(Signal.MESSAGE_ACCEPTED);
+        for (int i = 0; i < 5; i++) {
+            service.record(SENDER, clean);
+        }
+        service.record(NEIGHBOUR, clean);
+        assertThat(service.sender(SENDER).address().total(Signal.MESSAGE_ACCEPTED)).isZero();
+
+        service.flush();
+
+        assertThat(service.sender(SENDER).address().total(Signal.MESSAGE_ACCEPTED)).isEqualTo(5);
+        assertThat(service.sender(SENDER).subnet().total(Signal.CONNECTION)).isEqualTo(6);
+        assertThat(service(settings()).lookup(ReputationKey.ofAddress(SENDER)).total(Signal.RECIPIENT_ACCEPTED)).isEqualTo(5);
+    }
+
+    private static void awaitLoaded(ReputationService service, InetAddress address) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!service.sender(address).address().isLoaded()) {
+            assertThat(System.nanoTime()).as("record of %s read from MongoDB", address).isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void operatorReadsIncludeSignalsForASenderNotFlushedYet() {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        service.record(SENDER, Signal.MESSAGE_ACCEPTED, 3);
+        assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.MESSAGE_ACCEPTED)).isEqualTo(3);
+    }
+
+    @Test
+    void signalsForASenderQueuedPastTheBoundAreMovedByTheSmtpThread() {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        service.sender(SENDER);
+        for (int i = 0; i < ReputationService.FOLD_ON_SMTP_PATH_AT; i++) {
+            service.record(SENDER, Signal.CONNECTION);
+        }
+        assertThat(service.sender(SENDER).address().total(Signal.CONNECTION)).isEqualTo(ReputationService.FOLD_ON_SMTP_PATH_AT);
+    }
+
+    @Test
     void writtenSignalsAreNotCountedTwiceOnceTheCacheIsRefreshed() throws Exception {
         ReputationService service = service(settings());
         service.sender(SENDER);
@@ -230,6 +274,7 @@ abstract class ReputationStoreContract {
         service.flush();
         service.setStatus(key, ManualStatus.Value.BLOCK, null, Optional.empty(), "test");
         service.record(SENDER, Signal.SPAM);
+        service.record(SENDER, Signal.MESSAGE_ACCEPTED);
 
         assertThat(service.forget(key)).isTrue();
         service.flush();
