@@ -17,7 +17,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 
-/** With dryRun, operators see every decision in the logs and metrics, and no client is slowed or refused. */
+/**
+ * With dryRun, operators see every decision in the logs and metrics, and no client is slowed or refused by shaping
+ * (an operator's block entry still applies).
+ */
 class DryRunIT {
     @TempDir
     Path folder;
@@ -48,6 +51,16 @@ class DryRunIT {
                 for (SmtpClient client : clients) {
                     client.close();
                 }
+            }
+
+            // An operator's block is a decision, not shaping: enforced in dry run too.
+            assertThat(webAdmin.put("/shaping/reputation/127.0.60.9/status", "{\"status\":\"block\",\"reason\":\"Spam run\"}").status)
+                .isEqualTo(204);
+            try (SmtpClient blocked = SmtpClient.connect("127.0.60.9", james.smtpPort())) {
+                assertThat(blocked.readReply().code).isEqualTo(220);
+                SmtpClient.Reply reply = blocked.command("EHLO blocked.example.org");
+                assertThat(reply.code).isEqualTo(554);
+                assertThat(reply.text()).isEqualTo("5.7.1 Spam run");
             }
 
             List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage)

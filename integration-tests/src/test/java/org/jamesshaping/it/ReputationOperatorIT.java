@@ -77,6 +77,21 @@ class ReputationOperatorIT {
     }
 
     @Test
+    void aBlockEntryAppliesToARelayNetworkAddressThatIsNeverShaped() throws Exception {
+        // 127.0.0.1/32 is the sample authorizedAddresses: exempt from shaping, not from an explicit block.
+        assertThat(webAdmin.put("/shaping/reputation/127.0.0.1/status", "{\"status\":\"block\",\"reason\":\"compromised relay\"}").status)
+            .isEqualTo(204);
+        try {
+            SmtpClient.Reply reply = ehloFrom("127.0.0.1");
+            assertThat(reply.code).isEqualTo(554);
+            assertThat(reply.text()).isEqualTo("5.7.1 compromised relay");
+        } finally {
+            assertThat(webAdmin.delete("/shaping/reputation/127.0.0.1").status).isEqualTo(204);
+        }
+        assertThat(ehloFrom("127.0.0.1").code).isEqualTo(250);
+    }
+
+    @Test
     void aBlockedNetworkCoversItsAddressesAndAnAllowedAddressInsideItIsServed() throws Exception {
         assertThat(webAdmin.put("/shaping/reputation/127.0.3.0/24/status", "{\"status\":\"block\",\"reason\":\"botnet\"}").status)
             .isEqualTo(204);

@@ -22,7 +22,11 @@ import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
+import org.jamesshaping.shaping.ChannelAccess;
 import org.jamesshaping.shaping.SmtpSessions;
+
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 
 /**
  * Turns what a client does over SMTP into reputation signals. It observes James's own verdicts (the reply each
@@ -51,15 +55,20 @@ import org.jamesshaping.shaping.SmtpSessions;
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
         JamesMessageHook {
-    /** What the recorder keeps about one connection: one attachment, looked up once per reply. */
+    /** What the recorder keeps about one connection, on its channel: looked up once per reply. */
     private static final class ConnectionSignals {
+        /** Taken at the first command: behind a PROXY-protocol load balancer, the real client by then. */
+        final InetAddress client;
         final SignalCounts unrecorded = new SignalCounts();
         boolean connectionCounted;
         boolean inData;
+
+        ConnectionSignals(InetAddress client) {
+            this.client = client;
+        }
     }
 
-    private static final ProtocolSession.AttachmentKey<ConnectionSignals> SIGNALS =
-        ProtocolSession.AttachmentKey.of("shaping.connectionSignals", ConnectionSignals.class);
+    private static final AttributeKey<ConnectionSignals> SIGNALS = AttributeKey.valueOf("jamesshaping.connectionSignals");
     /** A long session of clean transactions still reaches the store this often. */
     private static final int MAX_DEFERRED = 32;
 
@@ -72,6 +81,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
+        ChannelAccess.verify();
         if (config.getStringArray("spamtrap").length > 0) {
             throw new ConfigurationException("SmtpSignalRecorder takes no <spamtrap>: configure spamtraps in a "
                 + "<handler class=\"org.jamesshaping.reputation.SpamtrapRecorder\"> block");
@@ -143,26 +153,25 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         if (response == null || !(handler instanceof CommandHandler)) {
             return response;
         }
-        Optional<InetAddress> client = SmtpSessions.clientAddress(session);
-        if (client.isEmpty()) {
+        ConnectionSignals signals = signals(session);
+        if (signals == null) {
             return response;
         }
-        ConnectionSignals signals = signals(session);
         countConnectionOnce(signals);
         String code = response.getRetCode();
         if (handler instanceof RcptCmdHandler) {
             if (isUnknownUser(response)) {
                 signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
             }
-            note(signals, client.get(), isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
+            note(signals, isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
         } else if (isProtocolError(code) || handler instanceof UnknownCmdHandler) {
-            note(signals, client.get(), Signal.PROTOCOL_VIOLATION);
+            note(signals, Signal.PROTOCOL_VIOLATION);
         } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
             signals.inData = true;
         } else if ((handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler) && "250".equals(code)) {
             session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection)
-                .filter(helo -> isHeloAnomaly(helo, client.get()))
-                .ifPresent(helo -> note(signals, client.get(), Signal.HELO_ANOMALY));
+                .filter(helo -> isHeloAnomaly(helo, signals.client))
+                .ifPresent(helo -> note(signals, Signal.HELO_ANOMALY));
         }
         return response;
     }
@@ -171,25 +180,33 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
      * Counts a signal in the session; records what the session holds now unless the signal speaks for the sender
      * (those wait for the message or the end of the connection).
      */
-    private void note(ConnectionSignals signals, InetAddress client, Signal signal) {
+    private void note(ConnectionSignals signals, Signal signal) {
         SignalCounts counts = signals.unrecorded.add(signal);
         if (!signal.speaksForSender() || counts.count(Signal.RECIPIENT_ACCEPTED) + counts.count(Signal.CONNECTION) >= MAX_DEFERRED) {
-            record(signals, client);
+            record(signals);
         }
     }
 
+    /** The connection's signals, created at the first call; null when the session has no client address. */
     private static ConnectionSignals signals(ProtocolSession session) {
-        Optional<ConnectionSignals> signals = session.getAttachment(SIGNALS, ProtocolSession.State.Connection);
-        if (signals.isPresent()) {
-            return signals.get();
+        Attribute<ConnectionSignals> attribute = ChannelAccess.attribute(session, SIGNALS);
+        if (attribute == null) {
+            return null;
         }
-        ConnectionSignals created = new ConnectionSignals();
-        session.setAttachment(SIGNALS, created, ProtocolSession.State.Connection);
-        return created;
+        ConnectionSignals signals = attribute.get();
+        if (signals == null) {
+            Optional<InetAddress> client = SmtpSessions.clientAddress(session);
+            if (client.isEmpty()) {
+                return null;
+            }
+            signals = new ConnectionSignals(client.get());
+            attribute.set(signals);
+        }
+        return signals;
     }
 
-    private void record(ConnectionSignals signals, InetAddress client) {
-        reputation.record(client, signals.unrecorded);
+    private void record(ConnectionSignals signals) {
+        reputation.record(signals.client, signals.unrecorded);
         signals.unrecorded.clear();
     }
 
@@ -209,29 +226,33 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
 
     @Override
     public void onDisconnect(SMTPSession session) {
-        SmtpSessions.clientAddress(session).ifPresent(client -> {
-            ConnectionSignals signals = signals(session);
-            countConnectionOnce(signals);
-            if (signals.inData) {
-                signals.unrecorded.add(Signal.MESSAGE_ABORTED);
-            }
-            record(signals, client);
-        });
+        ConnectionSignals signals = signals(session);
+        if (signals == null) {
+            return;
+        }
+        countConnectionOnce(signals);
+        if (signals.inData) {
+            signals.unrecorded.add(Signal.MESSAGE_ABORTED);
+        }
+        record(signals);
     }
 
     /**
      * The message is complete. The reply that ends DATA is written by the line handler James pushes for the
      * message, past the result handlers, so a message hook is the place to see it. A message the shaper is about
-     * to refuse ({@link SmtpSessions#MESSAGES_REFUSED}) is not counted as accepted.
+     * to refuse ({@link SmtpSessions#messagesRefused}) is not counted as accepted.
      */
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         ConnectionSignals signals = signals(session);
+        if (signals == null) {
+            return HookResult.DECLINED;
+        }
         signals.inData = false;
-        if (session.getAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection).isEmpty()) {
+        if (!SmtpSessions.messagesRefused(session)) {
             signals.unrecorded.add(Signal.MESSAGE_ACCEPTED);
         }
-        SmtpSessions.clientAddress(session).ifPresent(client -> record(signals, client));
+        record(signals);
         return HookResult.DECLINED;
     }
 

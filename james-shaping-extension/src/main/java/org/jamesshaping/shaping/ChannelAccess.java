@@ -9,6 +9,8 @@ import org.apache.james.protocols.api.ProtocolTransport;
 import org.apache.james.protocols.netty.NettyProtocolTransport;
 
 import io.netty.channel.Channel;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 
 /**
  * The one place that reaches into James's internals: the Netty {@link Channel} behind an SMTP session. James
@@ -47,18 +49,33 @@ public final class ChannelAccess {
     }
 
     public static Optional<Channel> channel(ProtocolSession session) {
+        return Optional.ofNullable(channelOrNull(session));
+    }
+
+    private static Channel channelOrNull(ProtocolSession session) {
         if (CHANNEL_FIELD == null || !(session instanceof ProtocolSessionImpl)) {
-            return Optional.empty();
+            return null;
         }
         ProtocolTransport transport = ((ProtocolSessionImpl) session).getProtocolTransport();
         if (!(transport instanceof NettyProtocolTransport)) {
-            return Optional.empty();
+            return null;
         }
         try {
-            return Optional.ofNullable((Channel) CHANNEL_FIELD.get(transport));
+            return (Channel) CHANNEL_FIELD.get(transport);
         } catch (IllegalAccessException e) {
-            return Optional.empty();
+            return null;
         }
+    }
+
+    /**
+     * What a handler keeps about one connection, on the connection's channel: read several times per command, and
+     * a channel attribute costs a fraction of a session attachment (whose key hashes and converts on every read).
+     * Null when the session has no Netty channel (never in James's SMTP server; {@link #verify()} checks it can be
+     * reached).
+     */
+    public static <T> Attribute<T> attribute(ProtocolSession session, AttributeKey<T> key) {
+        Channel channel = channelOrNull(session);
+        return channel == null ? null : channel.attr(key);
     }
 
     public static Optional<ProtocolTransport> transport(ProtocolSession session) {

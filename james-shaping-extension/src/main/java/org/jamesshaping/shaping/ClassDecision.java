@@ -12,15 +12,31 @@ public final class ClassDecision {
     private final int level;
     private final Supplier<List<String>> reasons;
     private final boolean exempt;
+    private final String operatorBlockReason;
 
     public ClassDecision(int level, List<String> reasons, boolean exempt) {
         this(level, () -> reasons, exempt);
     }
 
     public ClassDecision(int level, Supplier<List<String>> reasons, boolean exempt) {
+        this(level, reasons, exempt, null);
+    }
+
+    private ClassDecision(int level, Supplier<List<String>> reasons, boolean exempt, String operatorBlockReason) {
         this.level = level;
         this.reasons = reasons;
         this.exempt = exempt;
+        this.operatorBlockReason = operatorBlockReason;
+    }
+
+    /** Class 9 because an operator blocked the sender: refused with the operator's reason, even in dry run. */
+    public static ClassDecision blockedByOperator(String reason, Supplier<List<String>> reasons) {
+        return new ClassDecision(ShapingPolicy.BLOCKED, reasons, false, reason);
+    }
+
+    /** The operator's reason when an operator blocked the sender, else null. */
+    public String operatorBlockReason() {
+        return operatorBlockReason;
     }
 
     public int level() {

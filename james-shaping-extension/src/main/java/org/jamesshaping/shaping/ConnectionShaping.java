@@ -11,6 +11,7 @@ import org.apache.james.protocols.api.Response;
 import org.jamesshaping.reputation.ReputationKey;
 
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 
@@ -23,8 +24,7 @@ import io.netty.channel.FixedRecvByteBufAllocator;
  * entries, not threads.</p>
  */
 final class ConnectionShaping {
-    static final ProtocolSession.AttachmentKey<ConnectionShaping> KEY =
-        ProtocolSession.AttachmentKey.of("shaping.connection", ConnectionShaping.class);
+    static final AttributeKey<ConnectionShaping> KEY = AttributeKey.valueOf("jamesshaping.connectionShaping");
 
     private static final class Pending {
         final Response response;
@@ -59,7 +59,7 @@ final class ConnectionShaping {
     boolean earlyTalker;
     boolean exempt;
     boolean inData;
-    /** {@link SmtpSessions#MESSAGES_REFUSED} is set on the session. */
+    /** {@link SmtpSessions#messagesRefused} says so for this connection. */
     boolean refusingMessages;
     int messages;
 

@@ -102,7 +102,7 @@ public class SenderClassifier {
                 case ALLOW:
                     return new ClassDecision(0, () -> List.of("allowed" + entry(match)), true);
                 case BLOCK:
-                    return new ClassDecision(ShapingPolicy.BLOCKED, () -> List.of("blocked" + entry(match)), false);
+                    return ClassDecision.blockedByOperator(manual.reason(), () -> List.of("blocked" + entry(match)));
                 default:
                     return new ClassDecision(manual.pinnedClass().orElse(3), () -> List.of("pinned" + entry(match)), false);
             }

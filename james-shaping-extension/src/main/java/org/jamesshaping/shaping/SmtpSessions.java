@@ -6,17 +6,32 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
+
 /** Small helpers around James's SMTP session that several handlers need. */
 public final class SmtpSessions {
     /**
-     * Present while the connection's shaping class refuses its messages at the end of DATA (set by
+     * True while the connection's shaping class refuses its messages at the end of DATA (set by
      * {@link TrafficShaper}), so that the signal recorder, whose message hook runs before the shaper's, does not
      * count a refused message as accepted: that would let a sender in that class earn its way out by being refused.
      */
-    public static final ProtocolSession.AttachmentKey<Boolean> MESSAGES_REFUSED =
-        ProtocolSession.AttachmentKey.of("shaping.messagesRefused", Boolean.class);
+    private static final AttributeKey<Boolean> MESSAGES_REFUSED = AttributeKey.valueOf("jamesshaping.messagesRefused");
 
     private SmtpSessions() {
+    }
+
+    /** See {@link #MESSAGES_REFUSED}. */
+    public static boolean messagesRefused(ProtocolSession session) {
+        Attribute<Boolean> refused = ChannelAccess.attribute(session, MESSAGES_REFUSED);
+        return refused != null && Boolean.TRUE.equals(refused.get());
+    }
+
+    static void setMessagesRefused(ProtocolSession session, boolean refused) {
+        Attribute<Boolean> attribute = ChannelAccess.attribute(session, MESSAGES_REFUSED);
+        if (attribute != null) {
+            attribute.set(refused);
+        }
     }
 
     /**

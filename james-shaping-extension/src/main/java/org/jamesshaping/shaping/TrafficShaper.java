@@ -36,6 +36,7 @@ import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.james.smtpserver.JamesWelcomeMessageHandler;
 import org.apache.mailet.Mail;
+import org.jamesshaping.reputation.ManualStatus;
 import org.jamesshaping.reputation.ReputationKey;
 import org.jamesshaping.reputation.ReputationService;
 import org.jamesshaping.reputation.Signal;
@@ -44,12 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.netty.channel.Channel;
+import io.netty.util.Attribute;
 
 /**
  * Shapes each SMTP connection by its sender's class: delays the greeting and every reply (a tarpit that holds
  * no thread), reads the socket no faster than the class allows (so the TCP window closes and spam backs up on the
  * sender's side), and enforces per-class connection, recipient and message limits with a proper
- * {@code 421 4.7.0} (or {@code 452 4.5.3} for recipients). Configuration: see {@link ShapingPolicy}; the handler
+ * {@code 421 4.7.0} (or {@code 452 4.5.3} for recipients). Operators' block entries are refused with
+ * {@code 554 5.7.1 <their reason>} at HELO/EHLO or MAIL FROM, in dry run too. Configuration: see {@link ShapingPolicy}; the handler
  * chain must use {@link ShapingCoreCmdHandlerLoader} so that James does not write the greeting itself.
  *
  * <p>The class is decided from memory only (operator statuses and the reputation cache), at connect, again at
@@ -123,7 +126,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             return greeting;
         }
         ConnectionShaping state = new ConnectionShaping(session, channel.get(), transport.get(), registry);
-        session.setAttachment(ConnectionShaping.KEY, state, ProtocolSession.State.Connection);
+        channel.get().attr(ConnectionShaping.KEY).set(state);
         if (transport.get().isProxyRequired()) {
             // Before the PROXY header, James only knows the proxy's address: decide at the first command.
             state.greetingSent = true;
@@ -148,7 +151,8 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     }
 
     private static Optional<ConnectionShaping> state(ProtocolSession session) {
-        return session.getAttachment(ConnectionShaping.KEY, ProtocolSession.State.Connection);
+        Attribute<ConnectionShaping> state = ChannelAccess.attribute(session, ConnectionShaping.KEY);
+        return state == null ? Optional.empty() : Optional.ofNullable(state.get());
     }
 
     // ------------------------------------------------------------------ replies
@@ -180,6 +184,13 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             Optional<Response> refusal = decide(smtpSession, state, "first command");
             if (refusal.isPresent()) {
                 return refusal.get();
+            }
+            // Behind a PROXY-protocol load balancer the hooks of this first command ran undecided.
+            String operatorBlock = operatorBlock(state);
+            if (operatorBlock != null) {
+                SMTPResponse blocked = new SMTPResponse("554", "5.7.1 " + printable(operatorBlock));
+                blocked.setEndSession(true);
+                return blocked;
             }
         }
         if (!state.greetingSent && !state.earlyTalker) {
@@ -286,15 +297,45 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             return HookResult.DECLINED;
         }
         decide(session, state, when);
-        if (state.decision.level() == ShapingPolicy.BLOCKED && !state.exempt && !policy.dryRun()) {
+        String operatorBlock = operatorBlock(state);
+        if (operatorBlock != null || (state.decision.level() == ShapingPolicy.BLOCKED && !state.exempt && !policy.dryRun())) {
             metrics.blockedByClass.increment();
             return HookResult.builder()
                 .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
                 .smtpReturnCode("554")
-                .smtpDescription("5.7.1 Your address has a poor reputation here")
+                .smtpDescription("5.7.1 " + (operatorBlock != null ? printable(operatorBlock) : "Your address has a poor reputation here"))
                 .build();
         }
         return HookResult.DECLINED;
+    }
+
+    /**
+     * The reason of an operator's block entry covering this client, or null. Enforced in dry run too and for
+     * relay networks and authenticated sessions, as an explicit operator decision (what {@link ManualStatusHook}
+     * does in a chain without the shaper). Read from the connection's (reused) decision; only an exempt
+     * connection, whose decision does not look at statuses, costs a lookup in the in-memory table.
+     */
+    private String operatorBlock(ConnectionShaping state) {
+        if (state.decision == null) {
+            return null;
+        }
+        if (!state.exempt) {
+            return state.decision.operatorBlockReason();
+        }
+        return state.address == null ? null : reputation.manualStatus(state.address)
+            .filter(match -> match.status().value() == ManualStatus.Value.BLOCK)
+            .map(match -> match.status().reason())
+            .orElse(null);
+    }
+
+    /** A reason typed by an operator goes on the wire: one line of printable ASCII, at most 200 characters. */
+    static String printable(String reason) {
+        StringBuilder builder = new StringBuilder();
+        for (char c : reason.toCharArray()) {
+            builder.append(c >= 0x20 && c < 0x7f ? c : ' ');
+        }
+        String result = builder.toString().trim();
+        return result.length() > 200 ? result.substring(0, 200) : result;
     }
 
     // ------------------------------------------------------------------ deciding
@@ -367,11 +408,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             return;
         }
         state.refusingMessages = refuse;
-        if (refuse) {
-            session.setAttachment(SmtpSessions.MESSAGES_REFUSED, true, ProtocolSession.State.Connection);
-        } else {
-            session.removeAttachment(SmtpSessions.MESSAGES_REFUSED, ProtocolSession.State.Connection);
-        }
+        SmtpSessions.setMessagesRefused(session, refuse);
     }
 
     private ClassDecision classify(SMTPSession session, ConnectionShaping state) {

@@ -146,7 +146,6 @@ final class BenchSupport {
         Conf withoutExtension() throws IOException {
             withoutContentFilters();
             replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "");
-            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.ManualStatusHook\"/>", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>", "");
             replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>", "");
             replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.module=[^\\n]*$", "");
