@@ -65,6 +65,8 @@ public class ReputationService implements Closeable {
     private static final int MAX_CACHED_KEYS = 100_000;
     /** Queued signals for senders past which the SMTP thread that adds one folds them itself. */
     static final int FOLD_ON_SMTP_PATH_AT = 8192;
+    /** Keys re-read per query by the hot-key refresh. */
+    private static final int REFRESH_BATCH_KEYS = 1000;
 
     /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
     public static final class SenderView {
@@ -198,7 +200,9 @@ public class ReputationService implements Closeable {
         this.loaders = Executors.newFixedThreadPool(2, daemon("shaping-cache"));
         this.cache = Caffeine.newBuilder()
             .maximumSize(settings.cacheSize())
-            .refreshAfterWrite(settings.refreshInterval())
+            // A backstop for keys no longer read every interval: hot keys are re-read in bulk by refreshHotKeys
+            // every interval, which resets their write time before this comes due.
+            .refreshAfterWrite(settings.refreshInterval().multipliedBy(2).plusSeconds(1))
             .executor(loaders)
             .buildAsync(new RecordLoader());
         this.cacheHits = metricFactory.generate("shaping_cache_hits");
@@ -484,13 +488,24 @@ public class ReputationService implements Closeable {
         if (hotKeys.isEmpty()) {
             return;
         }
-        List<ReputationKey> keysToRefresh = new java.util.ArrayList<>(hotKeys);
+        List<ReputationKey> keysToRefresh = new ArrayList<>(hotKeys);
         hotKeys.removeAll(keysToRefresh);
-        try {
-            cache.synchronous().refreshAll(keysToRefresh);
-        } catch (RuntimeException e) {
-            LOGGER.debug("Could not refresh {} cached reputation keys", keysToRefresh.size(), e);
+        // Read here rather than through the cache's refreshAll, which reloads (and queries) key by key.
+        for (int from = 0; from < keysToRefresh.size(); from += REFRESH_BATCH_KEYS) {
+            Set<ReputationKey> batch = Set.copyOf(keysToRefresh.subList(from, Math.min(keysToRefresh.size(), from + REFRESH_BATCH_KEYS)));
+            long sequence = writeSequence.get();
+            Map<ReputationKey, ReputationRecord> records;
+            try {
+                records = loadFromMongo(batch);
+            } catch (MongoException e) {
+                LOGGER.debug("Could not refresh {} cached reputation keys", keysToRefresh.size() - from, e);
+                break;
+            }
+            for (ReputationKey key : batch) {
+                cache.put(key, CompletableFuture.completedFuture(new Loaded(records.get(key), sequence)));
+            }
         }
+        changes.incrementAndGet();
     }
 
     private void refreshStatusesQuietly() {

@@ -1,9 +1,9 @@
 package org.jamesshaping.reputation;
 
 /**
- * Signals observed on one connection and not yet handed to the {@link ReputationService}: counting them here and
- * recording them together costs one write-behind update per key instead of one per event. Not thread-safe: it
- * belongs to one SMTP session, which netty serves from one thread.
+ * Signal counts: those observed on one connection and not yet handed to the {@link ReputationService} (counting
+ * them here and handing them over together costs one update instead of one per event), or a sum of those. Not
+ * thread-safe: it belongs to one SMTP session, which netty serves from one thread, or to the thread summing them.
  */
 public final class SignalCounts {
     private final long[] counts = new long[Signal.ALL.length];

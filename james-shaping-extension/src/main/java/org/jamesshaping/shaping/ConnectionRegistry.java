@@ -49,12 +49,37 @@ public class ConnectionRegistry {
         return count == null ? 0 : count.get();
     }
 
+    /**
+     * Counts a connection of {@code key}. Lock-free, since every connection of a busy network updates the same
+     * counter from several event loops: a counter that reached zero is retired (removed) and never counts again,
+     * so a connection either joins a live counter or installs a new one.
+     */
     void connected(ReputationKey key) {
-        concurrent.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        while (true) {
+            AtomicInteger count = concurrent.get(key);
+            if (count == null) {
+                if (concurrent.putIfAbsent(key, new AtomicInteger(1)) == null) {
+                    return;
+                }
+                continue;
+            }
+            int current = count.get();
+            if (current > 0) {
+                if (count.compareAndSet(current, current + 1)) {
+                    return;
+                }
+            } else {
+                concurrent.remove(key, count);
+            }
+        }
     }
 
+    /** Called once per {@link #connected} call: the counter it joined is the one in the map until it reaches zero. */
     void disconnected(ReputationKey key) {
-        concurrent.computeIfPresent(key, (k, count) -> count.decrementAndGet() <= 0 ? null : count);
+        AtomicInteger count = concurrent.get(key);
+        if (count != null && count.decrementAndGet() == 0) {
+            concurrent.remove(key, count);
+        }
     }
 
     /**
