@@ -23,9 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
 
 import org.apache.james.metrics.api.GaugeRegistry;
@@ -65,6 +65,10 @@ public class ReputationService implements Closeable {
     private static final int MAX_CACHED_KEYS = 100_000;
     /** Queued signals for senders past which the SMTP thread that adds one folds them itself. */
     static final int FOLD_ON_SMTP_PATH_AT = 8192;
+    /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #signalsForSenders}). */
+    static final int FLUSHES_PER_SIGNALS_FOR_SENDERS = 5;
+    /** Addresses summed past which the sums move into the buffer at once (memory stays bounded under a flood). */
+    private static final int MAX_SUMMED_ADDRESSES = 50_000;
     /** Keys re-read per query by the hot-key refresh. */
     private static final int REFRESH_BATCH_KEYS = 1000;
 
@@ -168,12 +172,18 @@ public class ReputationService implements Closeable {
     /**
      * Signals that speak only for a sender (connections, accepted recipients and messages: what every clean mail
      * produces), on their way into the write-behind buffer. The SMTP thread only appends here; the store thread
-     * sums them per address and moves them into the buffer at every flush ({@link #foldSignalsForSenders()}). They
-     * cannot make anyone look worse, so nothing on the SMTP path needs to see them sooner.
+     * sums them per address at every flush, and moves the sums into the buffer every
+     * {@value #FLUSHES_PER_SIGNALS_FOR_SENDERS} flushes ({@link #settleSignalsForSenders}). They cannot make anyone
+     * look worse, so nothing needs to see them sooner, and a clean sender's record is written to MongoDB once every
+     * few seconds instead of every second: what speaks against a sender still reaches the fleet at the next flush.
      */
     private final ConcurrentLinkedQueue<SignalsForSender> signalsForSenders = new ConcurrentLinkedQueue<>();
     private final AtomicInteger signalsForSendersQueued = new AtomicInteger();
-    private final AtomicBoolean folding = new AtomicBoolean();
+    /** Sums per address of what was taken from the queue, not yet in the buffer. Guarded by {@link #signalsLock}. */
+    private final Map<InetAddress, SignalCounts> signalsForSendersSummed = new HashMap<>();
+    private final ReentrantLock signalsLock = new ReentrantLock();
+    /** Scheduled flushes since the sums last moved into the buffer; only read and written by flushes. */
+    private int flushesSinceSignalsForSenders;
     private final AtomicLong writeSequence = new AtomicLong();
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
@@ -335,12 +345,17 @@ public class ReputationService implements Closeable {
             signalsForSenders.add(new SignalsForSender(address, counts.copy()));
             // A backstop for a store thread held up (a flush waiting on MongoDB): the queue stays bounded.
             if (signalsForSendersQueued.incrementAndGet() >= FOLD_ON_SMTP_PATH_AT) {
-                foldSignalsForSenders();
+                settleSignalsForSenders(false, false);
             }
             return;
         }
         recordInBuffer(address, counts);
         changes.incrementAndGet();
+    }
+
+    /** Signals for senders appended by SMTP threads and not yet summed. */
+    int queuedSignalsForSenders() {
+        return signalsForSendersQueued.get();
     }
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
@@ -352,28 +367,34 @@ public class ReputationService implements Closeable {
     }
 
     /**
-     * Moves the queued signals for senders into the write-behind buffer, summed per address. Never waits: when
-     * another thread is folding, it returns at once (that thread takes what is queued).
+     * Sums the queued signals for senders per address and, with {@code intoBuffer} (or once the sums cover
+     * {@value #MAX_SUMMED_ADDRESSES} addresses), moves the sums into the write-behind buffer. Without {@code wait}
+     * (the SMTP path) it returns at once when another thread is at it, which then takes what is queued; the lock is
+     * never held across anything but this in-memory work.
      */
-    void foldSignalsForSenders() {
-        if (!folding.compareAndSet(false, true)) {
+    void settleSignalsForSenders(boolean intoBuffer, boolean wait) {
+        if (wait) {
+            signalsLock.lock();
+        } else if (!signalsLock.tryLock()) {
             return;
         }
         try {
-            Map<InetAddress, SignalCounts> sums = new HashMap<>();
             int taken = 0;
             SignalsForSender next;
             while ((next = signalsForSenders.poll()) != null) {
                 taken++;
-                SignalCounts sum = sums.putIfAbsent(next.address, next.counts);
+                SignalCounts sum = signalsForSendersSummed.putIfAbsent(next.address, next.counts);
                 if (sum != null) {
                     sum.addAll(next.counts);
                 }
             }
             signalsForSendersQueued.addAndGet(-taken);
-            sums.forEach(this::recordInBuffer);
+            if (intoBuffer || signalsForSendersSummed.size() >= MAX_SUMMED_ADDRESSES) {
+                signalsForSendersSummed.forEach(this::recordInBuffer);
+                signalsForSendersSummed.clear();
+            }
         } finally {
-            folding.set(false);
+            signalsLock.unlock();
         }
     }
 
@@ -415,11 +436,23 @@ public class ReputationService implements Closeable {
 
     // ---------------------------------------------------------------- background work
 
-    /** Writes buffered deltas now. Runs on the store thread every flush interval; tests call it directly. */
-    public synchronized WriteBehindBuffer.FlushResult flush() {
+    /** Writes everything held now, signals for senders included. Run at stop; tests call it directly. */
+    public WriteBehindBuffer.FlushResult flush() {
+        return flush(true);
+    }
+
+    /**
+     * Writes buffered deltas. Runs on the store thread every flush interval, which moves the signals for senders
+     * into the buffer every {@value #FLUSHES_PER_SIGNALS_FOR_SENDERS} times only.
+     */
+    private synchronized WriteBehindBuffer.FlushResult flush(boolean allSignalsForSenders) {
         TimeMetric timer = metricFactory.timer("shaping_flush");
         try {
-            foldSignalsForSenders();
+            boolean moveSignalsForSenders = allSignalsForSenders || ++flushesSinceSignalsForSenders >= FLUSHES_PER_SIGNALS_FOR_SENDERS;
+            if (moveSignalsForSenders) {
+                flushesSinceSignalsForSenders = 0;
+            }
+            settleSignalsForSenders(moveSignalsForSenders, true);
             WriteBehindBuffer.FlushResult result = buffer.flush(this::rememberWritten);
             if (result.failed) {
                 mongoErrors.increment();
@@ -459,7 +492,7 @@ public class ReputationService implements Closeable {
     private void flushQuietly() {
         try {
             ensureIndexes();
-            flush();
+            flush(false);
         } catch (RuntimeException e) {
             LOGGER.warn("Reputation flush failed", e);
         }
@@ -534,7 +567,7 @@ public class ReputationService implements Closeable {
 
     /** An address's (or network's) record read from MongoDB, with this server's unwritten deltas. */
     public ReputationSnapshot lookup(ReputationKey key) {
-        foldSignalsForSenders();
+        settleSignalsForSenders(true, true);
         Instant now = clock.instant();
         long sequence = writeSequence.get();
         ReputationRecord record = loadFromMongo(Set.of(key)).get(key);
@@ -556,7 +589,7 @@ public class ReputationService implements Closeable {
 
     /** The worst-scored live records, from the {@value #TOP_SCAN_LIMIT} most recently seen. */
     public List<ReputationSnapshot> top(int limit, Comparator<ReputationSnapshot> order) {
-        foldSignalsForSenders();
+        settleSignalsForSenders(true, true);
         Instant now = clock.instant();
         List<ReputationRecord> records;
         long sequence = writeSequence.get();
@@ -610,7 +643,7 @@ public class ReputationService implements Closeable {
         changes.incrementAndGet();
         cache.synchronous().invalidate(key);
         recentlyWritten.remove(key);
-        foldSignalsForSenders();
+        settleSignalsForSenders(true, true);
         buffer.discard(key);
         LOGGER.info("Reputation of {} forgotten", key);
         return existed || hadStatus;

@@ -159,21 +159,24 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     @Override
     public Response onResponse(ProtocolSession session, Response response, long executionTime, ProtocolHandler handler) {
-        Optional<ConnectionShaping> found = state(session);
-        if (found.isEmpty() || response == null) {
+        if (response == null) {
             return response;
         }
-        ConnectionShaping state = found.get();
         if (handler instanceof CommandHandler) {
             // First call, with the command handler that answered: the only place that says which command it was.
             if (handler instanceof DataCmdHandler && "354".equals(response.getRetCode())) {
-                state.enterData(true);
+                state(session).ifPresent(state -> state.enterData(true));
             }
             return response;
         }
         if (!(handler instanceof LineHandler)) {
             return response;
         }
+        Optional<ConnectionShaping> found = state(session);
+        if (found.isEmpty()) {
+            return response;
+        }
+        ConnectionShaping state = found.get();
         SMTPSession smtpSession = (SMTPSession) session;
         if (!state.exempt && smtpSession.getUsername() != null) {
             LOGGER.info("{} authenticated as {}: no longer shaped", state.address == null ? "client" : state.address.getHostAddress(),
@@ -219,22 +222,27 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     @Override
     public HookResult doHelo(SMTPSession session, String helo) {
-        return recheck(session, "HELO/EHLO");
+        Optional<ConnectionShaping> state = state(session);
+        return state.isEmpty() ? HookResult.DECLINED : recheck(session, state.get(), "HELO/EHLO");
     }
 
     @Override
     public HookResult doMail(SMTPSession session, MaybeSender sender) {
-        HookResult recheck = recheck(session, "MAIL FROM");
+        Optional<ConnectionShaping> found = state(session);
+        if (found.isEmpty()) {
+            return HookResult.DECLINED;
+        }
+        ConnectionShaping state = found.get();
+        HookResult recheck = recheck(session, state, "MAIL FROM");
         if (recheck != HookResult.DECLINED) {
             return recheck;
         }
-        Optional<ConnectionShaping> state = state(session);
-        if (state.isPresent() && !state.get().exempt) {
-            int limit = state.get().settings.maxMessagesPerConnection();
-            if (limit > 0 && state.get().messages >= limit) {
+        if (!state.exempt) {
+            int limit = state.settings.maxMessagesPerConnection();
+            if (limit > 0 && state.messages >= limit) {
                 metrics.limitRejections.increment();
-                LOGGER.info("{}: over {} messages in one connection (class {})", state.get().address.getHostAddress(), limit,
-                    state.get().decision.level());
+                LOGGER.info("{}: over {} messages in one connection (class {})", state.address.getHostAddress(), limit,
+                    state.decision.level());
                 return HookResult.builder()
                     .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
                     .smtpReturnCode("421")
@@ -286,12 +294,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         return HookResult.DECLINED;
     }
 
-    private HookResult recheck(SMTPSession session, String when) {
-        Optional<ConnectionShaping> found = state(session);
-        if (found.isEmpty()) {
-            return HookResult.DECLINED;
-        }
-        ConnectionShaping state = found.get();
+    private HookResult recheck(SMTPSession session, ConnectionShaping state, String when) {
         state.enterData(false);
         if (!state.decided) {
             return HookResult.DECLINED;

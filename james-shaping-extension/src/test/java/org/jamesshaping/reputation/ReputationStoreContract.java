@@ -158,7 +158,7 @@ abstract class ReputationStoreContract {
     }
 
     @Test
-    void signalsForASenderReachItsRecordAtTheNextFlushSummedPerAddress() {
+    void signalsForASenderReachItsRecordWhenFlushedSummedPerAddress() {
         // A flush interval too long to run during the test: only the explicit flush moves them.
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(1)));
         awaitLoaded(service, SENDER);
@@ -192,13 +192,30 @@ abstract class ReputationStoreContract {
     }
 
     @Test
-    void signalsForASenderQueuedPastTheBoundAreMovedByTheSmtpThread() {
+    void signalsForASenderQueuedPastTheBoundAreSummedByTheSmtpThread() {
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
-        service.sender(SENDER);
-        for (int i = 0; i < ReputationService.FOLD_ON_SMTP_PATH_AT; i++) {
+        int records = 3 * ReputationService.FOLD_ON_SMTP_PATH_AT;
+        for (int i = 0; i < records; i++) {
             service.record(SENDER, Signal.CONNECTION);
+            assertThat(service.queuedSignalsForSenders()).isLessThan(ReputationService.FOLD_ON_SMTP_PATH_AT);
         }
-        assertThat(service.sender(SENDER).address().total(Signal.CONNECTION)).isEqualTo(ReputationService.FOLD_ON_SMTP_PATH_AT);
+        assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(records);
+    }
+
+    @Test
+    void scheduledFlushesWriteSignalsAgainstASenderAndLaterTheSignalsForIt() {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofMillis(100)));
+        service.record(SENDER, Signal.SPAM);
+        service.record(SENDER, Signal.MESSAGE_ACCEPTED);
+        ReputationService otherServer = service(settings());
+        // Against: the next flush (100 ms); for: within FLUSHES_PER_SIGNALS_FOR_SENDERS flushes.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        ReputationSnapshot seen;
+        do {
+            seen = otherServer.lookup(ReputationKey.ofAddress(SENDER));
+        } while ((seen.total(Signal.SPAM) == 0 || seen.total(Signal.MESSAGE_ACCEPTED) == 0) && System.nanoTime() < deadline);
+        assertThat(seen.total(Signal.SPAM)).isEqualTo(1);
+        assertThat(seen.total(Signal.MESSAGE_ACCEPTED)).isEqualTo(1);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Benchmark 2, overhead on clean mail: N concurrent clients (unpinned 127.0.0.x addresses: class 3 or better,
@@ -24,7 +25,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * delivery searches the whole mailbox (thread-id guessing), so a growing INBOX would make the asynchronous spool
  * work, which competes for the same two cores, grow round after round.</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S]}</p>
+ * <p>With {@code --rate N} the clients are paced to N sessions per second in all (below saturation): each session
+ * has an intended start time, and its latency runs from that time, not from when a late client got to it, so a
+ * server that falls behind is charged for the wait (no coordinated omission). That gives the latency of each
+ * variant at the same load, and CPU per message at the same load; without it the clients loop as fast as the
+ * server answers, which measures throughput, and a p99 that is mostly the queueing of a saturated machine.</p>
+ *
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N]}</p>
  */
 public final class OverheadBenchmark {
     private OverheadBenchmark() {
@@ -37,6 +44,7 @@ public final class OverheadBenchmark {
         int warmupSeconds = 10;
         int messageBytes = 4096;
         boolean filtersVariant = true;
+        double rate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients": clients = Integer.parseInt(args[++i]); break;
@@ -45,15 +53,17 @@ public final class OverheadBenchmark {
                 case "--warmup-seconds": warmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--message-bytes": messageBytes = Integer.parseInt(args[++i]); break;
                 case "--no-filters-variant": filtersVariant = false; break;
+                case "--rate": rate = Double.parseDouble(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (clients < 1 || clients > 200 || rounds < 1 || rounds > 50 || roundSeconds < 1 || roundSeconds > 300
-            || warmupSeconds < 0 || warmupSeconds > 300 || messageBytes < 200 || messageBytes > 10_000_000) {
-            throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300");
+            || warmupSeconds < 0 || warmupSeconds > 300 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
+            throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300, --rate 0..100000");
         }
-        System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients, %d-byte messages, %d rounds of %ds per variant, interleaved ==%n",
-            clients, messageBytes, rounds, roundSeconds);
+        System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients%s, %d-byte messages, %d rounds of %ds per variant, interleaved ==%n",
+            clients, rate > 0 ? String.format(Locale.ROOT, " paced to %.0f sessions/s in all", rate) : " as fast as answered",
+            messageBytes, rounds, roundSeconds);
         System.out.println("machine: " + BenchSupport.machine());
 
         Path work = BenchSupport.workDir("overhead");
@@ -75,7 +85,8 @@ public final class OverheadBenchmark {
             byte[] message = BenchSmtp.message("sender@example.org", "user1@james.local", messageBytes);
 
             for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
-                Round warm = Round.run(entry.getValue(), clients, warmupSeconds, message);
+                // Warm-up as fast as answered whatever --rate says: the JIT is done sooner.
+                Round warm = Round.run(entry.getValue(), clients, warmupSeconds, message, 0);
                 entry.getValue().awaitSpoolEmpty(120);
                 System.out.printf(Locale.ROOT, "  warm-up %s: %.0f msgs/s, %d errors%n", entry.getKey(), warm.throughput(), warm.errors);
             }
@@ -87,7 +98,7 @@ public final class OverheadBenchmark {
             for (int r = 1; r <= rounds; r++) {
                 for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
                     long cpuBefore = entry.getValue().cpuTicks();
-                    Round round = Round.run(entry.getValue(), clients, roundSeconds, message);
+                    Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                     long drain = entry.getValue().awaitSpoolEmpty(120);
                     // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
                     round.cpuMicrosPerMessage = (entry.getValue().cpuTicks() - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / round.messages;
@@ -131,7 +142,8 @@ public final class OverheadBenchmark {
                     String.valueOf(entry.getValue().stream().mapToLong(round -> round.errors).sum())});
             }
             System.out.println(BenchSupport.table(summary));
-            System.out.println("(session: connect to the 221 reply of QUIT, one message per session; session percentiles exact, over all"
+            System.out.println("(session: " + (rate > 0 ? "intended start" : "connect") + " to the 221 reply of QUIT, one message per session;"
+                + " session percentiles exact, over all"
                 + " rounds, and the median of each round's p99; CPU: James's user+system time from the start of a round until its spool"
                 + " is empty, per message; vs B: ratio to plain James, throughput higher is better, p99 and CPU lower are better)");
         } finally {
@@ -161,7 +173,10 @@ public final class OverheadBenchmark {
         return BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(sessions ? round.sessionNanos : round.dataNanos)).toArray());
     }
 
-    /** One round against one James: {@code clients} threads sending one message per session until the round ends. */
+    /**
+     * One round against one James: {@code clients} threads sending one message per session until the round ends,
+     * as fast as answered, or paced to {@code rate} sessions per second in all when it is positive.
+     */
     static final class Round {
         long messages;
         long errors;
@@ -174,8 +189,10 @@ public final class OverheadBenchmark {
             return messages / (elapsedNanos / 1e9);
         }
 
-        static Round run(BenchSupport.JamesChild james, int clients, int seconds, byte[] message) throws InterruptedException {
+        static Round run(BenchSupport.JamesChild james, int clients, int seconds, byte[] message, double rate) throws InterruptedException {
             long start = System.nanoTime();
+            // Each client starts a session every interval, the clients staggered evenly across it.
+            long interval = rate > 0 ? (long) (clients * 1e9 / rate) : 0;
             long end = start + TimeUnit.SECONDS.toNanos(seconds);
             AtomicLong messages = new AtomicLong();
             AtomicLong errors = new AtomicLong();
@@ -189,8 +206,19 @@ public final class OverheadBenchmark {
                     long[] sessionTimes = new long[1024];
                     long[] dataTimes = new long[1024];
                     int count = 0;
+                    long intended = start + (interval * index) / clients;
                     while (System.nanoTime() < end) {
-                        long sessionStart = System.nanoTime();
+                        long sessionStart;
+                        if (interval > 0) {
+                            if (intended >= end) {
+                                break;
+                            }
+                            waitUntil(intended);
+                            sessionStart = intended;
+                            intended += interval;
+                        } else {
+                            sessionStart = System.nanoTime();
+                        }
                         try (BenchSmtp client = new BenchSmtp(source, james.smtpPort, 30_000)) {
                             BenchSmtp.expect(220, client.reply(), client, "greeting");
                             BenchSmtp.expect(250, client.command("EHLO client" + index + ".example.org"), client, "EHLO");
@@ -236,6 +264,13 @@ public final class OverheadBenchmark {
             round.sessionNanos = Arrays.stream(sessions).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
             round.dataNanos = Arrays.stream(data).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
             return round;
+        }
+
+        private static void waitUntil(long nanoTime) {
+            long wait;
+            while ((wait = nanoTime - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
         }
     }
 }
