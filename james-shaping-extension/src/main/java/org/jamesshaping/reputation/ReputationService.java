@@ -56,14 +56,14 @@ import com.mongodb.client.MongoCollection;
  *
  * <p>A snapshot adds to MongoDB's record this server's deltas that the record cannot contain yet: those not
  * written, and those written after the record was read. So a sender's own server sees what speaks against it at
- * once, what speaks for it within a flush interval, and every other server sees both within a flush plus a
- * refresh interval.</p>
+ * once and what speaks for it within a few flush intervals; every other server sees what speaks against it within
+ * a flush plus a refresh interval.</p>
  */
 public class ReputationService implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReputationService.class);
     private static final int TOP_SCAN_LIMIT = 10_000;
     private static final int MAX_CACHED_KEYS = 100_000;
-    /** Queued signals for senders past which the SMTP thread that adds one folds them itself. */
+    /** Queued signals for senders past which the SMTP thread that adds one sums them itself. */
     static final int FOLD_ON_SMTP_PATH_AT = 8192;
     /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #signalsForSenders}). */
     static final int FLUSHES_PER_SIGNALS_FOR_SENDERS = 5;
@@ -116,7 +116,7 @@ public class ReputationService implements Closeable {
         }
     }
 
-    /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
+    /** Signals for a sender, as handed over by an SMTP thread. */
     private static final class SignalsForSender {
         final InetAddress address;
         final SignalCounts counts;
@@ -127,6 +127,7 @@ public class ReputationService implements Closeable {
         }
     }
 
+    /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
     private static final class Written {
         final long sequence;
         final long atNanos;
