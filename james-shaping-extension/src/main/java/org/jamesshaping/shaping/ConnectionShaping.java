@@ -59,8 +59,6 @@ final class ConnectionShaping {
     boolean earlyTalker;
     boolean exempt;
     boolean inData;
-    /** {@link SmtpSessions#messagesRefused} says so for this connection. */
-    boolean refusingMessages;
     int messages;
 
     private TokenBucket connectionBucket;

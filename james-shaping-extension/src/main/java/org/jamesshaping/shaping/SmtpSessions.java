@@ -6,7 +6,6 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 
-import io.netty.util.Attribute;
 import io.netty.util.AttributeKey;
 
 /** Small helpers around James's SMTP session that several handlers need. */
@@ -23,15 +22,17 @@ public final class SmtpSessions {
 
     /** See {@link #MESSAGES_REFUSED}. */
     public static boolean messagesRefused(ProtocolSession session) {
-        Attribute<Boolean> refused = ChannelAccess.attribute(session, MESSAGES_REFUSED);
-        return refused != null && Boolean.TRUE.equals(refused.get());
+        return ChannelAccess.channel(session)
+            .filter(channel -> channel.hasAttr(MESSAGES_REFUSED))
+            .map(channel -> Boolean.TRUE.equals(channel.attr(MESSAGES_REFUSED).get()))
+            .orElse(false);
     }
 
+    /** Sets or clears {@link #MESSAGES_REFUSED}; clearing what was never set creates nothing. */
     static void setMessagesRefused(ProtocolSession session, boolean refused) {
-        Attribute<Boolean> attribute = ChannelAccess.attribute(session, MESSAGES_REFUSED);
-        if (attribute != null) {
-            attribute.set(refused);
-        }
+        ChannelAccess.channel(session)
+            .filter(channel -> refused || channel.hasAttr(MESSAGES_REFUSED))
+            .ifPresent(channel -> channel.attr(MESSAGES_REFUSED).set(refused));
     }
 
     /**

@@ -394,24 +394,16 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         state.exempt = decision.exempt();
         if (decision.exempt() || policy.dryRun()) {
             state.settings = ClassSettings.UNSHAPED;
-            refuseMessages(session, state, false);
+            SmtpSessions.setMessagesRefused(session, false);
             return Optional.empty();
         }
         state.settings = settings;
-        refuseMessages(session, state, settings.rejectAtData());
+        SmtpSessions.setMessagesRefused(session, settings.rejectAtData());
         if (settings.holds() && !state.holding) {
             state.holding = registry.tryHold(0);
         }
         state.applyReadRates(settings, policy.receiveBufferBytes());
         return Optional.empty();
-    }
-
-    private static void refuseMessages(SMTPSession session, ConnectionShaping state, boolean refuse) {
-        if (refuse == state.refusingMessages) {
-            return;
-        }
-        state.refusingMessages = refuse;
-        SmtpSessions.setMessagesRefused(session, refuse);
     }
 
     private ClassDecision classify(SMTPSession session, ConnectionShaping state) {
