@@ -1,5 +1,7 @@
 package org.jamesshaping.shaping;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Field;
 import java.util.Optional;
 
@@ -22,20 +24,23 @@ import io.netty.util.AttributeKey;
  */
 public final class ChannelAccess {
     private static final String FIELD = "channel";
-    private static final Field CHANNEL_FIELD = lookup();
+    /**
+     * A static final VarHandle rather than {@code Field.get}: read on every reply, and the JIT makes it a plain
+     * field load, where reflection checks the receiver and the access on each call.
+     */
+    private static final VarHandle CHANNEL_FIELD = lookup();
 
     private ChannelAccess() {
     }
 
-    private static Field lookup() {
+    private static VarHandle lookup() {
         try {
             Field field = NettyProtocolTransport.class.getDeclaredField(FIELD);
             if (!Channel.class.isAssignableFrom(field.getType())) {
                 return null;
             }
-            field.setAccessible(true);
-            return field;
-        } catch (NoSuchFieldException | RuntimeException e) {
+            return MethodHandles.privateLookupIn(NettyProtocolTransport.class, MethodHandles.lookup()).unreflectVarHandle(field);
+        } catch (NoSuchFieldException | IllegalAccessException | RuntimeException e) {
             return null;
         }
     }
@@ -52,7 +57,8 @@ public final class ChannelAccess {
         return Optional.ofNullable(channelOrNull(session));
     }
 
-    private static Channel channelOrNull(ProtocolSession session) {
+    /** As {@link #channel}, without the Optional: for what runs on every command. */
+    static Channel channelOrNull(ProtocolSession session) {
         if (CHANNEL_FIELD == null || !(session instanceof ProtocolSessionImpl)) {
             return null;
         }
@@ -60,11 +66,7 @@ public final class ChannelAccess {
         if (!(transport instanceof NettyProtocolTransport)) {
             return null;
         }
-        try {
-            return (Channel) CHANNEL_FIELD.get(transport);
-        } catch (IllegalAccessException e) {
-            return null;
-        }
+        return (Channel) CHANNEL_FIELD.get((NettyProtocolTransport) transport);
     }
 
     /**

@@ -22,6 +22,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 @Singleton
 public class ConnectionRegistry {
     private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** A counter's value once swept: never joined again. */
+    private static final int RETIRED = -1;
+    private static final int MIN_SWEEP_SIZE = 4096;
 
     private final ConcurrentHashMap<ReputationKey, AtomicInteger> concurrent = new ConcurrentHashMap<>();
     private final Cache<ReputationKey, Deque<Long>> recentConnections = Caffeine.newBuilder()
@@ -30,6 +33,7 @@ public class ConnectionRegistry {
         .build();
     private final ConcurrentHashMap<ReputationKey, SharedBucket> sharedBuckets = new ConcurrentHashMap<>();
     private final AtomicInteger held = new AtomicInteger();
+    private volatile int sweepAbove = MIN_SWEEP_SIZE;
 
     @Inject
     public ConnectionRegistry() {
@@ -46,40 +50,66 @@ public class ConnectionRegistry {
 
     int connections(ReputationKey key) {
         AtomicInteger count = concurrent.get(key);
-        return count == null ? 0 : count.get();
+        return count == null ? 0 : Math.max(0, count.get());
     }
 
     /**
      * Counts a connection of {@code key}. Lock-free, since every connection of a busy network updates the same
-     * counter from several event loops: a counter that reached zero is retired (removed) and never counts again,
-     * so a connection either joins a live counter or installs a new one.
+     * counter from several event loops. A counter stays in the map at zero (an address that connects again, as
+     * mail servers do all day, reuses it); only {@link #sweepIdleCounters} retires idle ones, by moving them from 0
+     * to {@link #RETIRED}, which no connection ever joins: a connection joins a live counter or installs a new one.
      */
     void connected(ReputationKey key) {
         while (true) {
             AtomicInteger count = concurrent.get(key);
             if (count == null) {
                 if (concurrent.putIfAbsent(key, new AtomicInteger(1)) == null) {
+                    if (concurrent.size() > sweepAbove) {
+                        sweepIdleCounters();
+                    }
                     return;
                 }
                 continue;
             }
             int current = count.get();
-            if (current > 0) {
-                if (count.compareAndSet(current, current + 1)) {
-                    return;
-                }
-            } else {
+            if (current == RETIRED) {
                 concurrent.remove(key, count);
+            } else if (count.compareAndSet(current, current + 1)) {
+                return;
             }
         }
     }
 
-    /** Called once per {@link #connected} call: the counter it joined is the one in the map until it reaches zero. */
+    /**
+     * Called once per {@link #connected} call. The counter it joined is still the one in the map: a counter is
+     * retired only at zero, and this connection has kept it above zero.
+     */
     void disconnected(ReputationKey key) {
         AtomicInteger count = concurrent.get(key);
-        if (count != null && count.decrementAndGet() == 0) {
-            concurrent.remove(key, count);
+        if (count != null) {
+            count.decrementAndGet();
         }
+    }
+
+    /**
+     * Removes the counters at zero once the map has doubled since the last sweep: memory stays within twice the
+     * addresses connected at once (plus a floor), and the work is spread over the new addresses that grew it.
+     */
+    private synchronized void sweepIdleCounters() {
+        if (concurrent.size() <= sweepAbove) {
+            return;
+        }
+        concurrent.forEach((key, count) -> {
+            if (count.compareAndSet(0, RETIRED)) {
+                concurrent.remove(key, count);
+            }
+        });
+        sweepAbove = Math.max(MIN_SWEEP_SIZE, 2 * concurrent.size());
+    }
+
+    /** Counters kept (live or idle), for tests. */
+    int trackedCounters() {
+        return concurrent.size();
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.apache.james.protocols.api.ProtocolSession;
 
+import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 
 /** Small helpers around James's SMTP session that several handlers need. */
@@ -22,17 +23,16 @@ public final class SmtpSessions {
 
     /** See {@link #MESSAGES_REFUSED}. */
     public static boolean messagesRefused(ProtocolSession session) {
-        return ChannelAccess.channel(session)
-            .filter(channel -> channel.hasAttr(MESSAGES_REFUSED))
-            .map(channel -> Boolean.TRUE.equals(channel.attr(MESSAGES_REFUSED).get()))
-            .orElse(false);
+        Channel channel = ChannelAccess.channelOrNull(session);
+        return channel != null && channel.hasAttr(MESSAGES_REFUSED) && Boolean.TRUE.equals(channel.attr(MESSAGES_REFUSED).get());
     }
 
     /** Sets or clears {@link #MESSAGES_REFUSED}; clearing what was never set creates nothing. */
     static void setMessagesRefused(ProtocolSession session, boolean refused) {
-        ChannelAccess.channel(session)
-            .filter(channel -> refused || channel.hasAttr(MESSAGES_REFUSED))
-            .ifPresent(channel -> channel.attr(MESSAGES_REFUSED).set(refused));
+        Channel channel = ChannelAccess.channelOrNull(session);
+        if (channel != null && (refused || channel.hasAttr(MESSAGES_REFUSED))) {
+            channel.attr(MESSAGES_REFUSED).set(refused);
+        }
     }
 
     /**

@@ -74,4 +74,52 @@ class ConnectionRegistryTest {
         registry.disconnected(NETWORK);
         assertThat(registry.connections(NETWORK)).isZero();
     }
+
+    /** Idle counters are swept as new addresses arrive, and a sweep never loses a live connection. */
+    @Test
+    void idleCountersAreSweptWhileLiveOnesKeepCounting() throws Exception {
+        ConnectionRegistry registry = new ConnectionRegistry();
+        registry.connected(NETWORK);
+        int threads = 4;
+        int addressesPerThread = 50_000;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> loops = new ArrayList<>();
+        AtomicInteger lost = new AtomicInteger();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread loop = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < addressesPerThread; i++) {
+                    // Each address connects, is counted, disconnects: its counter goes idle and sweeps run meanwhile.
+                    ReputationKey address = ReputationKey.parse("10." + thread + "." + (i >> 8 & 0xff) + "." + (i & 0xff));
+                    registry.connected(address);
+                    registry.connected(NETWORK);
+                    if (registry.connections(address) != 1 || registry.connections(NETWORK) < 2) {
+                        lost.incrementAndGet();
+                    }
+                    registry.disconnected(NETWORK);
+                    registry.disconnected(address);
+                }
+            });
+            loop.start();
+            loops.add(loop);
+        }
+        start.countDown();
+        for (Thread loop : loops) {
+            loop.join();
+        }
+
+        assertThat(lost.get()).as("connections not counted while open").isZero();
+        assertThat(registry.connections(NETWORK)).isEqualTo(1);
+        assertThat(registry.trackedCounters()).as("counters kept for %d addresses seen", threads * addressesPerThread)
+            .isLessThan(2 * 4096 + threads * 2);
+        registry.disconnected(NETWORK);
+        assertThat(registry.connections(NETWORK)).isZero();
+        registry.connected(NETWORK);
+        assertThat(registry.connections(NETWORK)).isEqualTo(1);
+    }
 }

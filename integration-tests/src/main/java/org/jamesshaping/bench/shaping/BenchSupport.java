@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -74,6 +75,31 @@ final class BenchSupport {
                 }
             });
         }
+    }
+
+    /** A logback configuration at WARN, written once into {@code work}: benchmarks measure, they do not log. */
+    static Path quietLogback(Path work) throws IOException {
+        Path logback = work.resolve("logback-quiet.xml");
+        if (!Files.exists(logback)) {
+            Files.writeString(logback, "<configuration>\n"
+                + "  <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n"
+                + "    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>\n"
+                + "  </appender>\n"
+                + "  <root level=\"WARN\"><appender-ref ref=\"CONSOLE\"/></root>\n"
+                + "</configuration>\n");
+        }
+        return logback;
+    }
+
+    /**
+     * CPU time a process has used, user plus system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
+     * command name before them may contain spaces, so fields are counted from its closing parenthesis).
+     */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields[0] is field 3 (state): utime is field 14, stime field 15.
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
     static int freePort() throws IOException {
@@ -205,21 +231,18 @@ final class BenchSupport {
         }
 
         static JamesChild start(String name, Path work, Conf conf, String heap) throws Exception {
+            return start(name, work, conf, heap, System.getenv("BENCH_MONGO_URI"));
+        }
+
+        /** With {@code mongoUri} null, James's launcher runs the embedded MongoDB inside James's JVM. */
+        static JamesChild start(String name, Path work, Conf conf, String heap, String mongoUri) throws Exception {
             Path data = Files.createDirectories(work.resolve("data-" + name));
             Path hosts = work.resolve("hosts");
             if (!Files.exists(hosts)) {
                 String hostname = Files.readString(Paths.get("/proc/sys/kernel/hostname")).trim();
                 Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.1 " + hostname + "\n");
             }
-            Path logback = work.resolve("logback-quiet.xml");
-            if (!Files.exists(logback)) {
-                Files.writeString(logback, "<configuration>\n"
-                    + "  <appender name=\"CONSOLE\" class=\"ch.qos.logback.core.ConsoleAppender\">\n"
-                    + "    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{36} - %msg%n</pattern></encoder>\n"
-                    + "  </appender>\n"
-                    + "  <root level=\"WARN\"><appender-ref ref=\"CONSOLE\"/></root>\n"
-                    + "</configuration>\n");
-            }
+            Path logback = quietLogback(work);
             int smtp = freePort();
             int webAdmin = freePort();
             List<String> command = new ArrayList<>(List.of(
@@ -241,9 +264,9 @@ final class BenchSupport {
                 "--smtp-port", String.valueOf(smtp),
                 "--webadmin-port", String.valueOf(webAdmin),
                 "--jmx-port", String.valueOf(freePort()),
-                // BENCH_MONGO_URI: a MongoDB outside James's JVM (StandaloneMongo), as in production.
-                System.getenv("BENCH_MONGO_URI") != null ? "--mongo-uri" : "--mongo-port",
-                System.getenv("BENCH_MONGO_URI") != null ? System.getenv("BENCH_MONGO_URI") : String.valueOf(freePort()),
+                // A MongoDB outside James's JVM (StandaloneMongo, or BENCH_MONGO_URI), as in production.
+                mongoUri != null ? "--mongo-uri" : "--mongo-port",
+                mongoUri != null ? mongoUri : String.valueOf(freePort()),
                 "--conf", conf.dir.toString(),
                 "--jar", extensionJar().toString()));
             Path log = work.resolve("james-" + name + ".log");
@@ -355,15 +378,33 @@ final class BenchSupport {
             return statusField("VmRSS");
         }
 
-        /**
-         * CPU time the JVM has used, user plus system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
-         * command name before them may contain spaces, so fields are counted from its closing parenthesis).
-         */
+        /** CPU time the JVM has used, user plus system, in clock ticks. */
         long cpuTicks() throws IOException {
-            String stat = Files.readString(Paths.get("/proc/" + pid() + "/stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields[0] is field 3 (state): utime is field 14, stime field 15.
-            return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            return BenchSupport.cpuTicks(pid());
+        }
+
+        /**
+         * CPU time of the JVM's JIT compiler threads (named "C1 CompilerThread..." and "C2 CompilerThread..."), in
+         * clock ticks: how much compiling is still going on.
+         */
+        long compilerTicks() throws IOException {
+            long ticks = 0;
+            try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/" + pid() + "/task"))) {
+                for (Path task : tasks) {
+                    String stat;
+                    try {
+                        stat = Files.readString(task.resolve("stat"));
+                    } catch (IOException threadEnded) {
+                        continue;
+                    }
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.matches("C[12] CompilerThre.*")) {
+                        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    }
+                }
+            }
+            return ticks;
         }
 
         long osThreads() throws IOException {

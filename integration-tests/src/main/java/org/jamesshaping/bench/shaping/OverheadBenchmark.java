@@ -3,6 +3,7 @@ package org.jamesshaping.bench.shaping;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +45,8 @@ public final class OverheadBenchmark {
         int warmupSeconds = 10;
         int messageBytes = 4096;
         boolean filtersVariant = true;
+        boolean embeddedMongo = false;
+        int maxWarmupSeconds = 240;
         double rate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -53,13 +56,16 @@ public final class OverheadBenchmark {
                 case "--warmup-seconds": warmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--message-bytes": messageBytes = Integer.parseInt(args[++i]); break;
                 case "--no-filters-variant": filtersVariant = false; break;
+                case "--embedded-mongo": embeddedMongo = true; break;
+                case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--rate": rate = Double.parseDouble(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (clients < 1 || clients > 200 || rounds < 1 || rounds > 50 || roundSeconds < 1 || roundSeconds > 300
-            || warmupSeconds < 0 || warmupSeconds > 300 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
-            throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300, --rate 0..100000");
+            || warmupSeconds < 0 || warmupSeconds > 300 || maxWarmupSeconds < warmupSeconds || maxWarmupSeconds > 900 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
+            throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300, "
+                + "--max-warmup-seconds (--warmup-seconds)..900, --rate 0..100000");
         }
         System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients%s, %d-byte messages, %d rounds of %ds per variant, interleaved ==%n",
             clients, rate > 0 ? String.format(Locale.ROOT, " paced to %.0f sessions/s in all", rate) : " as fast as answered",
@@ -74,10 +80,14 @@ public final class OverheadBenchmark {
             confs.put("C extension+filters", BenchSupport.Conf.copyOfSample(work.resolve("conf-full")).discardLocalDelivery());
         }
         Map<String, BenchSupport.JamesChild> servers = new LinkedHashMap<>();
+        // As in production, MongoDB runs outside James's JVM (its CPU is not James's), unless --embedded-mongo.
+        StandaloneMongo mongo = embeddedMongo ? null : StandaloneMongo.launch(work);
+        System.out.println("  MongoDB: " + (mongo == null ? "embedded in the James JVMs of the extension variants"
+            : "own process, pid " + mongo.pid() + ", " + mongo.uri));
         try {
             for (Map.Entry<String, BenchSupport.Conf> entry : confs.entrySet()) {
                 String id = entry.getKey().substring(0, 1);
-                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), "3g"));
+                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), "3g", mongo == null ? null : mongo.uri));
             }
             for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
                 System.out.println("  " + entry.getKey() + ": pid " + entry.getValue().pid() + ", conf " + confs.get(entry.getKey()).dir);
@@ -85,18 +95,22 @@ public final class OverheadBenchmark {
             byte[] message = BenchSmtp.message("sender@example.org", "user1@james.local", messageBytes);
 
             for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
-                // Warm-up as fast as answered whatever --rate says: the JIT is done sooner.
-                Round warm = Round.run(entry.getValue(), clients, warmupSeconds, message, 0);
-                entry.getValue().awaitSpoolEmpty(120);
-                System.out.printf(Locale.ROOT, "  warm-up %s: %.0f msgs/s, %d errors%n", entry.getKey(), warm.throughput(), warm.errors);
+                warmUp(entry.getKey(), entry.getValue(), clients, warmupSeconds, maxWarmupSeconds, message);
             }
 
             List<String[]> perRound = new ArrayList<>();
             perRound.add(new String[] {"round", "variant", "msgs", "msgs/s", "session p50", "session p99", "end of DATA to 250 p99",
                 "James CPU per msg", "errors", "spool drain after"});
             Map<String, List<Round>> results = new LinkedHashMap<>();
+            servers.keySet().forEach(name -> results.put(name, new ArrayList<>()));
+            long mongoCpuBefore = mongo == null ? 0 : mongo.cpuTicks();
             for (int r = 1; r <= rounds; r++) {
-                for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                // A B C, then C B A: a machine that speeds up or slows down during the run favours no variant.
+                List<Map.Entry<String, BenchSupport.JamesChild>> order = new ArrayList<>(servers.entrySet());
+                if (r % 2 == 0) {
+                    Collections.reverse(order);
+                }
+                for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
                     long cpuBefore = entry.getValue().cpuTicks();
                     Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                     long drain = entry.getValue().awaitSpoolEmpty(120);
@@ -104,7 +118,7 @@ public final class OverheadBenchmark {
                     round.cpuMicrosPerMessage = (entry.getValue().cpuTicks() - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / round.messages;
                     // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
                     Thread.sleep(1000);
-                    results.computeIfAbsent(entry.getKey(), k -> new ArrayList<>()).add(round);
+                    results.get(entry.getKey()).add(round);
                     long[] sessions = BenchSupport.sorted(round.sessionNanos);
                     long[] data = BenchSupport.sorted(round.dataNanos);
                     String[] row = {String.valueOf(r), entry.getKey(), String.valueOf(round.messages),
@@ -142,6 +156,12 @@ public final class OverheadBenchmark {
                     String.valueOf(entry.getValue().stream().mapToLong(round -> round.errors).sum())});
             }
             System.out.println(BenchSupport.table(summary));
+            if (mongo != null) {
+                long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
+                    .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
+                System.out.printf(Locale.ROOT, "MongoDB (own process): %.1f us of CPU per message of the extension variants%n",
+                    (mongo.cpuTicks() - mongoCpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / extensionMessages);
+            }
             System.out.println("(session: " + (rate > 0 ? "intended start" : "connect") + " to the 221 reply of QUIT, one message per session;"
                 + " session percentiles exact, over all"
                 + " rounds, and the median of each round's p99; CPU: James's user+system time from the start of a round until its spool"
@@ -150,7 +170,38 @@ public final class OverheadBenchmark {
             for (BenchSupport.JamesChild james : servers.values()) {
                 james.close();
             }
+            if (mongo != null) {
+                mongo.close();
+            }
         }
+    }
+
+    /**
+     * Unpaced load for {@code minSeconds}, then in slices of 10 s until the JIT compilers used less than 1% of the
+     * JVM's CPU in the last slice (at most {@code maxSeconds} in all): rounds compare steady states, not one
+     * variant's late compilation (the extension's store code runs about once a second, so the JIT reaches it late).
+     */
+    private static void warmUp(String name, BenchSupport.JamesChild james, int clients, int minSeconds, int maxSeconds,
+                               byte[] message) throws Exception {
+        Round first = Round.run(james, clients, minSeconds, message, 0);
+        james.awaitSpoolEmpty(120);
+        int seconds = minSeconds;
+        double compilerShare = Double.NaN;
+        long errors = first.errors;
+        while (seconds + 10 <= maxSeconds) {
+            long cpuBefore = james.cpuTicks();
+            long compilerBefore = james.compilerTicks();
+            Round slice = Round.run(james, clients, 10, message, 0);
+            james.awaitSpoolEmpty(120);
+            seconds += 10;
+            errors += slice.errors;
+            compilerShare = (james.compilerTicks() - compilerBefore) / (double) Math.max(1, james.cpuTicks() - cpuBefore);
+            if (compilerShare < 0.01) {
+                break;
+            }
+        }
+        System.out.printf(Locale.ROOT, "  warm-up %s: %d s, JIT compilers %.1f%% of the CPU in the last 10 s, %d errors%n",
+            name, seconds, compilerShare * 100, errors);
     }
 
     /** USER_HZ: the unit of /proc/PID/stat times, 100 on every Linux architecture this runs on. */
