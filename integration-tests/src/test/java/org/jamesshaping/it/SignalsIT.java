@@ -125,12 +125,30 @@ class SignalsIT {
         expectCounter("127.0.86.6", "messagesAborted", 1);
     }
 
+    /** A client that hangs up right after its message is accepted (no QUIT) sent a message, it did not abort one. */
+    @Test
+    void aMessageFollowedByAHangUpIsAcceptedNotAborted() throws Exception {
+        try (SmtpClient client = greeted("127.0.91.9")) {
+            client.command("EHLO mail.example.org");
+            client.command("MAIL FROM:<a@example.org>");
+            client.command("RCPT TO:<user1@james.local>");
+            assertThat(client.command("DATA").code).isEqualTo(354);
+            client.send("Subject: hello\r\n\r\nhi\r\n.\r\n");
+            assertThat(client.readReply().code).isEqualTo(250);
+        }
+        // Both are recorded together, at disconnect: once the message is there, an abort would be too.
+        expectCounter("127.0.91.9", "messages", 1);
+        JsonNode counters = webAdmin.get("/shaping/reputation/127.0.91.9").json().get("record").get("counters");
+        assertThat(counters.has("messagesAborted")).as(counters.toString()).isFalse();
+    }
+
     /**
      * Signals against the sender reach the store while the connection is still open (the shaper's next check and
-     * the fleet see them); those for it are counted in the session and recorded with the accepted message.
+     * the fleet see them); those for it are counted in the session and recorded once the session moves past the
+     * accepted message (its next command), the connection still open.
      */
     @Test
-    void signalsAgainstTheSenderAreRecordedAtOnceThoseForItWithTheMessage() throws Exception {
+    void signalsAgainstTheSenderAreRecordedAtOnceThoseForItAfterTheMessage() throws Exception {
         try (SmtpClient client = greeted("127.0.90.8")) {
             client.command("EHLO mail.example.org");
             client.command("MAIL FROM:<a@example.org>");
@@ -141,6 +159,7 @@ class SignalsIT {
             assertThat(client.command("DATA").code).isEqualTo(354);
             client.send("Subject: hello\r\n\r\nhi\r\n.\r\n");
             assertThat(client.readReply().code).isEqualTo(250);
+            assertThat(client.command("NOOP").code).isEqualTo(250);
             expectCounter("127.0.90.8", "messages", 1);
             expectCounter("127.0.90.8", "rcptAccepted", 1);
             expectCounter("127.0.90.8", "connections", 1);

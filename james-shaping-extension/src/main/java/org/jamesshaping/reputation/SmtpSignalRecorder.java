@@ -8,6 +8,7 @@ import javax.inject.Inject;
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.CommandHandler;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
@@ -19,9 +20,6 @@ import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
-import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.smtpserver.JamesMessageHook;
-import org.apache.mailet.Mail;
 import org.jamesshaping.shaping.ChannelAccess;
 import org.jamesshaping.shaping.SmtpSessions;
 
@@ -34,7 +32,7 @@ import io.netty.util.AttributeKey;
  * anything, and only adds to the in-memory write-behind buffer: nothing here waits.
  *
  * <p>Signals that speak for the sender (the connection, accepted recipients, the accepted message) are counted in
- * the session and handed over together when the message is accepted or the connection ends; the store queues them
+ * the session and handed over together when the session moves past the message (its next command) or ends; the store queues them
  * and sums them per address in the background (written within five flush intervals), which is all a clean mail
  * costs here. Anything that speaks against
  * the sender is recorded at once, with what was counted before it, so that the shaper's next check on this
@@ -51,11 +49,12 @@ import io.netty.util.AttributeKey;
  *   <li>messages accepted, and messages aborted (DATA started, never finished).</li>
  * </ul>
  *
- * <p>Result and disconnect handlers and one message hook: James calls every hook of a chain for every command, so
- * observing its replies is the cheapest way to see what happens. No configuration.</p>
+ * <p>A result handler and a disconnect handler, no hook: James dispatches every hook of a chain on every command,
+ * so observing its replies is the cheapest way to see what happens. The reply that ends DATA is written past the
+ * result handlers, so a message is known to be complete at the next command, or at disconnect once James has
+ * closed its transaction. No configuration.</p>
  */
-public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession>,
-        JamesMessageHook {
+public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession> {
     /** What the recorder keeps about one connection, on its channel: looked up once per reply. */
     private static final class ConnectionSignals {
         /** Taken at the first command: behind a PROXY-protocol load balancer, the real client by then. */
@@ -159,6 +158,10 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             return response;
         }
         countConnectionOnce(signals);
+        if (signals.inData) {
+            // A command after DATA's 354: the message was read to its end.
+            messageDone(session, signals);
+        }
         String code = response.getRetCode();
         if (handler instanceof RcptCmdHandler) {
             if (isUnknownUser(response)) {
@@ -233,28 +236,27 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         }
         countConnectionOnce(signals);
         if (signals.inData) {
-            signals.unrecorded.add(Signal.MESSAGE_ABORTED);
+            // James closes the transaction (forgets its sender) once the message is read to its end and handled.
+            if (session.getAttachment(SMTPSession.SENDER, State.Transaction).isPresent()) {
+                signals.inData = false;
+                signals.unrecorded.add(Signal.MESSAGE_ABORTED);
+            } else {
+                messageDone(session, signals);
+            }
         }
         record(signals);
     }
 
     /**
-     * The message is complete. The reply that ends DATA is written by the line handler James pushes for the
-     * message, past the result handlers, so a message hook is the place to see it. A message the shaper is about
-     * to refuse ({@link SmtpSessions#messagesRefused}) is not counted as accepted.
+     * A message read to its end counts as accepted unless the shaper's class refuses messages at the end of DATA
+     * ({@link SmtpSessions#messagesRefused}): a sender in that class must not earn its way out by being refused.
      */
-    @Override
-    public HookResult onMessage(SMTPSession session, Mail mail) {
-        ConnectionSignals signals = signals(session);
-        if (signals == null) {
-            return HookResult.DECLINED;
-        }
+    private void messageDone(ProtocolSession session, ConnectionSignals signals) {
         signals.inData = false;
         if (!SmtpSessions.messagesRefused(session)) {
             signals.unrecorded.add(Signal.MESSAGE_ACCEPTED);
         }
         record(signals);
-        return HookResult.DECLINED;
     }
 
     private static void countConnectionOnce(ConnectionSignals signals) {

@@ -13,7 +13,7 @@ import io.netty.util.AttributeKey;
 public final class SmtpSessions {
     /**
      * True while the connection's shaping class refuses its messages at the end of DATA (set by
-     * {@link TrafficShaper}), so that the signal recorder, whose message hook runs before the shaper's, does not
+     * {@link TrafficShaper}), so that the signal recorder, which does not see the reply that ends DATA, does not
      * count a refused message as accepted: that would let a sender in that class earn its way out by being refused.
      */
     private static final AttributeKey<Boolean> MESSAGES_REFUSED = AttributeKey.valueOf("jamesshaping.messagesRefused");

@@ -28,10 +28,11 @@ import org.apache.james.protocols.api.handler.WiringException;
 import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.DataCmdHandler;
-import org.apache.james.protocols.smtp.hook.HeloHook;
+import org.apache.james.protocols.smtp.core.MailCmdHandler;
+import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
+import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
-import org.apache.james.protocols.smtp.hook.MailHook;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.james.smtpserver.JamesWelcomeMessageHandler;
@@ -63,7 +64,7 @@ import io.netty.util.Attribute;
  * talks before the greeting is an early talker: recorded, and shaped as class 7 or worse.</p>
  */
 public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHandler<SMTPSession>,
-        ProtocolHandlerResultHandler<Response, SMTPSession>, HeloHook, MailHook, RcptHook, JamesMessageHook, ExtensibleHandler {
+        ProtocolHandlerResultHandler<Response, SMTPSession>, RcptHook, JamesMessageHook, ExtensibleHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(TrafficShaper.class);
     static final int EARLY_TALKER_CLASS = 7;
     private static final ClassDecision RELAY = new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
@@ -147,12 +148,16 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     @Override
     public void onDisconnect(SMTPSession session) {
-        state(session).ifPresent(ConnectionShaping::close);
+        ConnectionShaping state = stateOrNull(session);
+        if (state != null) {
+            state.close();
+        }
     }
 
-    private static Optional<ConnectionShaping> state(ProtocolSession session) {
+    /** The connection's shaping, or null when the connect handler did not set one up (no Netty channel). */
+    private static ConnectionShaping stateOrNull(ProtocolSession session) {
         Attribute<ConnectionShaping> state = ChannelAccess.attribute(session, ConnectionShaping.KEY);
-        return state == null ? Optional.empty() : Optional.ofNullable(state.get());
+        return state == null ? null : state.get();
     }
 
     // ------------------------------------------------------------------ replies
@@ -163,20 +168,15 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             return response;
         }
         if (handler instanceof CommandHandler) {
-            // First call, with the command handler that answered: the only place that says which command it was.
-            if (handler instanceof DataCmdHandler && "354".equals(response.getRetCode())) {
-                state(session).ifPresent(state -> state.enterData(true));
-            }
-            return response;
+            return afterCommand((SMTPSession) session, response, handler);
         }
         if (!(handler instanceof LineHandler)) {
             return response;
         }
-        Optional<ConnectionShaping> found = state(session);
-        if (found.isEmpty()) {
+        ConnectionShaping state = stateOrNull(session);
+        if (state == null) {
             return response;
         }
-        ConnectionShaping state = found.get();
         SMTPSession smtpSession = (SMTPSession) session;
         if (!state.exempt && smtpSession.getUsername() != null) {
             LOGGER.info("{} authenticated as {}: no longer shaped", state.address == null ? "client" : state.address.getHostAddress(),
@@ -188,11 +188,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             if (refusal.isPresent()) {
                 return refusal.get();
             }
-            // Behind a PROXY-protocol load balancer the hooks of this first command ran undecided.
-            String operatorBlock = operatorBlock(state);
-            if (operatorBlock != null) {
-                SMTPResponse blocked = new SMTPResponse("554", "5.7.1 " + printable(operatorBlock));
-                blocked.setEndSession(true);
+            // Behind a PROXY-protocol load balancer this first command ran undecided.
+            Response blocked = blockedReply(state);
+            if (blocked != null) {
                 return blocked;
             }
         }
@@ -218,48 +216,68 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
     }
 
-    // ------------------------------------------------------------------ hooks
+    // ------------------------------------------------------------------ commands and hooks
 
-    @Override
-    public HookResult doHelo(SMTPSession session, String helo) {
-        Optional<ConnectionShaping> state = state(session);
-        return state.isEmpty() ? HookResult.DECLINED : recheck(session, state.get(), "HELO/EHLO");
+    /**
+     * The first call for a reply, with the command handler that answered: the only place that says which command
+     * it was. After a successful HELO/EHLO or MAIL FROM the class is checked again (a sender that turned bad
+     * meanwhile is refused or slowed from there on), here rather than in HELO and MAIL hooks: this handler sees
+     * every reply anyway, and James dispatches each hook of the chain, with its result logger and JMX counters, on
+     * every command of every connection. A refusal replaces the reply and ends the session; the command's own
+     * effect (a HELO name, a sender) goes with it.
+     */
+    private Response afterCommand(SMTPSession session, Response response, ProtocolHandler handler) {
+        boolean data = handler instanceof DataCmdHandler;
+        boolean mail = handler instanceof MailCmdHandler;
+        boolean helo = handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler;
+        if (!data && !mail && !helo) {
+            return response;
+        }
+        ConnectionShaping state = stateOrNull(session);
+        if (state == null) {
+            return response;
+        }
+        String code = response.getRetCode();
+        if (data) {
+            if ("354".equals(code)) {
+                state.enterData(true);
+            }
+            return response;
+        }
+        if (code == null || !code.startsWith("2")) {
+            return response;
+        }
+        Response refusal = recheck(session, state, helo ? "HELO/EHLO" : "MAIL FROM");
+        if (refusal == null && mail) {
+            refusal = overMessageLimit(state);
+        }
+        return refusal == null ? response : refusal;
     }
 
-    @Override
-    public HookResult doMail(SMTPSession session, MaybeSender sender) {
-        Optional<ConnectionShaping> found = state(session);
-        if (found.isEmpty()) {
-            return HookResult.DECLINED;
+    private Response overMessageLimit(ConnectionShaping state) {
+        int limit = state.settings.maxMessagesPerConnection();
+        if (state.exempt || limit <= 0 || state.messages < limit) {
+            return null;
         }
-        ConnectionShaping state = found.get();
-        HookResult recheck = recheck(session, state, "MAIL FROM");
-        if (recheck != HookResult.DECLINED) {
-            return recheck;
-        }
-        if (!state.exempt) {
-            int limit = state.settings.maxMessagesPerConnection();
-            if (limit > 0 && state.messages >= limit) {
-                metrics.limitRejections.increment();
-                LOGGER.info("{}: over {} messages in one connection (class {})", state.address.getHostAddress(), limit,
-                    state.decision.level());
-                return HookResult.builder()
-                    .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
-                    .smtpReturnCode("421")
-                    .smtpDescription("4.7.0 Too many messages in one connection, please reconnect later")
-                    .build();
-            }
-        }
-        return HookResult.DECLINED;
+        metrics.limitRejections.increment();
+        LOGGER.info("{}: over {} messages in one connection (class {})", state.address.getHostAddress(), limit,
+            state.decision.level());
+        return endingReply("421", "4.7.0 Too many messages in one connection, please reconnect later");
+    }
+
+    private static SMTPResponse endingReply(String code, String text) {
+        SMTPResponse reply = new SMTPResponse(code, text);
+        reply.setEndSession(true);
+        return reply;
     }
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
-        Optional<ConnectionShaping> state = state(session);
-        if (state.isEmpty() || state.get().exempt) {
+        ConnectionShaping state = stateOrNull(session);
+        if (state == null || state.exempt) {
             return HookResult.DECLINED;
         }
-        int limit = state.get().settings.maxRecipientsPerTransaction();
+        int limit = state.settings.maxRecipientsPerTransaction();
         if (limit > 0 && session.getRcptCount() >= limit) {
             metrics.limitRejections.increment();
             // RFC 5321 4.5.3.1.10: too many recipients is 452, and the client sends the rest in another transaction.
@@ -274,11 +292,10 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
-        Optional<ConnectionShaping> found = state(session);
-        if (found.isEmpty()) {
+        ConnectionShaping state = stateOrNull(session);
+        if (state == null) {
             return HookResult.DECLINED;
         }
-        ConnectionShaping state = found.get();
         state.messages++;
         state.enterData(false);
         if (!state.exempt && state.settings.rejectAtData()) {
@@ -294,22 +311,24 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         return HookResult.DECLINED;
     }
 
-    private HookResult recheck(SMTPSession session, ConnectionShaping state, String when) {
+    /** Decides again; the 554 that ends the session for a blocked sender, or null. */
+    private Response recheck(SMTPSession session, ConnectionShaping state, String when) {
         state.enterData(false);
         if (!state.decided) {
-            return HookResult.DECLINED;
+            return null;
         }
         decide(session, state, when);
+        return blockedReply(state);
+    }
+
+    /** {@code 554 5.7.1} with the operator's reason for an operator's block, or for class 9 when shaping; or null. */
+    private Response blockedReply(ConnectionShaping state) {
         String operatorBlock = operatorBlock(state);
-        if (operatorBlock != null || (state.decision.level() == ShapingPolicy.BLOCKED && !state.exempt && !policy.dryRun())) {
-            metrics.blockedByClass.increment();
-            return HookResult.builder()
-                .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
-                .smtpReturnCode("554")
-                .smtpDescription("5.7.1 " + (operatorBlock != null ? printable(operatorBlock) : "Your address has a poor reputation here"))
-                .build();
+        if (operatorBlock == null && (state.decision.level() != ShapingPolicy.BLOCKED || state.exempt || policy.dryRun())) {
+            return null;
         }
-        return HookResult.DECLINED;
+        metrics.blockedByClass.increment();
+        return endingReply("554", "5.7.1 " + (operatorBlock != null ? printable(operatorBlock) : "Your address has a poor reputation here"));
     }
 
     /**
@@ -370,9 +389,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
                 LOGGER.info("Shaping {}: class {} at {} ({}); {}{}", client.get().getHostAddress(), decision.level(), when,
                     decision.lazyWhy(), over.get(), policy.dryRun() ? " [dry run: would answer 421]" : ", answered 421");
                 if (!policy.dryRun()) {
-                    SMTPResponse refusal = new SMTPResponse("421", "4.7.0 " + over.get() + ", try again later");
-                    refusal.setEndSession(true);
-                    return Optional.of(refusal);
+                    return Optional.of(endingReply("421", "4.7.0 " + over.get() + ", try again later"));
                 }
             } else {
                 LOGGER.info("Shaping {}: class {} at {} ({}){}", client.get().getHostAddress(), decision.level(), when,
