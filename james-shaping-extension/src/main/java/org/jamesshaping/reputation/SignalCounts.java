@@ -6,8 +6,25 @@ package org.jamesshaping.reputation;
  * thread-safe: it belongs to one SMTP session, which netty serves from one thread, or to the thread summing them.
  */
 public final class SignalCounts {
+    /** The signals that speak for the sender, as bits by ordinal: {@link #onlyForSender} runs once per message. */
+    private static final long FOR_SENDER = forSenderBits();
+
     private final long[] counts = new long[Signal.ALL.length];
-    private int distinct;
+    /** Bit n set while the count of the signal of ordinal n is not zero. */
+    private long nonZero;
+
+    private static long forSenderBits() {
+        if (Signal.ALL.length > Long.SIZE) {
+            throw new IllegalStateException("more signals than bits in a long: widen SignalCounts.nonZero");
+        }
+        long bits = 0;
+        for (Signal signal : Signal.ALL) {
+            if (signal.speaksForSender()) {
+                bits |= 1L << signal.ordinal();
+            }
+        }
+        return bits;
+    }
 
     public SignalCounts add(Signal signal) {
         return add(signal, 1);
@@ -15,8 +32,9 @@ public final class SignalCounts {
 
     public SignalCounts add(Signal signal, long count) {
         if (count != 0) {
-            distinct += counts[signal.ordinal()] == 0 ? 1 : 0;
-            counts[signal.ordinal()] += count;
+            int ordinal = signal.ordinal();
+            counts[ordinal] += count;
+            nonZero = counts[ordinal] != 0 ? nonZero | 1L << ordinal : nonZero & ~(1L << ordinal);
         }
         return this;
     }
@@ -26,24 +44,19 @@ public final class SignalCounts {
     }
 
     public boolean isEmpty() {
-        return distinct == 0;
+        return nonZero == 0;
     }
 
     /** True when every counted signal speaks for the sender ({@link Signal#speaksForSender()}). */
     public boolean onlyForSender() {
-        for (int ordinal = 0; ordinal < counts.length; ordinal++) {
-            if (counts[ordinal] != 0 && !Signal.ALL[ordinal].speaksForSender()) {
-                return false;
-            }
-        }
-        return true;
+        return (nonZero & ~FOR_SENDER) == 0;
     }
 
     /** A copy that the caller may keep after this one is cleared. */
     public SignalCounts copy() {
         SignalCounts copy = new SignalCounts();
         System.arraycopy(counts, 0, copy.counts, 0, counts.length);
-        copy.distinct = distinct;
+        copy.nonZero = nonZero;
         return copy;
     }
 
@@ -57,7 +70,7 @@ public final class SignalCounts {
 
     public void clear() {
         java.util.Arrays.fill(counts, 0);
-        distinct = 0;
+        nonZero = 0;
     }
 
     /** Adds every non-zero count to the tally, as {@link Tally#add} would one by one. */

@@ -43,7 +43,8 @@ final class ConnectionShaping {
     private final ProtocolTransport transport;
     private final ReadGate gate;
     private final ConnectionRegistry registry;
-    private final Deque<Pending> pending = new ArrayDeque<>();
+    /** Replies owed, in order; created with the first delayed reply (most connections are never delayed). */
+    private Deque<Pending> pending;
     private long lastDueNanos;
     private boolean drainScheduled;
 
@@ -83,7 +84,7 @@ final class ConnectionShaping {
     // ------------------------------------------------------------------ replies
 
     boolean hasPendingReplies() {
-        return !pending.isEmpty();
+        return pending != null && !pending.isEmpty();
     }
 
     /**
@@ -103,6 +104,9 @@ final class ConnectionShaping {
     private void enqueue(Response response, long delayNanos, boolean greeting) {
         long due = Math.max(now(), lastDueNanos) + delayNanos;
         lastDueNanos = due;
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
         pending.addLast(new Pending(response, due, greeting));
         if (!greeting) {
             // While only the greeting is owed, reading goes on: that is how an early talker is caught, and how a
@@ -113,7 +117,7 @@ final class ConnectionShaping {
     }
 
     private void scheduleDrain() {
-        if (drainScheduled || pending.isEmpty()) {
+        if (drainScheduled || !hasPendingReplies()) {
             return;
         }
         drainScheduled = true;
@@ -147,6 +151,9 @@ final class ConnectionShaping {
     /** Writes everything owed now, in order: for a connection that has just become exempt (AUTH). */
     void flushNow() {
         lastDueNanos = 0;
+        if (pending == null) {
+            return;
+        }
         Deque<Pending> copy = new ArrayDeque<>();
         pending.forEach(entry -> copy.addLast(new Pending(entry.response, 0, entry.greeting)));
         pending.clear();
@@ -252,7 +259,9 @@ final class ConnectionShaping {
     /** Releases what this connection holds in the registry. Called once, at disconnect. */
     void close() {
         releaseSharedBuckets();
-        pending.clear();
+        if (pending != null) {
+            pending.clear();
+        }
         if (countedConcurrent) {
             registry.disconnected(addressKey);
             registry.disconnected(subnetKey);

@@ -156,6 +156,29 @@ public final class OverheadBenchmark {
                     String.valueOf(entry.getValue().stream().mapToLong(round -> round.errors).sum())});
             }
             System.out.println(BenchSupport.table(summary));
+            // Round r of each variant ran next to round r of B: their ratio cancels what the machine did meanwhile.
+            List<String[]> paired = new ArrayList<>();
+            paired.add(new String[] {"variant", "msgs/s vs B, per round pair: median", "quartiles", "CPU per msg vs B: median",
+                "quartiles", "session p99 vs B: median", "quartiles"});
+            for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
+                if (entry.getKey().equals(baseline)) {
+                    continue;
+                }
+                List<Round> base = results.get(baseline);
+                List<Round> own = entry.getValue();
+                double[] throughputRatios = new double[own.size()];
+                double[] cpuRatios = new double[own.size()];
+                double[] p99Ratios = new double[own.size()];
+                for (int i = 0; i < own.size(); i++) {
+                    throughputRatios[i] = own.get(i).throughput() / base.get(i).throughput();
+                    cpuRatios[i] = own.get(i).cpuMicrosPerMessage / base.get(i).cpuMicrosPerMessage;
+                    p99Ratios[i] = BenchSupport.percentile(BenchSupport.sorted(own.get(i).sessionNanos), 99)
+                        / (double) BenchSupport.percentile(BenchSupport.sorted(base.get(i).sessionNanos), 99);
+                }
+                paired.add(new String[] {entry.getKey(), ratio(quantile(throughputRatios, 0.5)), quartiles(throughputRatios),
+                    ratio(quantile(cpuRatios, 0.5)), quartiles(cpuRatios), ratio(quantile(p99Ratios, 0.5)), quartiles(p99Ratios)});
+            }
+            System.out.println(BenchSupport.table(paired));
             if (mongo != null) {
                 long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
                     .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
@@ -202,6 +225,24 @@ public final class OverheadBenchmark {
         }
         System.out.printf(Locale.ROOT, "  warm-up %s: %d s, JIT compilers %.1f%% of the CPU in the last 10 s, %d errors%n",
             name, seconds, compilerShare * 100, errors);
+    }
+
+    private static String ratio(double value) {
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static String quartiles(double[] values) {
+        return ratio(quantile(values, 0.25)) + " .. " + ratio(quantile(values, 0.75));
+    }
+
+    /** Linear interpolation between the closest ranks. */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double position = q * (sorted.length - 1);
+        int lower = (int) Math.floor(position);
+        int upper = (int) Math.ceil(position);
+        return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
     }
 
     /** USER_HZ: the unit of /proc/PID/stat times, 100 on every Linux architecture this runs on. */
