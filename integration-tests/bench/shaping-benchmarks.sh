@@ -8,7 +8,9 @@
 #   held      10,000 connections tarpitted in class 8 for 60s: IO threads, heap and RSS per connection,
 #             clean sender latency           (--connections N --hold SECONDS --connect-rate N --clean-samples N)
 #   overhead  clean mail through James with and without the extension, interleaved rounds: msgs/s and p99
-#             (--clients N --rounds N --round-seconds S --warmup-seconds S --message-bytes N --no-filters-variant
+#             (--clients N --rounds N --round-seconds S --warmup-seconds S --max-warmup-seconds S (until the JIT
+#              settles) --message-bytes N --no-filters-variant --embedded-mongo (MongoDB inside James's JVM instead
+#              of a process of its own) --side-by-side-rounds N (then all variants loaded at once, default 6)
 #              --rate N: paced to N sessions/s, latency from each session's intended start)
 #   readrate  configured vs measured DATA read rate for 16 KB/s .. 1 MB/s   (--seconds S --repeats N)
 # Environment: SKIP_BUILD=1 to use what is already built; MVN_ARGS (e.g. -o) passed to Maven.
@@ -19,7 +21,7 @@ cd "$ROOT"
 which="${1:-}"
 case "$which" in
   held|overhead|readrate|all) shift ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 CP_FILE="integration-tests/target/runtime-classpath.txt"

@@ -15,8 +15,16 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Benchmark 2, overhead on clean mail: N concurrent clients (unpinned 127.0.0.x addresses: class 3 or better,
  * unshaped) each send EHLO, MAIL, RCPT user1@james.local, DATA of a few KB, QUIT, in a loop, to James with the
- * extension and to the same James without it, both running, in interleaved rounds (A B [C] A B [C] ...).
- * Reports throughput (accepted messages per second) and session latency percentiles, and their ratios.
+ * extension and to the same James without it, both running, in interleaved rounds (A B [C], then [C] B A, ...).
+ * Reports throughput (accepted messages per second), session latency percentiles and James's CPU per message, and
+ * their ratios: of the medians over all rounds, and the median (with quartiles) of the ratios of rounds run side by
+ * side, which cancels what the machine does meanwhile.
+ *
+ * <p>Each variant is warmed up, unpaced, for {@code --warmup-seconds} and then until its JIT compilers use under 1% of
+ * its CPU (at most {@code --max-warmup-seconds}). MongoDB runs in a process of its own ({@link StandaloneMongo}), as
+ * in production, unless {@code --embedded-mongo}; its CPU per message is reported apart. Unpaced runs end with
+ * {@code --side-by-side-rounds} rounds (default 6) in which all variants are loaded at once, which compares their
+ * CPU per message under the very same machine state.</p>
  *
  * <p>Variants: A = the extension's SMTP side (shaping handlers, signal recorder, Guice module, WebAdmin routes);
  * B = plain James (no james-shaping handler, James's default core handlers, no module); both with the content-filter
@@ -47,6 +55,7 @@ public final class OverheadBenchmark {
         boolean filtersVariant = true;
         boolean embeddedMongo = false;
         int maxWarmupSeconds = 240;
+        int sideBySideRounds = 6;
         double rate = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -58,12 +67,13 @@ public final class OverheadBenchmark {
                 case "--no-filters-variant": filtersVariant = false; break;
                 case "--embedded-mongo": embeddedMongo = true; break;
                 case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
+                case "--side-by-side-rounds": sideBySideRounds = Integer.parseInt(args[++i]); break;
                 case "--rate": rate = Double.parseDouble(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (clients < 1 || clients > 200 || rounds < 1 || rounds > 50 || roundSeconds < 1 || roundSeconds > 300
-            || warmupSeconds < 0 || warmupSeconds > 300 || maxWarmupSeconds < warmupSeconds || maxWarmupSeconds > 900 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
+            || warmupSeconds < 0 || warmupSeconds > 300 || maxWarmupSeconds < warmupSeconds || maxWarmupSeconds > 900 || sideBySideRounds < 0 || sideBySideRounds > 50 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
             throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300, "
                 + "--max-warmup-seconds (--warmup-seconds)..900, --rate 0..100000");
         }
@@ -161,22 +171,9 @@ public final class OverheadBenchmark {
             paired.add(new String[] {"variant", "msgs/s vs B, per round pair: median", "quartiles", "CPU per msg vs B: median",
                 "quartiles", "session p99 vs B: median", "quartiles"});
             for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
-                if (entry.getKey().equals(baseline)) {
-                    continue;
+                if (!entry.getKey().equals(baseline)) {
+                    paired.add(ratiosOfRounds(entry.getKey(), entry.getValue(), results.get(baseline)));
                 }
-                List<Round> base = results.get(baseline);
-                List<Round> own = entry.getValue();
-                double[] throughputRatios = new double[own.size()];
-                double[] cpuRatios = new double[own.size()];
-                double[] p99Ratios = new double[own.size()];
-                for (int i = 0; i < own.size(); i++) {
-                    throughputRatios[i] = own.get(i).throughput() / base.get(i).throughput();
-                    cpuRatios[i] = own.get(i).cpuMicrosPerMessage / base.get(i).cpuMicrosPerMessage;
-                    p99Ratios[i] = BenchSupport.percentile(BenchSupport.sorted(own.get(i).sessionNanos), 99)
-                        / (double) BenchSupport.percentile(BenchSupport.sorted(base.get(i).sessionNanos), 99);
-                }
-                paired.add(new String[] {entry.getKey(), ratio(quantile(throughputRatios, 0.5)), quartiles(throughputRatios),
-                    ratio(quantile(cpuRatios, 0.5)), quartiles(cpuRatios), ratio(quantile(p99Ratios, 0.5)), quartiles(p99Ratios)});
             }
             System.out.println(BenchSupport.table(paired));
             if (mongo != null) {
@@ -184,6 +181,9 @@ public final class OverheadBenchmark {
                     .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
                 System.out.printf(Locale.ROOT, "MongoDB (own process): %.1f us of CPU per message of the extension variants%n",
                     (mongo.cpuTicks() - mongoCpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / extensionMessages);
+            }
+            if (sideBySideRounds > 0 && rate == 0) {
+                sideBySide(servers, baseline, clients, sideBySideRounds, roundSeconds, message);
             }
             System.out.println("(session: " + (rate > 0 ? "intended start" : "connect") + " to the 221 reply of QUIT, one message per session;"
                 + " session percentiles exact, over all"
@@ -197,6 +197,65 @@ public final class OverheadBenchmark {
                 mongo.close();
             }
         }
+    }
+
+    /**
+     * Every variant loaded at the same time, each by its own {@code clients} clients: they share the machine's
+     * state (its speed, which drifts here from one round to the next), so the ratio of their CPU per message is
+     * free of it. Under equal loads the scheduler shares the cores about evenly, so the ratio of their
+     * throughputs is about the inverse. Unpaced runs only.
+     */
+    private static void sideBySide(Map<String, BenchSupport.JamesChild> servers, String baseline, int clients, int rounds,
+                                   int roundSeconds, byte[] message) throws Exception {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Side by side: all variants loaded at once, %d clients each, %d rounds of %ds%n", clients, rounds, roundSeconds);
+        Map<String, List<Round>> results = new LinkedHashMap<>();
+        servers.keySet().forEach(name -> results.put(name, new ArrayList<>()));
+        for (int r = 1; r <= rounds; r++) {
+            Map<String, Long> cpuBefore = new LinkedHashMap<>();
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                cpuBefore.put(entry.getKey(), entry.getValue().cpuTicks());
+            }
+            Map<String, Round> rounded = new java.util.concurrent.ConcurrentHashMap<>();
+            List<Thread> drivers = new ArrayList<>();
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                Thread driver = new Thread(() -> {
+                    try {
+                        rounded.put(entry.getKey(), Round.run(entry.getValue(), clients, roundSeconds, message, 0));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                driver.start();
+                drivers.add(driver);
+            }
+            for (Thread driver : drivers) {
+                driver.join();
+            }
+            StringBuilder line = new StringBuilder("  " + r);
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                entry.getValue().awaitSpoolEmpty(120);
+                Round round = rounded.get(entry.getKey());
+                if (round == null) {
+                    throw new IllegalStateException("side-by-side round " + r + " of " + entry.getKey() + " did not complete");
+                }
+                round.cpuMicrosPerMessage = (entry.getValue().cpuTicks() - cpuBefore.get(entry.getKey())) * 1e6 / CLOCK_TICKS_PER_SECOND / round.messages;
+                results.get(entry.getKey()).add(round);
+                line.append(String.format(Locale.ROOT, "  %s %.1f msgs/s %.0f us/msg p99 %s, %d errors", entry.getKey(), round.throughput(),
+                    round.cpuMicrosPerMessage, BenchSupport.micros(BenchSupport.percentile(BenchSupport.sorted(round.sessionNanos), 99)), round.errors));
+            }
+            System.out.println(line);
+            Thread.sleep(1000);
+        }
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"variant", "msgs/s vs B, same rounds: median", "quartiles", "CPU per msg vs B: median", "quartiles",
+            "session p99 vs B: median", "quartiles"});
+        for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
+            if (!entry.getKey().equals(baseline)) {
+                table.add(ratiosOfRounds(entry.getKey(), entry.getValue(), results.get(baseline)));
+            }
+        }
+        System.out.println(BenchSupport.table(table));
     }
 
     /**
@@ -225,6 +284,21 @@ public final class OverheadBenchmark {
         }
         System.out.printf(Locale.ROOT, "  warm-up %s: %d s, JIT compilers %.1f%% of the CPU in the last 10 s, %d errors%n",
             name, seconds, compilerShare * 100, errors);
+    }
+
+    /** Throughput, CPU per message and p99 of each round over those of the baseline's round r: medians and quartiles. */
+    private static String[] ratiosOfRounds(String name, List<Round> own, List<Round> base) {
+        double[] throughputRatios = new double[own.size()];
+        double[] cpuRatios = new double[own.size()];
+        double[] p99Ratios = new double[own.size()];
+        for (int i = 0; i < own.size(); i++) {
+            throughputRatios[i] = own.get(i).throughput() / base.get(i).throughput();
+            cpuRatios[i] = own.get(i).cpuMicrosPerMessage / base.get(i).cpuMicrosPerMessage;
+            p99Ratios[i] = BenchSupport.percentile(BenchSupport.sorted(own.get(i).sessionNanos), 99)
+                / (double) BenchSupport.percentile(BenchSupport.sorted(base.get(i).sessionNanos), 99);
+        }
+        return new String[] {name, ratio(quantile(throughputRatios, 0.5)), quartiles(throughputRatios),
+            ratio(quantile(cpuRatios, 0.5)), quartiles(cpuRatios), ratio(quantile(p99Ratios, 0.5)), quartiles(p99Ratios)};
     }
 
     private static String ratio(double value) {
