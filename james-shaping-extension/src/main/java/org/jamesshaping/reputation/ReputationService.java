@@ -71,6 +71,12 @@ public class ReputationService implements Closeable {
     private static final int MAX_SUMMED_ADDRESSES = 50_000;
     /** Keys re-read per query by the hot-key refresh. */
     private static final int REFRESH_BATCH_KEYS = 1000;
+    /**
+     * How often the store thread sums the signals SMTP threads queued: often enough that a queued entry is
+     * usually summed (and garbage) before the next young collection, instead of being copied by several of them
+     * while it waits for a flush.
+     */
+    private static final long SUM_QUEUED_SIGNALS_MILLIS = 100;
 
     /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
     public static final class SenderView {
@@ -228,6 +234,8 @@ public class ReputationService implements Closeable {
         ensureIndexes();
         long flushMillis = settings.flushInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::sumQueuedSignalsQuietly, SUM_QUEUED_SIGNALS_MILLIS, SUM_QUEUED_SIGNALS_MILLIS,
+            TimeUnit.MILLISECONDS);
         long refreshMillis = settings.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshStatusesQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::refreshHotKeys, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
@@ -488,6 +496,15 @@ public class ReputationService implements Closeable {
                 return entry.getValue().isEmpty();
             }
         });
+    }
+
+    private void sumQueuedSignalsQuietly() {
+        try {
+            settleSignalsForSenders(false, true);
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is never run again.
+            LOGGER.warn("Could not sum queued reputation signals", e);
+        }
     }
 
     private void flushQuietly() {
