@@ -260,6 +260,29 @@ class ShapingIT {
         });
     }
 
+    /**
+     * Connection limits count the connections in shaped classes: one opened while its address was unshaped counts
+     * once a later decision (here at EHLO) shapes it, not before.
+     */
+    @Test
+    void connectionLimitsCountConnectionsFromTheDecisionThatShapesThem() throws Exception {
+        try (SmtpClient unshaped = SmtpClient.connect("127.0.43.7", port)) {
+            assertThat(unshaped.readReply().code).isEqualTo(220);
+            pin("127.0.43.7", 6);
+            try (SmtpClient first = SmtpClient.connect("127.0.43.7", port)) {
+                assertThat(first.readReply().code).as("the unshaped connection does not count").isEqualTo(220);
+            }
+            assertThat(unshaped.command("EHLO mail.example.org").code).isEqualTo(250);
+            Eventually.within(Duration.ofSeconds(3), () -> {
+                try (SmtpClient second = SmtpClient.connect("127.0.43.7", port)) {
+                    SmtpClient.Reply refused = second.readReply();
+                    assertThat(refused.code).as("the connection shaped at EHLO counts").isEqualTo(421);
+                    assertThat(refused.text()).startsWith("4.7.0 Too many concurrent connections from your address");
+                }
+            });
+        }
+    }
+
     @Test
     void aClassThatRefusesAtDataAnswersAPermanent550AfterTheMessage() throws Exception {
         pin("127.0.43.60", 6);

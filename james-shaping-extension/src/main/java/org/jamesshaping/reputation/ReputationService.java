@@ -1,6 +1,7 @@
 package org.jamesshaping.reputation;
 
 import java.io.Closeable;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -63,9 +65,9 @@ public class ReputationService implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReputationService.class);
     private static final int TOP_SCAN_LIMIT = 10_000;
     private static final int MAX_CACHED_KEYS = 100_000;
-    /** Queued signals for senders past which the SMTP thread that adds one sums them itself. */
+    /** Signals for senders queued by one thread past which that thread sums them itself. */
     static final int FOLD_ON_SMTP_PATH_AT = 8192;
-    /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #signalsForSenders}). */
+    /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #signalQueues}). */
     static final int FLUSHES_PER_SIGNALS_FOR_SENDERS = 5;
     /** Addresses summed past which the sums move into the buffer at once (memory stays bounded under a flood). */
     private static final int MAX_SUMMED_ADDRESSES = 50_000;
@@ -133,6 +135,19 @@ public class ReputationService implements Closeable {
         }
     }
 
+    /** The signals for senders one thread queued: only that thread appends, only the summing thread takes. */
+    private static final class SignalQueue {
+        final ConcurrentLinkedQueue<SignalsForSender> entries = new ConcurrentLinkedQueue<>();
+        final AtomicInteger size = new AtomicInteger();
+        final WeakReference<Thread> owner = new WeakReference<>(Thread.currentThread());
+
+        /** Its thread has ended: nothing will be appended any more (mailet thread pools come and go). */
+        boolean abandoned() {
+            Thread thread = owner.get();
+            return thread == null || !thread.isAlive();
+        }
+    }
+
     /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
     private static final class Written {
         final long sequence;
@@ -178,15 +193,20 @@ public class ReputationService implements Closeable {
     private final ConcurrentHashMap<InetAddress, ReputationKey[]> keys = new ConcurrentHashMap<>();
     /**
      * Signals that speak only for a sender (connections, accepted recipients and messages: what every clean mail
-     * produces), on their way into the write-behind buffer. The SMTP thread only appends here; the store thread
-     * sums them per address at every flush, and moves the sums into the buffer every
+     * produces), on their way into the write-behind buffer, in one queue per thread that records them (the SMTP
+     * threads, the mailet threads): appending touches no memory another SMTP thread writes. The store thread sums
+     * them per address every {@value #SUM_QUEUED_SIGNALS_MILLIS} ms and moves the sums into the buffer every
      * {@value #FLUSHES_PER_SIGNALS_FOR_SENDERS} flushes ({@link #settleSignalsForSenders}). They cannot make anyone
      * look worse, so nothing needs to see them sooner, and a clean sender's record is written to MongoDB once every
      * few seconds instead of every second: what speaks against a sender still reaches the fleet at the next flush.
      */
-    private final ConcurrentLinkedQueue<SignalsForSender> signalsForSenders = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger signalsForSendersQueued = new AtomicInteger();
-    /** Sums per address of what was taken from the queue, not yet in the buffer. Guarded by {@link #signalsLock}. */
+    private final List<SignalQueue> signalQueues = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<SignalQueue> ownSignalQueue = ThreadLocal.withInitial(() -> {
+        SignalQueue queue = new SignalQueue();
+        signalQueues.add(queue);
+        return queue;
+    });
+    /** Sums per address of what was taken from the queues, not yet in the buffer. Guarded by {@link #signalsLock}. */
     private final Map<InetAddress, SignalCounts> signalsForSendersSummed = new HashMap<>();
     private final ReentrantLock signalsLock = new ReentrantLock();
     /** Scheduled flushes since the sums last moved into the buffer; only read and written by flushes. */
@@ -351,9 +371,10 @@ public class ReputationService implements Closeable {
             return;
         }
         if (counts.onlyForSender()) {
-            signalsForSenders.add(new SignalsForSender(address, counts.copy()));
+            SignalQueue queue = ownSignalQueue.get();
+            queue.entries.add(new SignalsForSender(address, counts.copy()));
             // A backstop for a store thread held up (a flush waiting on MongoDB): the queue stays bounded.
-            if (signalsForSendersQueued.incrementAndGet() >= FOLD_ON_SMTP_PATH_AT) {
+            if (queue.size.incrementAndGet() >= FOLD_ON_SMTP_PATH_AT) {
                 settleSignalsForSenders(false, false);
             }
             return;
@@ -362,9 +383,14 @@ public class ReputationService implements Closeable {
         changes.incrementAndGet();
     }
 
+    /** Threads with a queue of signals for senders, for tests. */
+    int signalQueueCount() {
+        return signalQueues.size();
+    }
+
     /** Signals for senders appended by SMTP threads and not yet summed. */
     int queuedSignalsForSenders() {
-        return signalsForSendersQueued.get();
+        return signalQueues.stream().mapToInt(queue -> queue.size.get()).sum();
     }
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
@@ -388,16 +414,21 @@ public class ReputationService implements Closeable {
             return;
         }
         try {
-            int taken = 0;
-            SignalsForSender next;
-            while ((next = signalsForSenders.poll()) != null) {
-                taken++;
-                SignalCounts sum = signalsForSendersSummed.putIfAbsent(next.address, next.counts);
-                if (sum != null) {
-                    sum.addAll(next.counts);
+            for (SignalQueue queue : signalQueues) {
+                int taken = 0;
+                SignalsForSender next;
+                while ((next = queue.entries.poll()) != null) {
+                    taken++;
+                    SignalCounts sum = signalsForSendersSummed.putIfAbsent(next.address, next.counts);
+                    if (sum != null) {
+                        sum.addAll(next.counts);
+                    }
+                }
+                queue.size.addAndGet(-taken);
+                if (queue.abandoned() && queue.entries.isEmpty()) {
+                    signalQueues.remove(queue);
                 }
             }
-            signalsForSendersQueued.addAndGet(-taken);
             if (intoBuffer || signalsForSendersSummed.size() >= MAX_SUMMED_ADDRESSES) {
                 signalsForSendersSummed.forEach(this::recordInBuffer);
                 signalsForSendersSummed.clear();

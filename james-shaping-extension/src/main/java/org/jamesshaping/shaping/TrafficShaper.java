@@ -323,6 +323,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
 
     /** {@code 554 5.7.1} with the operator's reason for an operator's block, or for class 9 when shaping; or null. */
     private Response blockedReply(ConnectionShaping state) {
+        if (state.decision == null) {
+            return null;
+        }
         String operatorBlock = operatorBlock(state);
         if (operatorBlock == null && (state.decision.level() != ShapingPolicy.BLOCKED || state.exempt || policy.dryRun())) {
             return null;
@@ -395,14 +398,17 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
                 LOGGER.info("Shaping {}: class {} at {} ({}){}", client.get().getHostAddress(), decision.level(), when,
                     decision.lazyWhy(), policy.dryRun() && !settings.isUnshaped() ? " [dry run: not shaped]" : "");
             }
-            if (!decision.exempt()) {
-                registry.connected(state.addressKey);
-                registry.connected(state.subnetKey);
-                state.countedConcurrent = true;
-            }
         } else if (state.decision != null && state.decision.level() != decision.level()) {
             LOGGER.info("Shaping {}: class {} -> {} at {} ({}){}", client.get().getHostAddress(), state.decision.level(),
                 decision.level(), when, decision.lazyWhy(), policy.dryRun() ? " [dry run: not shaped]" : "");
+        }
+        if (!state.countedConcurrent && !decision.exempt() && !settings.isUnshaped()) {
+            // Only connections in shaped classes count toward the per-address and per-subnet limits (which only
+            // shaped classes have): unshaped mail costs no shared counter, and a bad sender's limit is not used up
+            // by its good neighbours. A connection counts from the decision that shapes it until it ends.
+            registry.connected(state.addressKey);
+            registry.connected(state.subnetKey);
+            state.countedConcurrent = true;
         }
         if (policy.dryRun() && !settings.isUnshaped() && (state.decision == null || state.decision.level() != decision.level())) {
             metrics.dryRunShaped.increment();

@@ -202,6 +202,19 @@ abstract class ReputationStoreContract {
         assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(records);
     }
 
+    /** Mailet thread pools come and go: what an ended thread queued is counted, and its queue goes. */
+    @Test
+    void signalsQueuedByAThreadThatEndedAreCountedAndItsQueueDropped() throws Exception {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        Thread ended = new Thread(() -> service.record(SENDER, Signal.CONNECTION, 2));
+        ended.start();
+        ended.join();
+        service.record(SENDER, Signal.CONNECTION);
+
+        assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(3);
+        assertThat(service.signalQueueCount()).as("only this thread's queue is left").isEqualTo(1);
+    }
+
     @Test
     void scheduledFlushesWriteSignalsAgainstASenderAndLaterTheSignalsForIt() {
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofMillis(100)));
