@@ -13,7 +13,8 @@
 #              of a process of its own) --side-by-side-rounds N (then all variants loaded at once, default 6)
 #              --rate N: paced to N sessions/s, latency from each session's intended start)
 #   readrate  configured vs measured DATA read rate for 16 KB/s .. 1 MB/s   (--seconds S --repeats N)
-# Environment: SKIP_BUILD=1 to use what is already built; MVN_ARGS (e.g. -o) passed to Maven.
+# Environment: SKIP_BUILD=1 to use what is already built; MVN_ARGS (e.g. -o) passed to Maven; JAMES_JVM_ARGS and
+# MONGO_JVM_ARGS: extra flags for the James JVMs, and flags replacing the defaults of the overhead benchmark's MongoDB JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
@@ -21,7 +22,7 @@ cd "$ROOT"
 which="${1:-}"
 case "$which" in
   held|overhead|readrate|all) shift ;;
-  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 CP_FILE="integration-tests/target/runtime-classpath.txt"
