@@ -125,7 +125,7 @@ public final class OverheadBenchmark {
                     Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                     long drain = entry.getValue().awaitSpoolEmpty(120);
                     // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
-                    round.cpuMicrosPerMessage = (entry.getValue().cpuTicks() - cpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / round.messages;
+                    round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
                     // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
                     Thread.sleep(1000);
                     results.get(entry.getKey()).add(round);
@@ -180,7 +180,7 @@ public final class OverheadBenchmark {
                 long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
                     .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
                 System.out.printf(Locale.ROOT, "MongoDB (own process): %.1f us of CPU per message of the extension variants%n",
-                    (mongo.cpuTicks() - mongoCpuBefore) * 1e6 / CLOCK_TICKS_PER_SECOND / extensionMessages);
+                    microsPerMessage(mongo.cpuTicks() - mongoCpuBefore, extensionMessages));
             }
             if (sideBySideRounds > 0 && rate == 0) {
                 sideBySide(servers, baseline, clients, sideBySideRounds, roundSeconds, message);
@@ -239,7 +239,7 @@ public final class OverheadBenchmark {
                 if (round == null) {
                     throw new IllegalStateException("side-by-side round " + r + " of " + entry.getKey() + " did not complete");
                 }
-                round.cpuMicrosPerMessage = (entry.getValue().cpuTicks() - cpuBefore.get(entry.getKey())) * 1e6 / CLOCK_TICKS_PER_SECOND / round.messages;
+                round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore.get(entry.getKey()), round.messages);
                 results.get(entry.getKey()).add(round);
                 line.append(String.format(Locale.ROOT, "  %s %.1f msgs/s %.0f us/msg p99 %s, %d errors", entry.getKey(), round.throughput(),
                     round.cpuMicrosPerMessage, BenchSupport.micros(BenchSupport.percentile(BenchSupport.sorted(round.sessionNanos), 99)), round.errors));
@@ -321,6 +321,11 @@ public final class OverheadBenchmark {
 
     /** USER_HZ: the unit of /proc/PID/stat times, 100 on every Linux architecture this runs on. */
     private static final double CLOCK_TICKS_PER_SECOND = 100;
+
+    /** CPU clock ticks spent over {@code messages}, in microseconds per message. */
+    private static double microsPerMessage(long ticks, long messages) {
+        return ticks * 1e6 / CLOCK_TICKS_PER_SECOND / messages;
+    }
 
     private static double medianRoundP99(List<Round> rounds) {
         return BenchSupport.median(rounds.stream()
