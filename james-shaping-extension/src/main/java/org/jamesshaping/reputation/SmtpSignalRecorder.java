@@ -173,9 +173,10 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
             signals.inData = true;
         } else if ((handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler) && "250".equals(code)) {
-            session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection)
-                .filter(helo -> isHeloAnomaly(helo, signals.client))
-                .ifPresent(helo -> note(signals, Signal.HELO_ANOMALY));
+            String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(null);
+            if (helo != null && isHeloAnomaly(helo, signals.client)) {
+                note(signals, Signal.HELO_ANOMALY);
+            }
         }
         return response;
     }

@@ -65,7 +65,7 @@ public class ManualStatusHook implements HeloHook, MailHook {
             return HookResult.builder()
                 .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
                 .smtpReturnCode("554")
-                .smtpDescription("5.7.1 " + TrafficShaper.printable(status.reason()))
+                .smtpDescription(TrafficShaper.operatorBlockDescription(status.reason()))
                 .build();
         }
         return HookResult.DECLINED;

@@ -331,7 +331,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             return null;
         }
         metrics.blockedByClass.increment();
-        return endingReply("554", "5.7.1 " + (operatorBlock != null ? printable(operatorBlock) : "Your address has a poor reputation here"));
+        return endingReply("554", operatorBlock != null ? operatorBlockDescription(operatorBlock) : "5.7.1 Your address has a poor reputation here");
     }
 
     /**
@@ -353,8 +353,15 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             .orElse(null);
     }
 
-    /** A reason typed by an operator goes on the wire: one line of printable ASCII, at most 200 characters. */
-    static String printable(String reason) {
+    /**
+     * The text of the {@code 554} an operator's block entry gets, here and in {@link ManualStatusHook}: the
+     * operator's reason goes on the wire, so it is made one line of printable ASCII, at most 200 characters.
+     */
+    static String operatorBlockDescription(String reason) {
+        return "5.7.1 " + printable(reason);
+    }
+
+    private static String printable(String reason) {
         StringBuilder builder = new StringBuilder();
         for (char c : reason.toCharArray()) {
             builder.append(c >= 0x20 && c < 0x7f ? c : ' ');
@@ -394,7 +401,8 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
                 if (!policy.dryRun()) {
                     return Optional.of(endingReply("421", "4.7.0 " + over.get() + ", try again later"));
                 }
-            } else {
+            } else if (LOGGER.isInfoEnabled()) {
+                // Guarded: every connection passes here, and its address would be formatted even with INFO off.
                 LOGGER.info("Shaping {}: class {} at {} ({}){}", client.get().getHostAddress(), decision.level(), when,
                     decision.lazyWhy(), policy.dryRun() && !settings.isUnshaped() ? " [dry run: not shaped]" : "");
             }

@@ -27,6 +27,7 @@ import org.jamesshaping.admin.ShapingManagement;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -230,6 +231,15 @@ public class ShapingCli implements Callable<Integer> {
         }
     }
 
+    /** The options every operator entry (allow, block, pin) takes. */
+    static class EntryOptions {
+        @Option(names = "--reason", description = "Why (logged with every decision; a blocked client sees it in the 554 reply)")
+        String reason;
+
+        @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
+        String ttl;
+    }
+
     abstract static class StatusCommand implements Callable<Integer> {
         @CommandLine.ParentCommand
         ShapingCli parent;
@@ -237,18 +247,15 @@ public class ShapingCli implements Callable<Integer> {
         @Parameters(paramLabel = "ADDRESS", description = "IP address or CIDR")
         String address;
 
-        @Option(names = "--reason", description = "Why (shown to blocked clients in the 554 reply)")
-        String reason;
-
-        @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
-        String ttl;
+        @Mixin
+        EntryOptions entry;
 
         abstract String status();
 
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.setStatus(address, status(), reason, ttl));
+                out.println(shaping.setStatus(address, status(), entry.reason, entry.ttl));
                 return OK;
             });
         }
@@ -281,16 +288,13 @@ public class ShapingCli implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "CLASS", description = "0 to 9")
         int shapingClass;
 
-        @Option(names = "--reason", description = "Why")
-        String reason;
-
-        @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
-        String ttl;
+        @Mixin
+        EntryOptions entry;
 
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.pin(address, shapingClass, reason, ttl));
+                out.println(shaping.pin(address, shapingClass, entry.reason, entry.ttl));
                 return OK;
             });
         }
