@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * side, which cancels what the machine does meanwhile.
  *
  * <p>Each variant is warmed up, unpaced, for {@code --warmup-seconds} and then until its JIT compilers use under 1% of
- * its CPU (at most {@code --max-warmup-seconds}). MongoDB runs in a process of its own ({@link StandaloneMongo}), as
+ * its CPU (at most {@code --max-warmup-seconds}), and then all variants run one unmeasured round in the first
+ * round's order, so that none starts its rounds after a long idle wait. MongoDB runs in a process of its own ({@link StandaloneMongo}), as
  * in production, unless {@code --embedded-mongo}; its CPU per message is reported apart. Unpaced runs end with
  * {@code --side-by-side-rounds} rounds (default 6) in which all variants are loaded at once, which compares their
  * CPU per message under the very same machine state.</p>
@@ -107,6 +108,17 @@ public final class OverheadBenchmark {
             for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
                 warmUp(entry.getKey(), entry.getValue(), clients, warmupSeconds, maxWarmupSeconds, message);
             }
+            // One unmeasured round each, in the first round's order and at its rate: otherwise the variant warmed up
+            // first has sat idle through the other warm-ups (90 s or more) when its first round starts, while in the
+            // rounds no variant waits more than a round or two (in both paced runs of 2026-11-27 without this, the
+            // extension's first round had a p99 of 7.7 and 6.7 ms, its rounds 2 to 9 2.4 to 5.0 ms).
+            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                Round settling = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
+                entry.getValue().awaitSpoolEmpty(120);
+                Thread.sleep(1000);
+                System.out.printf(Locale.ROOT, "  settling round %s: %d messages, %d errors (not counted)%n", entry.getKey(),
+                    settling.messages, settling.errors);
+            }
 
             List<String[]> perRound = new ArrayList<>();
             perRound.add(new String[] {"round", "variant", "msgs", "msgs/s", "session p50", "session p99", "end of DATA to 250 p99",
@@ -176,6 +188,7 @@ public final class OverheadBenchmark {
                 }
             }
             System.out.println(BenchSupport.table(paired));
+            System.out.println(BenchSupport.table(stepTable(results)));
             if (mongo != null) {
                 long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
                     .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
@@ -286,6 +299,24 @@ public final class OverheadBenchmark {
             name, seconds, compilerShare * 100, errors);
     }
 
+    /** p50 and p99 of each step of the session, pooled over all rounds, per variant: where a longer tail comes from. */
+    private static List<String[]> stepTable(Map<String, List<Round>> results) {
+        List<String> header = new ArrayList<>(List.of("step: p50 / p99"));
+        header.addAll(results.keySet());
+        List<String[]> table = new ArrayList<>();
+        table.add(header.toArray(new String[0]));
+        for (int step = 0; step < Round.STEPS.length; step++) {
+            List<String> row = new ArrayList<>(List.of(Round.STEPS[step]));
+            for (List<Round> rounds : results.values()) {
+                int index = step;
+                long[] pooled = BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(round.stepNanos[index])).toArray());
+                row.add(BenchSupport.micros(BenchSupport.percentile(pooled, 50)) + " / " + BenchSupport.micros(BenchSupport.percentile(pooled, 99)));
+            }
+            table.add(row.toArray(new String[0]));
+        }
+        return table;
+    }
+
     /** Throughput, CPU per message and p99 of each round over those of the baseline's round r: medians and quartiles. */
     private static String[] ratiosOfRounds(String name, List<Round> own, List<Round> base) {
         double[] throughputRatios = new double[own.size()];
@@ -354,7 +385,15 @@ public final class OverheadBenchmark {
         long elapsedNanos;
         long[] sessionNanos;
         long[] dataNanos;
+        /** Per {@link #STEPS} entry, the time each session spent in it. */
+        long[][] stepNanos;
         double cpuMicrosPerMessage;
+
+        /**
+         * Where a session's time goes: its start behind the intended time (a paced client still busy with its
+         * previous session), then each command to its reply.
+         */
+        static final String[] STEPS = {"late start", "connect to 220", "EHLO", "MAIL", "RCPT", "DATA to 354", "message to 250", "QUIT to 221"};
 
         double throughput() {
             return messages / (elapsedNanos / 1e9);
@@ -369,6 +408,7 @@ public final class OverheadBenchmark {
             AtomicLong errors = new AtomicLong();
             long[][] sessions = new long[clients][];
             long[][] data = new long[clients][];
+            long[][][] steps = new long[STEPS.length][clients][];
             Thread[] threads = new Thread[clients];
             for (int t = 0; t < clients; t++) {
                 int index = t;
@@ -376,6 +416,8 @@ public final class OverheadBenchmark {
                 threads[t] = new Thread(() -> {
                     long[] sessionTimes = new long[1024];
                     long[] dataTimes = new long[1024];
+                    long[][] stepTimes = new long[STEPS.length][1024];
+                    long[] marks = new long[STEPS.length + 1];
                     int count = 0;
                     long intended = start + (interval * index) / clients;
                     while (System.nanoTime() < end) {
@@ -390,24 +432,39 @@ public final class OverheadBenchmark {
                         } else {
                             sessionStart = System.nanoTime();
                         }
+                        marks[0] = sessionStart;
+                        marks[1] = System.nanoTime();
                         try (BenchSmtp client = new BenchSmtp(source, james.smtpPort, 30_000)) {
                             BenchSmtp.expect(220, client.reply(), client, "greeting");
+                            marks[2] = System.nanoTime();
                             BenchSmtp.expect(250, client.command("EHLO client" + index + ".example.org"), client, "EHLO");
+                            marks[3] = System.nanoTime();
                             BenchSmtp.expect(250, client.command("MAIL FROM:<sender@example.org>"), client, "MAIL");
+                            marks[4] = System.nanoTime();
                             BenchSmtp.expect(250, client.command("RCPT TO:<user1@james.local>"), client, "RCPT");
+                            marks[5] = System.nanoTime();
                             BenchSmtp.expect(354, client.command("DATA"), client, "DATA");
+                            marks[6] = System.nanoTime();
                             client.send(message);
                             long dataSent = System.nanoTime();
                             BenchSmtp.expect(250, client.reply(), client, "end of DATA");
                             long accepted = System.nanoTime();
+                            marks[7] = accepted;
                             messages.incrementAndGet();
                             BenchSmtp.expect(221, client.command("QUIT"), client, "QUIT");
+                            marks[8] = System.nanoTime();
                             if (count == sessionTimes.length) {
                                 sessionTimes = Arrays.copyOf(sessionTimes, count * 2);
                                 dataTimes = Arrays.copyOf(dataTimes, count * 2);
+                                for (int step = 0; step < STEPS.length; step++) {
+                                    stepTimes[step] = Arrays.copyOf(stepTimes[step], count * 2);
+                                }
                             }
-                            sessionTimes[count] = System.nanoTime() - sessionStart;
+                            sessionTimes[count] = marks[8] - sessionStart;
                             dataTimes[count] = accepted - dataSent;
+                            for (int step = 0; step < STEPS.length; step++) {
+                                stepTimes[step][count] = marks[step + 1] - marks[step];
+                            }
                             count++;
                         } catch (Exception e) {
                             if (errors.incrementAndGet() <= 5) {
@@ -422,6 +479,9 @@ public final class OverheadBenchmark {
                     }
                     sessions[index] = Arrays.copyOf(sessionTimes, count);
                     data[index] = Arrays.copyOf(dataTimes, count);
+                    for (int step = 0; step < STEPS.length; step++) {
+                        steps[step][index] = Arrays.copyOf(stepTimes[step], count);
+                    }
                 }, "client-" + t);
                 threads[t].start();
             }
@@ -434,6 +494,10 @@ public final class OverheadBenchmark {
             round.errors = errors.get();
             round.sessionNanos = Arrays.stream(sessions).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
             round.dataNanos = Arrays.stream(data).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.stepNanos = new long[STEPS.length][];
+            for (int step = 0; step < STEPS.length; step++) {
+                round.stepNanos[step] = Arrays.stream(steps[step]).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            }
             return round;
         }
 
