@@ -254,9 +254,7 @@ final class BenchSupport {
                 "-Djames.exit.on.startup.error=true"));
             // Extra flags for James's JVM, e.g. JAMES_JVM_ARGS="-XX:StartFlightRecording=filename=james.jfr" to profile.
             String extra = System.getenv("JAMES_JVM_ARGS");
-            if (extra != null && !extra.isBlank()) {
-                command.addAll(Arrays.asList(extra.trim().replace("{name}", name).split("\\s+")));
-            }
+            command.addAll(jvmFlags(extra == null ? null : extra.replace("{name}", name)));
             command.addAll(List.of(
                 "-cp", System.getProperty("java.class.path"),
                 "org.jamesshaping.launcher.Launcher",
@@ -481,6 +479,11 @@ final class BenchSupport {
     // ------------------------------------------------------------------ figures
 
     /** Value at percentile p (0..100) of a sorted array, nearest-rank. */
+    /** JVM flags given as one string in an environment variable, split on blanks; none for null or blank. */
+    static List<String> jvmFlags(String flags) {
+        return flags == null || flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
+    }
+
     static long percentile(long[] sorted, double p) {
         if (sorted.length == 0) {
             return -1;

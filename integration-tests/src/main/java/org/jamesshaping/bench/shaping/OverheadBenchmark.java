@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * Benchmark 2, overhead on clean mail: N concurrent clients (unpinned 127.0.0.x addresses: class 3 or better,
@@ -159,13 +160,13 @@ public final class OverheadBenchmark {
                 "p99 (median of rounds)", "vs B", "CPU per msg (median)", "vs B", "end of DATA to 250 p99", "errors"});
             String baseline = "B plain James";
             double baseThroughput = medianThroughput(results.get(baseline));
-            long baseP99 = BenchSupport.percentile(pooled(results.get(baseline), true), 99);
+            long baseP99 = BenchSupport.percentile(pooled(results.get(baseline), round -> round.sessionNanos), 99);
             double baseRoundP99 = medianRoundP99(results.get(baseline));
             double baseCpu = medianCpu(results.get(baseline));
             for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
                 double throughput = medianThroughput(entry.getValue());
-                long[] sessions = pooled(entry.getValue(), true);
-                long[] data = pooled(entry.getValue(), false);
+                long[] sessions = pooled(entry.getValue(), round -> round.sessionNanos);
+                long[] data = pooled(entry.getValue(), round -> round.dataNanos);
                 long p99 = BenchSupport.percentile(sessions, 99);
                 double roundP99 = medianRoundP99(entry.getValue());
                 double cpu = medianCpu(entry.getValue());
@@ -309,8 +310,8 @@ public final class OverheadBenchmark {
             List<String> row = new ArrayList<>(List.of(Round.STEPS[step]));
             for (List<Round> rounds : results.values()) {
                 int index = step;
-                long[] pooled = BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(round.stepNanos[index])).toArray());
-                row.add(BenchSupport.micros(BenchSupport.percentile(pooled, 50)) + " / " + BenchSupport.micros(BenchSupport.percentile(pooled, 99)));
+                long[] times = pooled(rounds, round -> round.stepNanos[index]);
+                row.add(BenchSupport.micros(BenchSupport.percentile(times, 50)) + " / " + BenchSupport.micros(BenchSupport.percentile(times, 99)));
             }
             table.add(row.toArray(new String[0]));
         }
@@ -371,8 +372,9 @@ public final class OverheadBenchmark {
         return BenchSupport.median(rounds.stream().mapToDouble(Round::throughput).toArray());
     }
 
-    private static long[] pooled(List<Round> rounds, boolean sessions) {
-        return BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(sessions ? round.sessionNanos : round.dataNanos)).toArray());
+    /** The times {@code times} picks from each round, all rounds together, sorted. */
+    private static long[] pooled(List<Round> rounds, Function<Round, long[]> times) {
+        return BenchSupport.sorted(rounds.stream().flatMapToLong(round -> Arrays.stream(times.apply(round))).toArray());
     }
 
     /**

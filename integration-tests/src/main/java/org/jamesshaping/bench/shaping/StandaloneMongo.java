@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -52,9 +51,7 @@ public final class StandaloneMongo implements AutoCloseable {
             flags = "-XX:TieredStopAtLevel=1 -XX:Tier3InvocationThreshold=20 -XX:Tier3MinInvocationThreshold=10 "
                 + "-XX:Tier3CompileThreshold=200 -XX:Tier3BackEdgeThreshold=2000";
         }
-        if (!flags.isBlank()) {
-            command.addAll(Arrays.asList(flags.trim().split("\\s+")));
-        }
+        command.addAll(BenchSupport.jvmFlags(flags));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), StandaloneMongo.class.getName(), String.valueOf(port)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         StandaloneMongo mongo = new StandaloneMongo(process, "mongodb://127.0.0.1:" + port);
