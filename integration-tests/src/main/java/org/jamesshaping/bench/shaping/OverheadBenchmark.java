@@ -32,6 +32,8 @@ import java.util.function.Function;
  * B = plain James (no james-shaping handler, James's default core handlers, no module); both with the content-filter
  * mailets removed from mailetcontainer.xml, since those need the extension's module and are measured on their own
  * (docs/benchmarks-filters.md). C (unless --no-filters-variant) = james-conf/ unchanged: extension + content filters.
+ * D (with --control) = a second plain James, identical to B: its ratios to B show how far two identical servers
+ * differ on this machine in the same run, the resolution of every other ratio.
  * In all variants the local-delivery processor discards the mail (Null) instead of LocalDelivery: James memory's
  * delivery searches the whole mailbox (thread-id guessing), so a growing INBOX would make the asynchronous spool
  * work, which competes for the same two cores, grow round after round.</p>
@@ -42,7 +44,7 @@ import java.util.function.Function;
  * variant at the same load, and CPU per message at the same load; without it the clients loop as fast as the
  * server answers, which measures throughput, and a p99 that is mostly the queueing of a saturated machine.</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N]}</p>
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control]}</p>
  */
 public final class OverheadBenchmark {
     private OverheadBenchmark() {
@@ -55,6 +57,7 @@ public final class OverheadBenchmark {
         int warmupSeconds = 10;
         int messageBytes = 4096;
         boolean filtersVariant = true;
+        boolean control = false;
         boolean embeddedMongo = false;
         int maxWarmupSeconds = 240;
         int sideBySideRounds = 6;
@@ -67,6 +70,7 @@ public final class OverheadBenchmark {
                 case "--warmup-seconds": warmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--message-bytes": messageBytes = Integer.parseInt(args[++i]); break;
                 case "--no-filters-variant": filtersVariant = false; break;
+                case "--control": control = true; break;
                 case "--embedded-mongo": embeddedMongo = true; break;
                 case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--side-by-side-rounds": sideBySideRounds = Integer.parseInt(args[++i]); break;
@@ -90,6 +94,11 @@ public final class OverheadBenchmark {
         confs.put("B plain James", BenchSupport.Conf.copyOfSample(work.resolve("conf-plain")).withoutExtension().discardLocalDelivery());
         if (filtersVariant) {
             confs.put("C extension+filters", BenchSupport.Conf.copyOfSample(work.resolve("conf-full")).discardLocalDelivery());
+        }
+        if (control) {
+            // A second plain James, measured like the others: its ratios to B are what this machine's noise alone
+            // gives, the yardstick for the extension's.
+            confs.put("D plain James (control)", BenchSupport.Conf.copyOfSample(work.resolve("conf-control")).withoutExtension().discardLocalDelivery());
         }
         Map<String, BenchSupport.JamesChild> servers = new LinkedHashMap<>();
         // As in production, MongoDB runs outside James's JVM (its CPU is not James's), unless --embedded-mongo.
