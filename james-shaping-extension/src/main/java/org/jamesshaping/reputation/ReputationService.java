@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -65,20 +64,20 @@ public class ReputationService implements Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReputationService.class);
     private static final int TOP_SCAN_LIMIT = 10_000;
     private static final int MAX_CACHED_KEYS = 100_000;
-    /** Signals for senders queued by one thread past which that thread sums them itself. */
+    /** Addresses with signals for senders pending in one thread past which that thread hands them over itself. */
     static final int FOLD_ON_SMTP_PATH_AT = 8192;
-    /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #signalQueues}). */
+    /** Scheduled flushes per move of the signals for senders into the buffer (see {@link #threadSums}). */
     static final int FLUSHES_PER_SIGNALS_FOR_SENDERS = 5;
     /** Addresses summed past which the sums move into the buffer at once (memory stays bounded under a flood). */
     private static final int MAX_SUMMED_ADDRESSES = 50_000;
     /** Keys re-read per query by the hot-key refresh. */
     private static final int REFRESH_BATCH_KEYS = 1000;
     /**
-     * How often the store thread sums the signals SMTP threads queued: often enough that a queued entry is
-     * usually summed (and garbage) before the next young collection, instead of being copied by several of them
-     * while it waits for a flush.
+     * How often the store thread takes the sums SMTP threads keep: often enough that a taken map and its counts
+     * are usually garbage before the next young collection, instead of being copied by several of them while
+     * they wait for a flush.
      */
-    private static final long SUM_QUEUED_SIGNALS_MILLIS = 100;
+    private static final long TAKE_THREAD_SUMS_MILLIS = 100;
 
     /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
     public static final class SenderView {
@@ -124,22 +123,57 @@ public class ReputationService implements Closeable {
         }
     }
 
-    /** Signals for a sender, as handed over by an SMTP thread. */
-    private static final class SignalsForSender {
-        final InetAddress address;
-        final SignalCounts counts;
-
-        SignalsForSender(InetAddress address, SignalCounts counts) {
-            this.address = address;
-            this.counts = counts;
-        }
-    }
-
-    /** The signals for senders one thread queued: only that thread appends, only the summing thread takes. */
-    private static final class SignalQueue {
-        final ConcurrentLinkedQueue<SignalsForSender> entries = new ConcurrentLinkedQueue<>();
-        final AtomicInteger size = new AtomicInteger();
+    /**
+     * The signals for senders one thread recorded and the store thread has not taken yet, summed per address as
+     * they come: once its address is in, a clean session's signals are added to a sum and allocate nothing (one
+     * queued entry per record used to wait up to 100 ms, and young collections copied them). Only its thread adds;
+     * the store thread swaps the map for an empty one. The lock guards a map lookup and an add on one side, a
+     * pointer swap on the other: uncontended almost always, and never held across anything slow.
+     */
+    private static final class ThreadSums {
+        private final ReentrantLock lock = new ReentrantLock();
+        private Map<InetAddress, SignalCounts> sums = new HashMap<>();
         final WeakReference<Thread> owner = new WeakReference<>(Thread.currentThread());
+
+        /** Adds to the address's sum; how many addresses this thread has pending. */
+        int add(InetAddress address, SignalCounts counts) {
+            lock.lock();
+            try {
+                SignalCounts sum = sums.get(address);
+                if (sum == null) {
+                    sums.put(address, counts.copy());
+                } else {
+                    sum.addAll(counts);
+                }
+                return sums.size();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The sums so far, which the owner no longer touches; empty when there are none. */
+        Map<InetAddress, SignalCounts> take() {
+            lock.lock();
+            try {
+                if (sums.isEmpty()) {
+                    return Map.of();
+                }
+                Map<InetAddress, SignalCounts> taken = sums;
+                sums = new HashMap<>();
+                return taken;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        int addresses() {
+            lock.lock();
+            try {
+                return sums.size();
+            } finally {
+                lock.unlock();
+            }
+        }
 
         /** Its thread has ended: nothing will be appended any more (mailet thread pools come and go). */
         boolean abandoned() {
@@ -193,20 +227,21 @@ public class ReputationService implements Closeable {
     private final ConcurrentHashMap<InetAddress, ReputationKey[]> keys = new ConcurrentHashMap<>();
     /**
      * Signals that speak only for a sender (connections, accepted recipients and messages: what every clean mail
-     * produces), on their way into the write-behind buffer, in one queue per thread that records them (the SMTP
-     * threads, the mailet threads): appending touches no memory another SMTP thread writes. The store thread sums
-     * them per address every {@value #SUM_QUEUED_SIGNALS_MILLIS} ms and moves the sums into the buffer every
-     * {@value #FLUSHES_PER_SIGNALS_FOR_SENDERS} flushes ({@link #settleSignalsForSenders}). They cannot make anyone
-     * look worse, so nothing needs to see them sooner, and a clean sender's record is written to MongoDB once every
-     * few seconds instead of every second: what speaks against a sender still reaches the fleet at the next flush.
+     * produces), on their way into the write-behind buffer, summed per address by each thread that records them
+     * (the SMTP threads, the mailet threads) in sums of its own: adding touches no memory another SMTP thread
+     * writes. The store thread takes the sums every {@value #TAKE_THREAD_SUMS_MILLIS} ms and moves them into the
+     * buffer every {@value #FLUSHES_PER_SIGNALS_FOR_SENDERS} flushes ({@link #settleSignalsForSenders}). They
+     * cannot make anyone look worse, so nothing needs to see them sooner, and a clean sender's record is written to
+     * MongoDB once every few seconds instead of every second: what speaks against a sender still reaches the fleet
+     * at the next flush.
      */
-    private final List<SignalQueue> signalQueues = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<SignalQueue> ownSignalQueue = ThreadLocal.withInitial(() -> {
-        SignalQueue queue = new SignalQueue();
-        signalQueues.add(queue);
-        return queue;
+    private final List<ThreadSums> threadSums = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<ThreadSums> ownSums = ThreadLocal.withInitial(() -> {
+        ThreadSums sums = new ThreadSums();
+        threadSums.add(sums);
+        return sums;
     });
-    /** Sums per address of what was taken from the queues, not yet in the buffer. Guarded by {@link #signalsLock}. */
+    /** Sums per address of what was taken from the threads' sums, not yet in the buffer. Guarded by {@link #signalsLock}. */
     private final Map<InetAddress, SignalCounts> signalsForSendersSummed = new HashMap<>();
     private final ReentrantLock signalsLock = new ReentrantLock();
     /** Scheduled flushes since the sums last moved into the buffer; only read and written by flushes. */
@@ -254,7 +289,7 @@ public class ReputationService implements Closeable {
         ensureIndexes();
         long flushMillis = settings.flushInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::sumQueuedSignalsQuietly, SUM_QUEUED_SIGNALS_MILLIS, SUM_QUEUED_SIGNALS_MILLIS,
+        scheduler.scheduleWithFixedDelay(this::takeThreadSumsQuietly, TAKE_THREAD_SUMS_MILLIS, TAKE_THREAD_SUMS_MILLIS,
             TimeUnit.MILLISECONDS);
         long refreshMillis = settings.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshStatusesQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
@@ -363,18 +398,16 @@ public class ReputationService implements Closeable {
 
     /**
      * Counts several signals for the address and for its subnet: one update per key. Signals against a sender
-     * reach the buffer (and this server's decisions) at once; signals only for a sender are queued and summed by
-     * the store thread (the caller may reuse {@code counts} afterwards).
+     * reach the buffer (and this server's decisions) at once; signals only for a sender are summed in this
+     * thread's sums, which the store thread takes (the caller may reuse {@code counts} afterwards).
      */
     public void record(InetAddress address, SignalCounts counts) {
         if (counts.isEmpty()) {
             return;
         }
         if (counts.onlyForSender()) {
-            SignalQueue queue = ownSignalQueue.get();
-            queue.entries.add(new SignalsForSender(address, counts.copy()));
-            // A backstop for a store thread held up (a flush waiting on MongoDB): the queue stays bounded.
-            if (queue.size.incrementAndGet() >= FOLD_ON_SMTP_PATH_AT) {
+            // A backstop for a store thread held up (a flush waiting on MongoDB): the sums stay bounded.
+            if (ownSums.get().add(address, counts) >= FOLD_ON_SMTP_PATH_AT) {
                 settleSignalsForSenders(false, false);
             }
             return;
@@ -383,14 +416,14 @@ public class ReputationService implements Closeable {
         changes.incrementAndGet();
     }
 
-    /** Threads with a queue of signals for senders, for tests. */
-    int signalQueueCount() {
-        return signalQueues.size();
+    /** Threads with sums of signals for senders, for tests. */
+    int threadSumsCount() {
+        return threadSums.size();
     }
 
-    /** Signals for senders appended by SMTP threads and not yet summed. */
-    int queuedSignalsForSenders() {
-        return signalQueues.stream().mapToInt(queue -> queue.size.get()).sum();
+    /** Addresses with signals for senders in the threads' sums, not yet taken, for tests. */
+    int addressesInThreadSums() {
+        return threadSums.stream().mapToInt(ThreadSums::addresses).sum();
     }
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
@@ -402,10 +435,10 @@ public class ReputationService implements Closeable {
     }
 
     /**
-     * Sums the queued signals for senders per address and, with {@code intoBuffer} (or once the sums cover
-     * {@value #MAX_SUMMED_ADDRESSES} addresses), moves the sums into the write-behind buffer. Without {@code wait}
-     * (the SMTP path) it returns at once when another thread is at it, which then takes what is queued; the lock is
-     * never held across anything but this in-memory work.
+     * Takes the threads' sums of signals for senders and adds them up per address and, with {@code intoBuffer}
+     * (or once the sums cover {@value #MAX_SUMMED_ADDRESSES} addresses), moves them into the write-behind buffer.
+     * Without {@code wait} (the SMTP path) it returns at once when another thread is at it, which then takes what
+     * is there; the lock is never held across anything but this in-memory work.
      */
     void settleSignalsForSenders(boolean intoBuffer, boolean wait) {
         if (wait) {
@@ -414,19 +447,17 @@ public class ReputationService implements Closeable {
             return;
         }
         try {
-            for (SignalQueue queue : signalQueues) {
-                int taken = 0;
-                SignalsForSender next;
-                while ((next = queue.entries.poll()) != null) {
-                    taken++;
-                    SignalCounts sum = signalsForSendersSummed.putIfAbsent(next.address, next.counts);
+            for (ThreadSums sums : threadSums) {
+                // Checked before taking: a thread that has ended adds nothing more, so nothing is left behind.
+                boolean abandoned = sums.abandoned();
+                sums.take().forEach((address, counts) -> {
+                    SignalCounts sum = signalsForSendersSummed.putIfAbsent(address, counts);
                     if (sum != null) {
-                        sum.addAll(next.counts);
+                        sum.addAll(counts);
                     }
-                }
-                queue.size.addAndGet(-taken);
-                if (queue.abandoned() && queue.entries.isEmpty()) {
-                    signalQueues.remove(queue);
+                });
+                if (abandoned) {
+                    threadSums.remove(sums);
                 }
             }
             if (intoBuffer || signalsForSendersSummed.size() >= MAX_SUMMED_ADDRESSES) {
@@ -529,12 +560,12 @@ public class ReputationService implements Closeable {
         });
     }
 
-    private void sumQueuedSignalsQuietly() {
+    private void takeThreadSumsQuietly() {
         try {
             settleSignalsForSenders(false, true);
         } catch (RuntimeException e) {
             // A scheduled task that throws is never run again.
-            LOGGER.warn("Could not sum queued reputation signals", e);
+            LOGGER.warn("Could not take the threads' sums of reputation signals", e);
         }
     }
 

@@ -33,8 +33,8 @@ import io.netty.util.AttributeKey;
  *
  * <p>Signals that speak for the sender (the connection, accepted recipients, the accepted message) are counted in
  * the session and handed over together when the session moves past the message (its next command) or ends; the
- * store queues them and sums them per address in the background (written within five flush intervals), which is
- * all a clean mail costs here. Anything that speaks against the sender is recorded at once, with what was counted
+ * store adds them to this thread's sum for the address, which it collects in the background (written within five
+ * flush intervals): that is all a clean mail costs here. Anything that speaks against the sender is recorded at once, with what was counted
  * before it, so that the shaper's next check on this connection (after HELO/EHLO or MAIL FROM) and the rest of the
  * fleet see it without waiting.</p>
  *

@@ -192,19 +192,34 @@ abstract class ReputationStoreContract {
     }
 
     @Test
-    void signalsForASenderQueuedPastTheBoundAreSummedByTheSmtpThread() {
+    void signalsForSendersOfOneAddressAreSummedInPlace() {
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
-        int records = 3 * ReputationService.FOLD_ON_SMTP_PATH_AT;
-        for (int i = 0; i < records; i++) {
-            service.record(SENDER, Signal.CONNECTION);
-            assertThat(service.queuedSignalsForSenders()).isLessThan(ReputationService.FOLD_ON_SMTP_PATH_AT);
+        for (int i = 0; i < 1000; i++) {
+            service.record(SENDER, new SignalCounts().add(Signal.CONNECTION).add(Signal.MESSAGE_ACCEPTED));
         }
-        assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(records);
+        assertThat(service.addressesInThreadSums()).as("one sum for the one address").isEqualTo(1);
+        ReputationSnapshot seen = service.lookup(ReputationKey.ofAddress(SENDER));
+        assertThat(seen.total(Signal.CONNECTION)).isEqualTo(1000);
+        assertThat(seen.total(Signal.MESSAGE_ACCEPTED)).isEqualTo(1000);
     }
 
-    /** Mailet thread pools come and go: what an ended thread queued is counted, and its queue goes. */
     @Test
-    void signalsQueuedByAThreadThatEndedAreCountedAndItsQueueDropped() throws Exception {
+    void signalsForSendersPendingPastTheBoundAreHandedOverByTheSmtpThread() throws Exception {
+        ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        int addresses = 3 * ReputationService.FOLD_ON_SMTP_PATH_AT;
+        for (int i = 0; i < addresses; i++) {
+            service.record(InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff)), Signal.CONNECTION);
+            assertThat(service.addressesInThreadSums()).isLessThan(ReputationService.FOLD_ON_SMTP_PATH_AT);
+        }
+        for (int i = 0; i < addresses; i += 997) {
+            InetAddress address = InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff));
+            assertThat(service.lookup(ReputationKey.ofAddress(address)).total(Signal.CONNECTION)).as(address.toString()).isEqualTo(1);
+        }
+    }
+
+    /** Mailet thread pools come and go: what an ended thread summed is counted, and its sums go. */
+    @Test
+    void signalsSummedByAThreadThatEndedAreCountedAndItsSumsDropped() throws Exception {
         ReputationService service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
         Thread ended = new Thread(() -> service.record(SENDER, Signal.CONNECTION, 2));
         ended.start();
@@ -212,7 +227,7 @@ abstract class ReputationStoreContract {
         service.record(SENDER, Signal.CONNECTION);
 
         assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(3);
-        assertThat(service.signalQueueCount()).as("only this thread's queue is left").isEqualTo(1);
+        assertThat(service.threadSumsCount()).as("only this thread's sums are left").isEqualTo(1);
     }
 
     @Test
