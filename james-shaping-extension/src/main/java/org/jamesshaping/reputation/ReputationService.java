@@ -175,7 +175,7 @@ public class ReputationService implements Closeable {
             }
         }
 
-        /** Its thread has ended: nothing will be appended any more (mailet thread pools come and go). */
+        /** Its thread has ended: nothing will be added any more (mailet thread pools come and go). */
         boolean abandoned() {
             Thread thread = owner.get();
             return thread == null || !thread.isAlive();

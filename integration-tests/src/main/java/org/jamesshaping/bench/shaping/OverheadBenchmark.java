@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Benchmark 2, overhead on clean mail: N concurrent clients (unpinned 127.0.0.x addresses: class 3 or better,
@@ -33,7 +34,8 @@ import java.util.function.Function;
  * mailets removed from mailetcontainer.xml, since those need the extension's module and are measured on their own
  * (docs/benchmarks-filters.md). C (unless --no-filters-variant) = james-conf/ unchanged: extension + content filters.
  * D (with --control) = a second plain James, identical to B: its ratios to B show how far two identical servers
- * differ on this machine in the same run, the resolution of every other ratio.
+ * differ on this machine in the same run, the resolution of every other ratio. E (with --module-only-variant) = the
+ * extension's module, store and WebAdmin routes without its SMTP handlers: what it costs before looking at a connection.
  * In all variants the local-delivery processor discards the mail (Null) instead of LocalDelivery: James memory's
  * delivery searches the whole mailbox (thread-id guessing), so a growing INBOX would make the asynchronous spool
  * work, which competes for the same two cores, grow round after round.</p>
@@ -44,7 +46,7 @@ import java.util.function.Function;
  * variant at the same load, and CPU per message at the same load; without it the clients loop as fast as the
  * server answers, which measures throughput, and a p99 that is mostly the queueing of a saturated machine.</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control]}</p>
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant]}</p>
  */
 public final class OverheadBenchmark {
     private OverheadBenchmark() {
@@ -58,6 +60,7 @@ public final class OverheadBenchmark {
         int messageBytes = 4096;
         boolean filtersVariant = true;
         boolean control = false;
+        boolean moduleOnly = false;
         boolean embeddedMongo = false;
         int maxWarmupSeconds = 240;
         int sideBySideRounds = 6;
@@ -71,6 +74,7 @@ public final class OverheadBenchmark {
                 case "--message-bytes": messageBytes = Integer.parseInt(args[++i]); break;
                 case "--no-filters-variant": filtersVariant = false; break;
                 case "--control": control = true; break;
+                case "--module-only-variant": moduleOnly = true; break;
                 case "--embedded-mongo": embeddedMongo = true; break;
                 case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--side-by-side-rounds": sideBySideRounds = Integer.parseInt(args[++i]); break;
@@ -99,6 +103,9 @@ public final class OverheadBenchmark {
             // A second plain James, measured like the others: its ratios to B are what this machine's noise alone
             // gives, the yardstick for the extension's.
             confs.put("D plain James (control)", BenchSupport.Conf.copyOfSample(work.resolve("conf-control")).withoutExtension().discardLocalDelivery());
+        }
+        if (moduleOnly) {
+            confs.put("E extension module only", BenchSupport.Conf.copyOfSample(work.resolve("conf-module")).withoutShapingHandlers().discardLocalDelivery());
         }
         Map<String, BenchSupport.JamesChild> servers = new LinkedHashMap<>();
         // As in production, MongoDB runs outside James's JVM (its CPU is not James's), unless --embedded-mongo.
@@ -143,11 +150,14 @@ public final class OverheadBenchmark {
                     Collections.reverse(order);
                 }
                 for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
+                    Map<String, Long> threadsBefore = entry.getValue().threadGroupTicks();
                     long cpuBefore = entry.getValue().cpuTicks();
                     Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                     long drain = entry.getValue().awaitSpoolEmpty(120);
                     // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
                     round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
+                    entry.getValue().threadGroupTicks().forEach((group, ticks) ->
+                        round.threadTicks.put(group, ticks - threadsBefore.getOrDefault(group, 0L)));
                     // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
                     Thread.sleep(1000);
                     results.get(entry.getKey()).add(round);
@@ -199,6 +209,7 @@ public final class OverheadBenchmark {
             }
             System.out.println(BenchSupport.table(paired));
             System.out.println(BenchSupport.table(stepTable(results)));
+            System.out.println(BenchSupport.table(threadTable(results)));
             if (mongo != null) {
                 long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
                     .flatMap(entry -> entry.getValue().stream()).mapToLong(round -> round.messages).sum();
@@ -327,6 +338,50 @@ public final class OverheadBenchmark {
         return table;
     }
 
+    /**
+     * Where each variant's CPU per message goes, by group of threads, over all its rounds: the busiest groups
+     * (SMTP IO threads, mail spooler, GC, JIT compilers, the extension's store thread, ...) and the rest together.
+     */
+    private static List<String[]> threadTable(Map<String, List<Round>> results) {
+        Map<String, Map<String, Double>> perVariant = new LinkedHashMap<>();
+        Map<String, Double> busiest = new LinkedHashMap<>();
+        results.forEach((variant, rounds) -> {
+            long messages = rounds.stream().mapToLong(round -> round.messages).sum();
+            Map<String, Long> ticks = new LinkedHashMap<>();
+            rounds.forEach(round -> round.threadTicks.forEach((group, value) -> ticks.merge(group, value, Long::sum)));
+            Map<String, Double> micros = new LinkedHashMap<>();
+            ticks.forEach((group, value) -> micros.put(group, microsPerMessage(value, messages)));
+            perVariant.put(variant, micros);
+            micros.forEach((group, value) -> busiest.merge(group, value, Math::max));
+        });
+        List<String> groups = busiest.entrySet().stream().filter(entry -> entry.getValue() >= 0.1)
+            .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(12)
+            .map(Map.Entry::getKey).collect(Collectors.toList());
+        List<String> header = new ArrayList<>(List.of("CPU per msg by threads"));
+        header.addAll(results.keySet());
+        List<String[]> table = new ArrayList<>();
+        table.add(header.toArray(new String[0]));
+        List<String> rows = new ArrayList<>(groups);
+        rows.add("other threads");
+        rows.add("all threads");
+        for (String group : rows) {
+            List<String> row = new ArrayList<>(List.of(group));
+            for (Map<String, Double> micros : perVariant.values()) {
+                double value;
+                if (group.equals("all threads")) {
+                    value = micros.values().stream().mapToDouble(Double::doubleValue).sum();
+                } else if (group.equals("other threads")) {
+                    value = micros.entrySet().stream().filter(entry -> !groups.contains(entry.getKey())).mapToDouble(Map.Entry::getValue).sum();
+                } else {
+                    value = micros.getOrDefault(group, 0.0);
+                }
+                row.add(String.format(Locale.ROOT, "%.1f us", value));
+            }
+            table.add(row.toArray(new String[0]));
+        }
+        return table;
+    }
+
     /** Throughput, CPU per message and p99 of each round over those of the baseline's round r: medians and quartiles. */
     private static String[] ratiosOfRounds(String name, List<Round> own, List<Round> base) {
         double[] throughputRatios = new double[own.size()];
@@ -399,6 +454,8 @@ public final class OverheadBenchmark {
         /** Per {@link #STEPS} entry, the time each session spent in it. */
         long[][] stepNanos;
         double cpuMicrosPerMessage;
+        /** CPU clock ticks of each group of James's threads from the start of the round until its spool was empty. */
+        final Map<String, Long> threadTicks = new LinkedHashMap<>();
 
         /**
          * Where a session's time goes: its start behind the intended time (a paced client still busy with its
