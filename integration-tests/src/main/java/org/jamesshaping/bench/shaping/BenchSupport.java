@@ -246,11 +246,16 @@ final class BenchSupport {
         }
 
         static JamesChild start(String name, Path work, Conf conf, String heap) throws Exception {
-            return start(name, work, conf, heap, System.getenv("BENCH_MONGO_URI"));
+            return start(name, work, conf, heap, System.getenv("BENCH_MONGO_URI"), false);
         }
 
-        /** With {@code mongoUri} null, James's launcher runs the embedded MongoDB inside James's JVM. */
-        static JamesChild start(String name, Path work, Conf conf, String heap, String mongoUri) throws Exception {
+        /**
+         * With {@code mongoUri} null, James's launcher runs the embedded MongoDB inside James's JVM. With
+         * {@code fixedHeap}, the heap is committed at its maximum from the start ({@code -Xms} = {@code -Xmx}): G1
+         * then gives every JVM the same young generation, where it otherwise sizes it from each JVM's own start-up
+         * history, so that two identical servers collect at different rates (see docs/benchmarks.md, session 7).
+         */
+        static JamesChild start(String name, Path work, Conf conf, String heap, String mongoUri, boolean fixedHeap) throws Exception {
             Path data = Files.createDirectories(work.resolve("data-" + name));
             Path hosts = work.resolve("hosts");
             if (!Files.exists(hosts)) {
@@ -267,6 +272,9 @@ final class BenchSupport {
                 "-Dlogback.configurationFile=" + logback,
                 "-Djdk.tls.ephemeralDHKeySize=2048",
                 "-Djames.exit.on.startup.error=true"));
+            if (fixedHeap) {
+                command.add("-Xms" + heap);
+            }
             // Extra flags for James's JVM, e.g. JAMES_JVM_ARGS="-XX:StartFlightRecording=filename=james.jfr" to profile.
             String extra = System.getenv("JAMES_JVM_ARGS");
             command.addAll(jvmFlags(extra == null ? null : extra.replace("{name}", name)));
