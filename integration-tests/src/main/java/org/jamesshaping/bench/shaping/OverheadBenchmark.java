@@ -54,6 +54,9 @@ import java.util.stream.Collectors;
  * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap]}</p>
  */
 public final class OverheadBenchmark {
+    /** Every James's heap, the same in all variants. */
+    private static final String HEAP = "3g";
+
     private OverheadBenchmark() {
     }
 
@@ -98,7 +101,8 @@ public final class OverheadBenchmark {
             clients, rate > 0 ? String.format(Locale.ROOT, " paced to %.0f sessions/s in all", rate) : " as fast as answered",
             messageBytes, rounds, roundSeconds);
         System.out.println("machine: " + BenchSupport.machine());
-        System.out.println("James JVMs: " + (adaptiveHeap ? "-Xmx3g (heap sized by G1 in each JVM)" : "-Xms3g -Xmx3g (fixed heap)"));
+        System.out.println("James JVMs: " + (adaptiveHeap ? "-Xmx" + HEAP + " (heap sized by G1 in each JVM)"
+            : "-Xms" + HEAP + " -Xmx" + HEAP + " (fixed heap)"));
 
         Path work = BenchSupport.workDir("overhead");
         Map<String, BenchSupport.Conf> confs = new LinkedHashMap<>();
@@ -123,7 +127,7 @@ public final class OverheadBenchmark {
         try {
             for (Map.Entry<String, BenchSupport.Conf> entry : confs.entrySet()) {
                 String id = entry.getKey().substring(0, 1);
-                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), "3g", mongo == null ? null : mongo.uri, !adaptiveHeap));
+                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), HEAP, mongo == null ? null : mongo.uri, !adaptiveHeap));
             }
             for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
                 System.out.println("  " + entry.getKey() + ": pid " + entry.getValue().pid() + ", conf " + confs.get(entry.getKey()).dir);
