@@ -275,7 +275,8 @@ final class BenchSupport {
             if (fixedHeap) {
                 command.add("-Xms" + heap);
             }
-            // Extra flags for James's JVM, e.g. JAMES_JVM_ARGS="-XX:StartFlightRecording=filename=james.jfr" to profile.
+            // Extra flags for James's JVM, e.g. JAMES_JVM_ARGS="-XX:StartFlightRecording=filename=james-{name}.jfr" to profile
+            // ({name}: the variant's letter, so that each JVM writes its own file).
             String extra = System.getenv("JAMES_JVM_ARGS");
             command.addAll(jvmFlags(extra == null ? null : extra.replace("{name}", name)));
             command.addAll(List.of(

@@ -1,6 +1,12 @@
 package org.jamesshaping.bench.shaping;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,7 +57,12 @@ import java.util.stream.Collectors;
  * is a quarter more young collections in one than in the other: noise between variants that had nothing to do
  * with what they run.</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap]}</p>
+ * <p>With {@code --session-log FILE} every session of the measured interleaved rounds is written to FILE, one
+ * tab-separated line each (variant, round, client, wall-clock start in µs since the epoch, session and step times in
+ * µs): slow sessions can then be told apart by when they happened, one client's or all clients' at once, and put
+ * next to a James's GC or JIT log ({@code JAMES_JVM_ARGS="-Xlog:gc,safepoint,jit+compilation=debug:file=...:timemillis"}).</p>
+ *
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap] [--session-log FILE]}</p>
  */
 public final class OverheadBenchmark {
     /** Every James's heap, the same in all variants. */
@@ -74,6 +85,7 @@ public final class OverheadBenchmark {
         int maxWarmupSeconds = 240;
         int sideBySideRounds = 6;
         double rate = 0;
+        Path sessionLog = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients": clients = Integer.parseInt(args[++i]); break;
@@ -89,6 +101,7 @@ public final class OverheadBenchmark {
                 case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
                 case "--side-by-side-rounds": sideBySideRounds = Integer.parseInt(args[++i]); break;
                 case "--rate": rate = Double.parseDouble(args[++i]); break;
+                case "--session-log": sessionLog = Paths.get(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -155,6 +168,9 @@ public final class OverheadBenchmark {
             Map<String, List<Round>> results = new LinkedHashMap<>();
             servers.keySet().forEach(name -> results.put(name, new ArrayList<>()));
             long mongoCpuBefore = mongo == null ? 0 : mongo.cpuTicks();
+            if (sessionLog != null) {
+                Files.writeString(sessionLog, Round.SESSION_LOG_HEADER, StandardCharsets.UTF_8);
+            }
             for (int r = 1; r <= rounds; r++) {
                 // A B C, then C B A: a machine that speeds up or slows down during the run favours no variant.
                 List<Map.Entry<String, BenchSupport.JamesChild>> order = new ArrayList<>(servers.entrySet());
@@ -165,6 +181,9 @@ public final class OverheadBenchmark {
                     Map<String, Long> threadsBefore = entry.getValue().threadGroupTicks();
                     long cpuBefore = entry.getValue().cpuTicks();
                     Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
+                    if (sessionLog != null) {
+                        round.appendSessions(sessionLog, entry.getKey(), r);
+                    }
                     long drain = entry.getValue().awaitSpoolEmpty(120);
                     // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
                     round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
@@ -462,6 +481,9 @@ public final class OverheadBenchmark {
         long errors;
         long elapsedNanos;
         long[] sessionNanos;
+        /** For each session of {@link #sessionNanos}: its intended start, wall clock, µs since the epoch, and its client. */
+        long[] startEpochMicros;
+        int[] clientOf;
         long[] dataNanos;
         /** Per {@link #STEPS} entry, the time each session spent in it. */
         long[][] stepNanos;
@@ -475,8 +497,25 @@ public final class OverheadBenchmark {
          */
         static final String[] STEPS = {"late start", "connect to 220", "EHLO", "MAIL", "RCPT", "DATA to 354", "message to 250", "QUIT to 221"};
 
+        static final String SESSION_LOG_HEADER = "variant\tround\tclient\tstart_epoch_us\tsession_us\t"
+            + Arrays.stream(STEPS).map(step -> step.replace(' ', '_') + "_us").collect(Collectors.joining("\t")) + "\n";
+        /** Wall-clock µs at {@code System.nanoTime() == 0}, to put session start times next to a JVM's log times. */
+        private static final long EPOCH_MICROS_AT_NANO_TIME_ZERO = System.currentTimeMillis() * 1000 - System.nanoTime() / 1000;
+
         double throughput() {
             return messages / (elapsedNanos / 1e9);
+        }
+
+        void appendSessions(Path file, String variant, int roundNumber) throws IOException {
+            try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+                for (int i = 0; i < sessionNanos.length; i++) {
+                    out.write(variant + '\t' + roundNumber + '\t' + clientOf[i] + '\t' + startEpochMicros[i] + '\t' + sessionNanos[i] / 1000);
+                    for (long[] step : stepNanos) {
+                        out.write("\t" + step[i] / 1000);
+                    }
+                    out.write('\n');
+                }
+            }
         }
 
         static Round run(BenchSupport.JamesChild james, int clients, int seconds, byte[] message, double rate) throws InterruptedException {
@@ -487,6 +526,7 @@ public final class OverheadBenchmark {
             AtomicLong messages = new AtomicLong();
             AtomicLong errors = new AtomicLong();
             long[][] sessions = new long[clients][];
+            long[][] starts = new long[clients][];
             long[][] data = new long[clients][];
             long[][][] steps = new long[STEPS.length][clients][];
             Thread[] threads = new Thread[clients];
@@ -495,6 +535,7 @@ public final class OverheadBenchmark {
                 String source = "127.0.0." + (10 + index);
                 threads[t] = new Thread(() -> {
                     long[] sessionTimes = new long[1024];
+                    long[] startTimes = new long[1024];
                     long[] dataTimes = new long[1024];
                     long[][] stepTimes = new long[STEPS.length][1024];
                     long[] marks = new long[STEPS.length + 1];
@@ -535,12 +576,14 @@ public final class OverheadBenchmark {
                             marks[8] = System.nanoTime();
                             if (count == sessionTimes.length) {
                                 sessionTimes = Arrays.copyOf(sessionTimes, count * 2);
+                                startTimes = Arrays.copyOf(startTimes, count * 2);
                                 dataTimes = Arrays.copyOf(dataTimes, count * 2);
                                 for (int step = 0; step < STEPS.length; step++) {
                                     stepTimes[step] = Arrays.copyOf(stepTimes[step], count * 2);
                                 }
                             }
                             sessionTimes[count] = marks[8] - sessionStart;
+                            startTimes[count] = EPOCH_MICROS_AT_NANO_TIME_ZERO + sessionStart / 1000;
                             dataTimes[count] = accepted - dataSent;
                             for (int step = 0; step < STEPS.length; step++) {
                                 stepTimes[step][count] = marks[step + 1] - marks[step];
@@ -558,6 +601,7 @@ public final class OverheadBenchmark {
                         }
                     }
                     sessions[index] = Arrays.copyOf(sessionTimes, count);
+                    starts[index] = Arrays.copyOf(startTimes, count);
                     data[index] = Arrays.copyOf(dataTimes, count);
                     for (int step = 0; step < STEPS.length; step++) {
                         steps[step][index] = Arrays.copyOf(stepTimes[step], count);
@@ -573,6 +617,13 @@ public final class OverheadBenchmark {
             round.messages = messages.get();
             round.errors = errors.get();
             round.sessionNanos = Arrays.stream(sessions).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.startEpochMicros = Arrays.stream(starts).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.clientOf = new int[round.sessionNanos.length];
+            for (int t = 0, at = 0; t < clients; t++) {
+                int count = sessions[t] == null ? 0 : sessions[t].length;
+                Arrays.fill(round.clientOf, at, at + count, t);
+                at += count;
+            }
             round.dataNanos = Arrays.stream(data).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
             round.stepNanos = new long[STEPS.length][];
             for (int step = 0; step < STEPS.length; step++) {
