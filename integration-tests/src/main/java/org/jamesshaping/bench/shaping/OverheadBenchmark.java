@@ -616,20 +616,25 @@ public final class OverheadBenchmark {
             round.elapsedNanos = System.nanoTime() - start;
             round.messages = messages.get();
             round.errors = errors.get();
-            round.sessionNanos = Arrays.stream(sessions).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
-            round.startEpochMicros = Arrays.stream(starts).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.sessionNanos = flatten(sessions);
+            round.startEpochMicros = flatten(starts);
             round.clientOf = new int[round.sessionNanos.length];
             for (int t = 0, at = 0; t < clients; t++) {
                 int count = sessions[t] == null ? 0 : sessions[t].length;
                 Arrays.fill(round.clientOf, at, at + count, t);
                 at += count;
             }
-            round.dataNanos = Arrays.stream(data).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+            round.dataNanos = flatten(data);
             round.stepNanos = new long[STEPS.length][];
             for (int step = 0; step < STEPS.length; step++) {
-                round.stepNanos[step] = Arrays.stream(steps[step]).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
+                round.stepNanos[step] = flatten(steps[step]);
             }
             return round;
+        }
+
+        /** The clients' values one after the other, in client order (a client whose thread did not end has none). */
+        private static long[] flatten(long[][] perClient) {
+            return Arrays.stream(perClient).filter(java.util.Objects::nonNull).flatMapToLong(Arrays::stream).toArray();
         }
 
         private static void waitUntil(long nanoTime) {
