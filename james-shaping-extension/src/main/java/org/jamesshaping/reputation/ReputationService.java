@@ -19,11 +19,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -70,8 +70,14 @@ public class ReputationService implements Closeable {
     static final int FLUSHES_PER_SIGNALS_FOR_SENDERS = 5;
     /** Addresses summed past which the sums move into the buffer at once (memory stays bounded under a flood). */
     private static final int MAX_SUMMED_ADDRESSES = 50_000;
-    /** Keys re-read per query by the hot-key refresh. */
+    /** Keys re-read per query by the hot-key and returning-key reloads. */
     private static final int REFRESH_BATCH_KEYS = 1000;
+    /**
+     * How long keys read again after an idle spell gather before they are re-read together: senders come back in
+     * bursts (after a network outage, at the start of a campaign), and one query for the burst costs the loader
+     * threads far less than one per key. Short against the staleness it ends.
+     */
+    private static final long RETURNING_KEYS_GATHER_MILLIS = 20;
     /**
      * How often the store thread takes the sums SMTP threads keep: often enough that a taken map and its counts
      * are usually garbage before the next young collection, instead of being copied by several of them while
@@ -205,10 +211,13 @@ public class ReputationService implements Closeable {
     private static final class Loaded {
         final ReputationRecord record;
         final long sequence;
+        /** The store clock's time when the read started, in epoch milliseconds: when this copy goes stale. */
+        final long readAtMillis;
 
-        Loaded(ReputationRecord record, long sequence) {
+        Loaded(ReputationRecord record, long sequence, long readAtMillis) {
             this.record = record;
             this.sequence = sequence;
+            this.readAtMillis = readAtMillis;
         }
     }
 
@@ -250,10 +259,17 @@ public class ReputationService implements Closeable {
     private final ConcurrentHashMap<ReputationKey, Deque<Written>> recentlyWritten = new ConcurrentHashMap<>();
     /** Keys the SMTP path read since the last refresh round: re-read together, in one query, every interval. */
     private final Set<ReputationKey> hotKeys = ConcurrentHashMap.newKeySet();
+    /** Cached keys read again after an idle spell, their copy stale: re-read together, at once (see {@link #cached}). */
+    private final Set<ReputationKey> returningKeys = ConcurrentHashMap.newKeySet();
+    /** Whether a re-read of {@link #returningKeys} is scheduled or running: at most one is. */
+    private final AtomicBoolean returningKeysReload = new AtomicBoolean();
+    /** Age past which a cached copy is re-read when read; hot keys are re-read every interval and never reach it. */
+    private final long staleAfterMillis;
     /** See {@link #changes()}. */
     private final AtomicLong changes = new AtomicLong();
     private final ScheduledExecutorService scheduler;
-    private final ExecutorService loaders;
+    /** Reads from MongoDB for the cache: keys not cached yet (through Caffeine) and returning keys. */
+    private final ScheduledExecutorService loaders;
     private final Metric cacheHits;
     private final Metric cacheMisses;
     private final Metric mongoErrors;
@@ -269,14 +285,15 @@ public class ReputationService implements Closeable {
         this.repository = new ReputationRepository(collection, settings);
         this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("shaping-store"));
-        this.loaders = Executors.newFixedThreadPool(2, daemon("shaping-cache"));
+        this.loaders = Executors.newScheduledThreadPool(2, daemon("shaping-cache"));
+        // No refreshAfterWrite: Caffeine would reload key by key, one query each, on the loader threads. Hot keys
+        // are re-read in bulk every interval (refreshHotKeys); keys read again after an idle spell, in bulk by
+        // reloadReturningKeys.
         this.cache = Caffeine.newBuilder()
             .maximumSize(settings.cacheSize())
-            // A backstop for keys no longer read every interval: hot keys are re-read in bulk by refreshHotKeys
-            // every interval, which resets their write time before this comes due.
-            .refreshAfterWrite(settings.refreshInterval().multipliedBy(2).plusSeconds(1))
             .executor(loaders)
             .buildAsync(new RecordLoader());
+        this.staleAfterMillis = settings.refreshInterval().multipliedBy(2).plusSeconds(1).toMillis();
         this.cacheHits = metricFactory.generate("shaping_cache_hits");
         this.cacheMisses = metricFactory.generate("shaping_cache_misses");
         this.mongoErrors = metricFactory.generate("shaping_mongo_errors");
@@ -327,7 +344,8 @@ public class ReputationService implements Closeable {
         public CompletableFuture<Loaded> asyncLoad(ReputationKey key, Executor executor) {
             return CompletableFuture.supplyAsync(() -> {
                 long sequence = writeSequence.get();
-                return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence);
+                long readAt = clock.millis();
+                return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence, readAt);
             }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
         }
 
@@ -336,8 +354,9 @@ public class ReputationService implements Closeable {
                 Set<? extends ReputationKey> keys, Executor executor) {
             return CompletableFuture.supplyAsync(() -> {
                 long sequence = writeSequence.get();
+                long readAt = clock.millis();
                 return loadFromMongo(Set.copyOf(keys)).entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence)));
+                    .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence, readAt)));
             }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
         }
     }
@@ -479,7 +498,20 @@ public class ReputationService implements Closeable {
             cacheHits.increment();
         }
         Loaded loaded = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
-        return loaded == null ? snapshot(key, null, -1, now) : snapshot(key, loaded.record, loaded.sequence, now);
+        if (loaded == null) {
+            return snapshot(key, null, -1, now);
+        }
+        if (now.toEpochMilli() - loaded.readAtMillis > staleAfterMillis) {
+            // Served stale this once, as Caffeine's refresh-on-access would; fresh within milliseconds.
+            reloadSoon(key);
+        }
+        return snapshot(key, loaded.record, loaded.sequence, now);
+    }
+
+    private void reloadSoon(ReputationKey key) {
+        if (returningKeys.add(key) && returningKeysReload.compareAndSet(false, true)) {
+            loaders.schedule(this::reloadReturningKeys, RETURNING_KEYS_GATHER_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     private ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, long loadSequence, Instant now) {
@@ -594,8 +626,8 @@ public class ReputationService implements Closeable {
 
     /**
      * Re-reads, in one bulk query, every cached key the SMTP path used during the last interval, so that what
-     * another server wrote reaches this one's decisions within a flush plus a refresh interval, even for a
-     * sender seen only once in a while (Caffeine's own refresh-on-access would serve one stale read first).
+     * another server wrote reaches this one's decisions within a flush plus a refresh interval. Keys not read for
+     * longer are re-read when they come back ({@link #reloadReturningKeys}).
      */
     private void refreshHotKeys() {
         if (hotKeys.isEmpty()) {
@@ -603,19 +635,47 @@ public class ReputationService implements Closeable {
         }
         List<ReputationKey> keysToRefresh = new ArrayList<>(hotKeys);
         hotKeys.removeAll(keysToRefresh);
+        reload(keysToRefresh, "hot");
+    }
+
+    /**
+     * Re-reads, in one bulk query, the cached keys read again after an idle spell (older than two refresh
+     * intervals), gathered for {@value #RETURNING_KEYS_GATHER_MILLIS} ms. Runs on a loader thread.
+     */
+    private void reloadReturningKeys() {
+        List<ReputationKey> keysToReload = new ArrayList<>(returningKeys);
+        try {
+            reload(keysToReload, "returning");
+        } finally {
+            // Keys stay in the set until their fresh copy is cached, so that reads meanwhile do not queue them again.
+            returningKeys.removeAll(keysToReload);
+            returningKeysReload.set(false);
+            if (!returningKeys.isEmpty() && returningKeysReload.compareAndSet(false, true)) {
+                loaders.schedule(this::reloadReturningKeys, RETURNING_KEYS_GATHER_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Reads the keys from MongoDB, up to {@value #REFRESH_BATCH_KEYS} per query, into the cache. */
+    private void reload(List<ReputationKey> keysToReload, String which) {
         // Read here rather than through the cache's refreshAll, which reloads (and queries) key by key.
-        for (int from = 0; from < keysToRefresh.size(); from += REFRESH_BATCH_KEYS) {
-            Set<ReputationKey> batch = Set.copyOf(keysToRefresh.subList(from, Math.min(keysToRefresh.size(), from + REFRESH_BATCH_KEYS)));
+        for (int from = 0; from < keysToReload.size(); from += REFRESH_BATCH_KEYS) {
+            Set<ReputationKey> batch = Set.copyOf(keysToReload.subList(from, Math.min(keysToReload.size(), from + REFRESH_BATCH_KEYS)));
             long sequence = writeSequence.get();
+            long readAt = clock.millis();
             Map<ReputationKey, ReputationRecord> records;
             try {
                 records = loadFromMongo(batch);
             } catch (MongoException e) {
-                LOGGER.debug("Could not refresh {} cached reputation keys", keysToRefresh.size() - from, e);
+                LOGGER.debug("Could not re-read {} {} cached reputation keys", keysToReload.size() - from, which, e);
+                break;
+            } catch (RuntimeException e) {
+                // Not thrown out: on the store thread it would cancel the periodic refresh for good.
+                LOGGER.warn("Could not re-read {} {} cached reputation keys", keysToReload.size() - from, which, e);
                 break;
             }
             for (ReputationKey key : batch) {
-                cache.put(key, CompletableFuture.completedFuture(new Loaded(records.get(key), sequence)));
+                cache.put(key, CompletableFuture.completedFuture(new Loaded(records.get(key), sequence, readAt)));
             }
         }
         changes.incrementAndGet();

@@ -276,6 +276,62 @@ abstract class ReputationStoreContract {
     }
 
     @Test
+    void aSenderBackAfterAnIdleSpellIsReReadAtOnce() throws Exception {
+        // A refresh interval no test outlasts: no periodic re-read of hot keys can be what brings the news.
+        StoreSettings settings = settings().withIntervals(Duration.ofMinutes(10), Duration.ofMillis(100));
+        ReputationService serverA = service(settings);
+        ReputationService serverB = service(settings);
+        serverA.record(SENDER, Signal.HAM);
+        serverA.flush();
+        awaitTrue(() -> serverB.sender(SENDER).address().total(Signal.HAM) == 1, Duration.ofSeconds(5));
+        serverA.record(SENDER, Signal.SPAMTRAP_HIT);
+        serverA.flush();
+
+        Thread.sleep(200);
+        assertThat(serverB.sender(SENDER).address().total(Signal.SPAMTRAP_HIT))
+            .as("a copy younger than two refresh intervals is served as it is").isZero();
+
+        clock.advance(Duration.ofMinutes(21));
+        awaitTrue(() -> serverB.sender(SENDER).address().total(Signal.SPAMTRAP_HIT) == 1, Duration.ofSeconds(2));
+    }
+
+    @Test
+    void sendersBackTogetherAreReReadInOneQuery() throws Exception {
+        StoreSettings settings = settings().withIntervals(Duration.ofMinutes(10), Duration.ofMillis(100));
+        ReputationService serverA = service(settings);
+        ReputationService serverB = service(settings);
+        List<InetAddress> senders = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            senders.add(ReputationKey.parseAddress("198.51.100." + i));
+            serverA.record(senders.get(i - 1), Signal.HAM);
+        }
+        serverA.flush();
+        awaitTrue(() -> senders.stream().allMatch(sender -> serverB.sender(sender).address().total(Signal.HAM) == 1),
+            Duration.ofSeconds(5));
+        for (InetAddress sender : senders) {
+            serverA.record(sender, Signal.SPAMTRAP_HIT);
+        }
+        serverA.flush();
+
+        clock.advance(Duration.ofMinutes(21));
+        long changesBefore = serverB.changes();
+        senders.forEach(serverB::sender);
+        awaitTrue(() -> senders.stream().allMatch(sender -> serverB.sender(sender).address().total(Signal.SPAMTRAP_HIT) == 1),
+            Duration.ofSeconds(2));
+        // Each re-read counts one change. Key by key, the 11 keys (10 addresses and their /24) would be 11; the
+        // reads take microseconds against the 20 ms the reload gathers keys for, so they make one.
+        assertThat(serverB.changes() - changesBefore).isEqualTo(1);
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition not met within %s", limit).isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
     void theMostSpecificManualStatusApplies() {
         ReputationService service = service(settings());
         service.setStatus(ReputationKey.parse("203.0.113.0/24"), ManualStatus.Value.BLOCK, "botnet", Optional.empty(), "test");
