@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -26,7 +27,8 @@ import java.util.stream.Collectors;
  * extension and to the same James without it, both running, in interleaved rounds (A B [C], then [C] B A, ...).
  * Reports throughput (accepted messages per second), session latency percentiles and James's CPU per message, and
  * their ratios: of the medians over all rounds, and the median (with quartiles) of the ratios of rounds run side by
- * side, which cancels what the machine does meanwhile.
+ * side, which cancels what the machine does meanwhile; and the pooled session p99 ratio with the 5% to 95% range it
+ * takes over resamplings of the rounds (a bootstrap), the spread that round-to-round noise alone gives it.
  *
  * <p>Each variant is warmed up, unpaced, for {@code --warmup-seconds} and then until its JIT compilers use under 1% of
  * its CPU (at most {@code --max-warmup-seconds}), and then all variants run one unmeasured round in the first
@@ -239,6 +241,7 @@ public final class OverheadBenchmark {
                 }
             }
             System.out.println(BenchSupport.table(paired));
+            System.out.println(BenchSupport.table(pooledP99Intervals(results, baseline)));
             System.out.println(BenchSupport.table(stepTable(results)));
             System.out.println(BenchSupport.table(threadTable(results)));
             if (mongo != null) {
@@ -426,6 +429,107 @@ public final class OverheadBenchmark {
         }
         return new String[] {name, ratio(quantile(throughputRatios, 0.5)), quartiles(throughputRatios),
             ratio(quantile(cpuRatios, 0.5)), quartiles(cpuRatios), ratio(quantile(p99Ratios, 0.5)), quartiles(p99Ratios)};
+    }
+
+    /** Resamples of the rounds behind each pooled p99 interval. */
+    private static final int RESAMPLES = 1000;
+
+    /**
+     * The pooled session p99 of each variant over B's, with the range it takes when the rounds are resampled: how
+     * much of a ratio the round-to-round noise of this machine can make on its own. The control's range is the
+     * one to read the others against.
+     */
+    private static List<String[]> pooledP99Intervals(Map<String, List<Round>> results, String baseline) {
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"variant", "session p99 vs B, pooled", "5% .. 95% over " + RESAMPLES + " resamplings of the rounds"});
+        long[][] base = sortedSessions(results.get(baseline));
+        for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
+            if (!entry.getKey().equals(baseline)) {
+                long[][] own = sortedSessions(entry.getValue());
+                double[] interval = pooledP99RatioInterval(own, base, RESAMPLES, new Random(42));
+                double pooled = pooledPercentile(own, allRounds(own.length), 99) / (double) pooledPercentile(base, allRounds(base.length), 99);
+                table.add(new String[] {entry.getKey(), ratio(pooled), ratio(interval[0]) + " .. " + ratio(interval[1])});
+            }
+        }
+        return table;
+    }
+
+    private static long[][] sortedSessions(List<Round> rounds) {
+        return rounds.stream().map(round -> BenchSupport.sorted(round.sessionNanos)).toArray(long[][]::new);
+    }
+
+    private static int[] allRounds(int count) {
+        int[] all = new int[count];
+        Arrays.setAll(all, i -> i);
+        return all;
+    }
+
+    /**
+     * The 5th and 95th percentiles of the pooled p99 ratio of {@code own} over {@code base} when the rounds are drawn
+     * with replacement (a bootstrap over rounds). Round r of both is drawn together: they ran next to each other, so
+     * what the machine did meanwhile stays paired.
+     */
+    static double[] pooledP99RatioInterval(long[][] own, long[][] base, int resamples, Random random) {
+        int rounds = Math.min(own.length, base.length);
+        double[] ratios = new double[resamples];
+        int[] picks = new int[rounds];
+        for (int i = 0; i < resamples; i++) {
+            for (int j = 0; j < rounds; j++) {
+                picks[j] = random.nextInt(rounds);
+            }
+            ratios[i] = pooledPercentile(own, picks, 99) / (double) pooledPercentile(base, picks, 99);
+        }
+        return new double[] {quantile(ratios, 0.05), quantile(ratios, 0.95)};
+    }
+
+    /**
+     * {@link BenchSupport#percentile} of the rounds {@code picks} names (a round may be named more than once) put
+     * together, without putting them together: a binary search for the smallest time that enough sessions do not
+     * exceed, counting in each sorted round.
+     */
+    static long pooledPercentile(long[][] sortedRounds, int[] picks, double p) {
+        long total = 0;
+        long low = Long.MAX_VALUE;
+        long high = Long.MIN_VALUE;
+        for (int pick : picks) {
+            long[] round = sortedRounds[pick];
+            total += round.length;
+            if (round.length > 0) {
+                low = Math.min(low, round[0]);
+                high = Math.max(high, round[round.length - 1]);
+            }
+        }
+        if (total == 0) {
+            return -1;
+        }
+        long rank = Math.min(total, Math.max(1, (long) Math.ceil(p / 100.0 * total)));
+        while (low < high) {
+            long middle = low + (high - low) / 2;
+            long atMost = 0;
+            for (int pick : picks) {
+                atMost += countAtMost(sortedRounds[pick], middle);
+            }
+            if (atMost >= rank) {
+                high = middle;
+            } else {
+                low = middle + 1;
+            }
+        }
+        return low;
+    }
+
+    private static int countAtMost(long[] sorted, long value) {
+        int low = 0;
+        int high = sorted.length;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (sorted[middle] <= value) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
     }
 
     private static String ratio(double value) {
