@@ -64,7 +64,12 @@ import java.util.stream.Collectors;
  * µs): slow sessions can then be told apart by when they happened, one client's or all clients' at once, and put
  * next to a James's GC or JIT log ({@code JAMES_JVM_ARGS="-Xlog:gc,safepoint,jit+compilation=debug:file=...:timemillis"}).</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap] [--session-log FILE]}</p>
+ * <p>With {@code --forks N} the whole run (start, warm-up, settling round, rounds) is done N times, each time in new
+ * JVMs, and a table gives each fork's per-pair ratios and their median over the forks: in one run two JVMs of the
+ * same plain James differed by 10% in CPU per message (docs/benchmarks.md, session 9), so a single pair of JVMs
+ * cannot resolve 5%. Side-by-side rounds run once, after the last fork.</p>
+ *
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap] [--session-log FILE] [--forks N]}</p>
  */
 public final class OverheadBenchmark {
     /** Every James's heap, the same in all variants. */
@@ -88,6 +93,7 @@ public final class OverheadBenchmark {
         int sideBySideRounds = 6;
         double rate = 0;
         Path sessionLog = null;
+        int forks = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--clients": clients = Integer.parseInt(args[++i]); break;
@@ -104,17 +110,18 @@ public final class OverheadBenchmark {
                 case "--side-by-side-rounds": sideBySideRounds = Integer.parseInt(args[++i]); break;
                 case "--rate": rate = Double.parseDouble(args[++i]); break;
                 case "--session-log": sessionLog = Paths.get(args[++i]); break;
+                case "--forks": forks = Integer.parseInt(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         if (clients < 1 || clients > 200 || rounds < 1 || rounds > 50 || roundSeconds < 1 || roundSeconds > 300
-            || warmupSeconds < 0 || warmupSeconds > 300 || maxWarmupSeconds < warmupSeconds || maxWarmupSeconds > 900 || sideBySideRounds < 0 || sideBySideRounds > 50 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000) {
+            || warmupSeconds < 0 || warmupSeconds > 300 || maxWarmupSeconds < warmupSeconds || maxWarmupSeconds > 900 || sideBySideRounds < 0 || sideBySideRounds > 50 || messageBytes < 200 || messageBytes > 10_000_000 || rate < 0 || rate > 100_000 || forks < 1 || forks > 20) {
             throw new IllegalArgumentException("--clients 1..200, --rounds 1..50, --round-seconds 1..300, --warmup-seconds 0..300, "
-                + "--max-warmup-seconds (--warmup-seconds)..900, --rate 0..100000");
+                + "--max-warmup-seconds (--warmup-seconds)..900, --rate 0..100000, --forks 1..20");
         }
-        System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients%s, %d-byte messages, %d rounds of %ds per variant, interleaved ==%n",
+        System.out.printf(Locale.ROOT, "== Overhead: %d concurrent clients%s, %d-byte messages, %d rounds of %ds per variant, interleaved%s ==%n",
             clients, rate > 0 ? String.format(Locale.ROOT, " paced to %.0f sessions/s in all", rate) : " as fast as answered",
-            messageBytes, rounds, roundSeconds);
+            messageBytes, rounds, roundSeconds, forks > 1 ? ", in each of " + forks + " forks (new JVMs)" : "");
         System.out.println("machine: " + BenchSupport.machine());
         System.out.println("James JVMs: " + (adaptiveHeap ? "-Xmx" + HEAP + " (heap sized by G1 in each JVM)"
             : "-Xms" + HEAP + " -Xmx" + HEAP + " (fixed heap)"));
@@ -140,68 +147,81 @@ public final class OverheadBenchmark {
         System.out.println("  MongoDB: " + (mongo == null ? "embedded in the James JVMs of the extension variants"
             : "own process, pid " + mongo.pid() + ", " + mongo.uri));
         try {
-            for (Map.Entry<String, BenchSupport.Conf> entry : confs.entrySet()) {
-                String id = entry.getKey().substring(0, 1);
-                servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), HEAP, mongo == null ? null : mongo.uri, !adaptiveHeap));
-            }
-            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
-                System.out.println("  " + entry.getKey() + ": pid " + entry.getValue().pid() + ", conf " + confs.get(entry.getKey()).dir);
-            }
             byte[] message = BenchSmtp.message("sender@example.org", "user1@james.local", messageBytes);
-
-            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
-                warmUp(entry.getKey(), entry.getValue(), clients, warmupSeconds, maxWarmupSeconds, message);
-            }
-            // One unmeasured round each, in the first round's order and at its rate: otherwise the variant warmed up
-            // first has sat idle through the other warm-ups (90 s or more) when its first round starts, while in the
-            // rounds no variant waits more than a round or two (in both paced runs of 2026-11-27 without this, the
-            // extension's first round had a p99 of 7.7 and 6.7 ms, its rounds 2 to 9 2.4 to 5.0 ms).
-            for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
-                Round settling = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
-                entry.getValue().awaitSpoolEmpty(120);
-                Thread.sleep(1000);
-                System.out.printf(Locale.ROOT, "  settling round %s: %d messages, %d errors (not counted)%n", entry.getKey(),
-                    settling.messages, settling.errors);
-            }
-
             List<String[]> perRound = new ArrayList<>();
             perRound.add(new String[] {"round", "variant", "msgs", "msgs/s", "session p50", "session p99", "end of DATA to 250 p99",
                 "James CPU per msg", "errors", "spool drain after"});
             Map<String, List<Round>> results = new LinkedHashMap<>();
-            servers.keySet().forEach(name -> results.put(name, new ArrayList<>()));
+            confs.keySet().forEach(name -> results.put(name, new ArrayList<>()));
             long mongoCpuBefore = mongo == null ? 0 : mongo.cpuTicks();
             if (sessionLog != null) {
                 Files.writeString(sessionLog, Round.SESSION_LOG_HEADER, StandardCharsets.UTF_8);
             }
-            for (int r = 1; r <= rounds; r++) {
-                // A B C, then C B A: a machine that speeds up or slows down during the run favours no variant.
-                List<Map.Entry<String, BenchSupport.JamesChild>> order = new ArrayList<>(servers.entrySet());
-                if (r % 2 == 0) {
-                    Collections.reverse(order);
+            // Each fork runs every variant in new JVMs: two JVMs of the same server differ (JIT decisions, memory
+            // layout) by more than the 5% to be resolved, and only ratios taken over several of them average that out.
+            for (int fork = 1; fork <= forks; fork++) {
+                if (forks > 1) {
+                    System.out.printf(Locale.ROOT, "-- fork %d of %d: rounds %d to %d --%n", fork, forks, (fork - 1) * rounds + 1, fork * rounds);
                 }
-                for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
-                    Map<String, Long> threadsBefore = entry.getValue().threadGroupTicks();
-                    long cpuBefore = entry.getValue().cpuTicks();
-                    Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
-                    if (sessionLog != null) {
-                        round.appendSessions(sessionLog, entry.getKey(), r);
-                    }
-                    long drain = entry.getValue().awaitSpoolEmpty(120);
-                    // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
-                    round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
-                    entry.getValue().threadGroupTicks().forEach((group, ticks) ->
-                        round.threadTicks.put(group, ticks - threadsBefore.getOrDefault(group, 0L)));
-                    // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
+                for (Map.Entry<String, BenchSupport.Conf> entry : confs.entrySet()) {
+                    String id = entry.getKey().substring(0, 1);
+                    servers.put(entry.getKey(), BenchSupport.JamesChild.start(id, work, entry.getValue(), HEAP, mongo == null ? null : mongo.uri, !adaptiveHeap));
+                }
+                for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                    System.out.println("  " + entry.getKey() + ": pid " + entry.getValue().pid() + ", conf " + confs.get(entry.getKey()).dir);
+                }
+
+                for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                    warmUp(entry.getKey(), entry.getValue(), clients, warmupSeconds, maxWarmupSeconds, message);
+                }
+                // One unmeasured round each, in the first round's order and at its rate: otherwise the variant warmed up
+                // first has sat idle through the other warm-ups (90 s or more) when its first round starts, while in the
+                // rounds no variant waits more than a round or two (in both paced runs of 2026-11-27 without this, the
+                // extension's first round had a p99 of 7.7 and 6.7 ms, its rounds 2 to 9 2.4 to 5.0 ms).
+                for (Map.Entry<String, BenchSupport.JamesChild> entry : servers.entrySet()) {
+                    Round settling = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
+                    entry.getValue().awaitSpoolEmpty(120);
                     Thread.sleep(1000);
-                    results.get(entry.getKey()).add(round);
-                    long[] sessions = BenchSupport.sorted(round.sessionNanos);
-                    long[] data = BenchSupport.sorted(round.dataNanos);
-                    String[] row = {String.valueOf(r), entry.getKey(), String.valueOf(round.messages),
-                        String.format(Locale.ROOT, "%.1f", round.throughput()), BenchSupport.micros(BenchSupport.percentile(sessions, 50)),
-                        BenchSupport.micros(BenchSupport.percentile(sessions, 99)), BenchSupport.micros(BenchSupport.percentile(data, 99)),
-                        String.format(Locale.ROOT, "%.0f us", round.cpuMicrosPerMessage), String.valueOf(round.errors), drain + " ms"};
-                    perRound.add(row);
-                    System.out.println("  " + String.join("  ", row));
+                    System.out.printf(Locale.ROOT, "  settling round %s: %d messages, %d errors (not counted)%n", entry.getKey(),
+                        settling.messages, settling.errors);
+                }
+
+                for (int r = (fork - 1) * rounds + 1; r <= fork * rounds; r++) {
+                    // A B C, then C B A: a machine that speeds up or slows down during the run favours no variant.
+                    List<Map.Entry<String, BenchSupport.JamesChild>> order = new ArrayList<>(servers.entrySet());
+                    if (r % 2 == 0) {
+                        Collections.reverse(order);
+                    }
+                    for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
+                        Map<String, Long> threadsBefore = entry.getValue().threadGroupTicks();
+                        long cpuBefore = entry.getValue().cpuTicks();
+                        Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
+                        if (sessionLog != null) {
+                            round.appendSessions(sessionLog, entry.getKey(), r);
+                        }
+                        long drain = entry.getValue().awaitSpoolEmpty(120);
+                        // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
+                        round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
+                        entry.getValue().threadGroupTicks().forEach((group, ticks) ->
+                            round.threadTicks.put(group, ticks - threadsBefore.getOrDefault(group, 0L)));
+                        // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
+                        Thread.sleep(1000);
+                        results.get(entry.getKey()).add(round);
+                        long[] sessions = BenchSupport.sorted(round.sessionNanos);
+                        long[] data = BenchSupport.sorted(round.dataNanos);
+                        String[] row = {String.valueOf(r), entry.getKey(), String.valueOf(round.messages),
+                            String.format(Locale.ROOT, "%.1f", round.throughput()), BenchSupport.micros(BenchSupport.percentile(sessions, 50)),
+                            BenchSupport.micros(BenchSupport.percentile(sessions, 99)), BenchSupport.micros(BenchSupport.percentile(data, 99)),
+                            String.format(Locale.ROOT, "%.0f us", round.cpuMicrosPerMessage), String.valueOf(round.errors), drain + " ms"};
+                        perRound.add(row);
+                        System.out.println("  " + String.join("  ", row));
+                    }
+                }
+                if (fork < forks) {
+                    for (BenchSupport.JamesChild james : servers.values()) {
+                        james.close();
+                    }
+                    servers.clear();
                 }
             }
             System.out.println();
@@ -242,6 +262,9 @@ public final class OverheadBenchmark {
             }
             System.out.println(BenchSupport.table(paired));
             System.out.println(BenchSupport.table(pooledP99Intervals(results, baseline)));
+            if (forks > 1) {
+                System.out.println(BenchSupport.table(forkTable(results, baseline, rounds, forks)));
+            }
             System.out.println(BenchSupport.table(stepTable(results)));
             System.out.println(BenchSupport.table(threadTable(results)));
             if (mongo != null) {
@@ -418,17 +441,49 @@ public final class OverheadBenchmark {
 
     /** Throughput, CPU per message and p99 of each round over those of the baseline's round r: medians and quartiles. */
     private static String[] ratiosOfRounds(String name, List<Round> own, List<Round> base) {
-        double[] throughputRatios = new double[own.size()];
-        double[] cpuRatios = new double[own.size()];
-        double[] p99Ratios = new double[own.size()];
+        double[][] ratios = pairRatios(own, base);
+        return new String[] {name, ratio(quantile(ratios[0], 0.5)), quartiles(ratios[0]),
+            ratio(quantile(ratios[1], 0.5)), quartiles(ratios[1]), ratio(quantile(ratios[2], 0.5)), quartiles(ratios[2])};
+    }
+
+    /** Per round pair: throughput, CPU per message and session p99 of {@code own} over {@code base}, in that order. */
+    private static double[][] pairRatios(List<Round> own, List<Round> base) {
+        double[][] ratios = new double[3][own.size()];
         for (int i = 0; i < own.size(); i++) {
-            throughputRatios[i] = own.get(i).throughput() / base.get(i).throughput();
-            cpuRatios[i] = own.get(i).cpuMicrosPerMessage / base.get(i).cpuMicrosPerMessage;
-            p99Ratios[i] = BenchSupport.percentile(BenchSupport.sorted(own.get(i).sessionNanos), 99)
+            ratios[0][i] = own.get(i).throughput() / base.get(i).throughput();
+            ratios[1][i] = own.get(i).cpuMicrosPerMessage / base.get(i).cpuMicrosPerMessage;
+            ratios[2][i] = BenchSupport.percentile(BenchSupport.sorted(own.get(i).sessionNanos), 99)
                 / (double) BenchSupport.percentile(BenchSupport.sorted(base.get(i).sessionNanos), 99);
         }
-        return new String[] {name, ratio(quantile(throughputRatios, 0.5)), quartiles(throughputRatios),
-            ratio(quantile(cpuRatios, 0.5)), quartiles(cpuRatios), ratio(quantile(p99Ratios, 0.5)), quartiles(p99Ratios)};
+        return ratios;
+    }
+
+    /**
+     * Each fork's per-pair medians (as in the per-pair table, over that fork's rounds only), and their median over
+     * the forks: a fork's ratio carries the luck of its two JVMs, the median over forks much less of it.
+     */
+    private static List<String[]> forkTable(Map<String, List<Round>> results, String baseline, int roundsPerFork, int forks) {
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"variant", "fork", "msgs/s vs B, per round pair", "CPU per msg vs B", "session p99 vs B"});
+        for (Map.Entry<String, List<Round>> entry : results.entrySet()) {
+            if (entry.getKey().equals(baseline)) {
+                continue;
+            }
+            double[][] perFork = new double[3][forks];
+            for (int fork = 0; fork < forks; fork++) {
+                int from = fork * roundsPerFork;
+                int to = from + roundsPerFork;
+                double[][] ratios = pairRatios(entry.getValue().subList(from, to), results.get(baseline).subList(from, to));
+                for (int kind = 0; kind < 3; kind++) {
+                    perFork[kind][fork] = quantile(ratios[kind], 0.5);
+                }
+                table.add(new String[] {entry.getKey(), String.valueOf(fork + 1), ratio(perFork[0][fork]), ratio(perFork[1][fork]),
+                    ratio(perFork[2][fork])});
+            }
+            table.add(new String[] {entry.getKey(), "median of forks", ratio(quantile(perFork[0], 0.5)) + " (" + quartiles(perFork[0]) + ")",
+                ratio(quantile(perFork[1], 0.5)) + " (" + quartiles(perFork[1]) + ")", ratio(quantile(perFork[2], 0.5)) + " (" + quartiles(perFork[2]) + ")"});
+        }
+        return table;
     }
 
     /** Resamples of the rounds behind each pooled p99 interval. */
