@@ -2,6 +2,7 @@ package org.jamesshaping.bench.shaping;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -104,9 +106,36 @@ final class BenchSupport {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
+    /**
+     * A port free now, below the kernel's ephemeral range. A port from that range (what {@code new ServerSocket(0)}
+     * gives) can meanwhile become the local port of one of the load generator's many outgoing connections, or stay
+     * held in TIME_WAIT by one: a James of the fourth fork of a --forks run failed to start on "Address already in
+     * use" that way (session 9).
+     */
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        int ephemeralLow = ephemeralPortsFrom();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(ephemeralLow - LOWEST_PORT);
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.setReuseAddress(false);
+                socket.bind(new InetSocketAddress(port));
+                return port;
+            } catch (IOException taken) {
+                // Try another.
+            }
+        }
+        throw new IOException("No free port found between " + LOWEST_PORT + " and " + ephemeralLow);
+    }
+
+    private static final int LOWEST_PORT = 10_000;
+
+    /** The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), 32768 if unknown. */
+    private static int ephemeralPortsFrom() {
+        try {
+            int low = Integer.parseInt(Files.readString(Paths.get("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+            return low > LOWEST_PORT + 1000 ? low : 32768;
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 
