@@ -509,7 +509,14 @@ public class ReputationService implements Closeable {
     }
 
     private void reloadSoon(ReputationKey key) {
-        if (returningKeys.add(key) && returningKeysReload.compareAndSet(false, true)) {
+        if (returningKeys.add(key)) {
+            scheduleReturningKeysReload();
+        }
+    }
+
+    /** Schedules {@link #reloadReturningKeys} unless it is already scheduled or running. */
+    private void scheduleReturningKeysReload() {
+        if (returningKeysReload.compareAndSet(false, true)) {
             loaders.schedule(this::reloadReturningKeys, RETURNING_KEYS_GATHER_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
@@ -650,8 +657,9 @@ public class ReputationService implements Closeable {
             // Keys stay in the set until their fresh copy is cached, so that reads meanwhile do not queue them again.
             returningKeys.removeAll(keysToReload);
             returningKeysReload.set(false);
-            if (!returningKeys.isEmpty() && returningKeysReload.compareAndSet(false, true)) {
-                loaders.schedule(this::reloadReturningKeys, RETURNING_KEYS_GATHER_MILLIS, TimeUnit.MILLISECONDS);
+            if (!returningKeys.isEmpty()) {
+                // Keys queued while this ran found a reload in flight and did not schedule one.
+                scheduleReturningKeysReload();
             }
         }
     }
