@@ -480,8 +480,8 @@ public final class OverheadBenchmark {
                 table.add(new String[] {entry.getKey(), String.valueOf(fork + 1), ratio(perFork[0][fork]), ratio(perFork[1][fork]),
                     ratio(perFork[2][fork])});
             }
-            table.add(new String[] {entry.getKey(), "median of forks", ratio(quantile(perFork[0], 0.5)) + " (" + quartiles(perFork[0]) + ")",
-                ratio(quantile(perFork[1], 0.5)) + " (" + quartiles(perFork[1]) + ")", ratio(quantile(perFork[2], 0.5)) + " (" + quartiles(perFork[2]) + ")"});
+            table.add(new String[] {entry.getKey(), "median of forks", medianAndQuartiles(perFork[0]), medianAndQuartiles(perFork[1]),
+                medianAndQuartiles(perFork[2])});
         }
         return table;
     }
@@ -589,6 +589,10 @@ public final class OverheadBenchmark {
 
     private static String ratio(double value) {
         return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static String medianAndQuartiles(double[] values) {
+        return ratio(quantile(values, 0.5)) + " (" + quartiles(values) + ")";
     }
 
     private static String quartiles(double[] values) {
