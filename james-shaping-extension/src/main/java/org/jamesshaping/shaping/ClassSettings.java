@@ -13,6 +13,9 @@ public final class ClassSettings {
 
     private final Duration greetingDelay;
     private final Duration replyDelay;
+    /** The delays in nanoseconds, converted once: read on every reply. */
+    private final long greetingDelayNanos;
+    private final long replyDelayNanos;
     private final long commandReadRate;
     private final long dataReadRate;
     private final int maxConnectionsPerIp;
@@ -27,6 +30,8 @@ public final class ClassSettings {
                          int maxRecipientsPerTransaction, int maxMessagesPerConnection, boolean rejectAtData) {
         this.greetingDelay = greetingDelay;
         this.replyDelay = replyDelay;
+        this.greetingDelayNanos = greetingDelay.toNanos();
+        this.replyDelayNanos = replyDelay.toNanos();
         this.commandReadRate = commandReadRate;
         this.dataReadRate = dataReadRate;
         this.maxConnectionsPerIp = maxConnectionsPerIp;
@@ -68,6 +73,14 @@ public final class ClassSettings {
 
     public Duration replyDelay() {
         return replyDelay;
+    }
+
+    long greetingDelayNanos() {
+        return greetingDelayNanos;
+    }
+
+    long replyDelayNanos() {
+        return replyDelayNanos;
     }
 
     public long commandReadRate() {

@@ -52,6 +52,8 @@ final class ConnectionShaping {
     ReputationKey addressKey;
     ReputationKey subnetKey;
     ClassDecision decision;
+    /** The classifier's reuse window when {@link #decision} was taken; null to decide again at the next check. */
+    SenderClassifier.Reusable decisionWindow;
     ClassSettings settings = ClassSettings.UNSHAPED;
     boolean decided;
     boolean countedConcurrent;
@@ -242,6 +244,8 @@ final class ConnectionShaping {
 
     void unshape() {
         exempt = true;
+        // The next check decides again, and records why (authenticated) in the decision.
+        decisionWindow = null;
         settings = ClassSettings.UNSHAPED;
         retune(0);
         flushNow();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import javax.inject.Inject;
 import javax.inject.Singleton;
@@ -35,7 +36,7 @@ public class SenderClassifier {
      * from {@code sinceNanos}; replaced as a whole when either runs out. A plain map read per connection and
      * command, instead of a bounded cache with per-entry ages.
      */
-    private static final class Reusable {
+    static final class Reusable {
         final long changes;
         final long sinceNanos;
         final ConcurrentHashMap<InetAddress, ClassDecision> decisions = new ConcurrentHashMap<>();
@@ -51,17 +52,25 @@ public class SenderClassifier {
     }
 
     private final ReputationService reputation;
-    private volatile Reusable reusable = new Reusable(Long.MIN_VALUE, System.nanoTime());
+    /** {@link System#nanoTime}, or a test's clock. */
+    private final LongSupplier nanoClock;
+    private volatile Reusable reusable;
     private volatile ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
 
     @Inject
     public SenderClassifier(ReputationService reputation) {
+        this(reputation, System::nanoTime);
+    }
+
+    SenderClassifier(ReputationService reputation, LongSupplier nanoClock) {
         this.reputation = reputation;
+        this.nanoClock = nanoClock;
+        this.reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
 
     void configure(ReputationClassifier.Settings settings) {
         this.classifier = new ReputationClassifier(settings);
-        reusable = new Reusable(Long.MIN_VALUE, System.nanoTime());
+        reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
 
     public ReputationClassifier classifier() {
@@ -72,10 +81,24 @@ public class SenderClassifier {
         return " by the operator entry for " + match.key() + ": " + match.status().reason();
     }
 
+    /** The window decisions are reused in now: a caller that keeps it can ask {@link #stillCurrent} later. */
+    Reusable window() {
+        return reusable;
+    }
+
+    /**
+     * Whether a decision taken while {@code window} was current still stands as it would be reused: that window is
+     * still the current one and still open. A connection asks this before deciding again at HELO/EHLO and MAIL
+     * FROM, and skips the lookup of its address while nothing has changed.
+     */
+    boolean stillCurrent(Reusable window) {
+        return window != null && window == reusable && window.validFor(reputation.changes(), nanoClock.getAsLong());
+    }
+
     public ClassDecision classify(InetAddress address) {
         // Read before classifying: a change during it makes the next call classify again.
         long changes = reputation.changes();
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         Reusable current = reusable;
         if (!current.validFor(changes, now)) {
             // Threads racing here may each install a new one: only reuse is lost, never correctness.

@@ -137,7 +137,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         if (refusal.isPresent()) {
             return refusal.get();
         }
-        long delay = state.settings.greetingDelay().toNanos();
+        long delay = state.settings.greetingDelayNanos();
         if (delay > 0) {
             state.enqueueGreeting(greeting, delay);
             return new NoReply(greeting.getRetCode());
@@ -197,7 +197,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         if (!state.greetingSent && !state.earlyTalker) {
             earlyTalk(smtpSession, state);
         }
-        long delay = state.settings.replyDelay().toNanos();
+        long delay = state.settings.replyDelayNanos();
         if (state.hasPendingReplies() || delay > 0) {
             state.enqueue(response, delay);
             return new NoReply(response.getRetCode());
@@ -244,7 +244,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             }
             return response;
         }
-        if (code == null || !code.startsWith("2")) {
+        if (code == null || code.isEmpty() || code.charAt(0) != '2') {
             return response;
         }
         Response refusal = recheck(session, state, helo ? "HELO/EHLO" : "MAIL FROM");
@@ -311,13 +311,19 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         return HookResult.DECLINED;
     }
 
-    /** Decides again; the 554 that ends the session for a blocked sender, or null. */
+    /**
+     * Decides again, unless the connection's decision still stands as the classifier would reuse it (nothing that
+     * could make a sender look worse since, and under a second old): then the lookup is skipped. The 554 that
+     * ends the session for a blocked sender, or null.
+     */
     private Response recheck(SMTPSession session, ConnectionShaping state, String when) {
         state.enterData(false);
         if (!state.decided) {
             return null;
         }
-        decide(session, state, when);
+        if (!classifier.stillCurrent(state.decisionWindow)) {
+            decide(session, state, when);
+        }
         return blockedReply(state);
     }
 
@@ -384,7 +390,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             state.addressKey = keys[0];
             state.subnetKey = keys[1];
         }
+        SenderClassifier.Reusable window = classifier.window();
         ClassDecision decision = classify(session, state);
+        state.decisionWindow = window;
         if (decision == state.decision) {
             // The decision this connection already follows (SenderClassifier reuses it while nothing changed).
             return Optional.empty();

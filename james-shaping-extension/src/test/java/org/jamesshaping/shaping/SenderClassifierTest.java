@@ -1,0 +1,118 @@
+package org.jamesshaping.shaping;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.james.metrics.api.NoopGaugeRegistry;
+import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.jamesshaping.reputation.ReputationKey;
+import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.reputation.Signal;
+import org.jamesshaping.reputation.StoreSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+
+/**
+ * When a connection may keep its decision at HELO/EHLO and MAIL FROM without looking its address up again: only
+ * while the classifier would reuse that decision itself.
+ */
+class SenderClassifierTest {
+    private static final InetAddress SENDER = ReputationKey.parseAddress("203.0.113.7");
+    private static final InetAddress OTHER = ReputationKey.parseAddress("198.51.100.9");
+
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+    private MongoServer mongo;
+    private ReputationService reputation;
+    private SenderClassifier classifier;
+
+    @BeforeEach
+    void start() {
+        mongo = new MongoServer(H2Backend.inMemory());
+        reputation = new ReputationService(StoreSettings.defaults(mongo.bindAndGetConnectionString()),
+            new RecordingMetricFactory(), new NoopGaugeRegistry(), Clock.systemUTC());
+        classifier = new SenderClassifier(reputation, nanos::get);
+    }
+
+    @AfterEach
+    void stop() {
+        reputation.close();
+        mongo.shutdown();
+    }
+
+    /** A connection's decision, as TrafficShaper takes it: the window read first, then the classification. */
+    private SenderClassifier.Reusable decide(InetAddress address) {
+        SenderClassifier.Reusable window = classifier.window();
+        classifier.classify(address);
+        return window;
+    }
+
+    /**
+     * Reads the addresses' records in, as the first connections from them do: a record read from MongoDB moves
+     * {@link ReputationService#changes()} (it may make a sender look worse), so the windows opened before it end.
+     */
+    private void loaded(InetAddress... addresses) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (InetAddress address : addresses) {
+            while (!reputation.sender(address).address().isLoaded() || !reputation.sender(address).subnet().isLoaded()) {
+                assertThat(System.nanoTime()).as("records read from MongoDB").isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private void advanceMillis(long millis) {
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(millis));
+    }
+
+    @Test
+    void aDecisionStandsWhileNothingChangesForUnderASecond() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(OTHER);
+        SenderClassifier.Reusable window = decide(SENDER);
+
+        assertThat(classifier.stillCurrent(window)).isTrue();
+        advanceMillis(999);
+        assertThat(classifier.stillCurrent(window)).isTrue();
+        advanceMillis(1);
+        assertThat(classifier.stillCurrent(window)).isFalse();
+    }
+
+    @Test
+    void aDecisionTakenAsTheWindowWasReplacedIsTakenAgainAtTheNextCheck() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(OTHER);
+        advanceMillis(1_500);
+        // The window read before classifying has run out: classifying installs a new one.
+        SenderClassifier.Reusable window = decide(SENDER);
+
+        assertThat(classifier.stillCurrent(window)).isFalse();
+        assertThat(classifier.stillCurrent(decide(SENDER))).isTrue();
+    }
+
+    @Test
+    void aSignalAgainstAnySenderEndsItButSignalsForASenderDoNot() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(OTHER);
+        SenderClassifier.Reusable window = decide(SENDER);
+
+        reputation.record(SENDER, Signal.CONNECTION);
+        reputation.record(SENDER, Signal.MESSAGE_ACCEPTED);
+        assertThat(classifier.stillCurrent(window)).isTrue();
+
+        reputation.record(OTHER, Signal.UNKNOWN_RECIPIENT);
+        assertThat(classifier.stillCurrent(window)).isFalse();
+    }
+
+    @Test
+    void noWindowMeansDecideAgain() {
+        assertThat(classifier.stillCurrent(null)).isFalse();
+    }
+}
