@@ -1,7 +1,6 @@
 package org.jamesshaping.launcher;
 
-import java.io.IOException;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -40,8 +39,9 @@ public final class EmbeddedMongo implements AutoCloseable {
         }
         backend = file == null ? H2Backend.inMemory() : new H2Backend(file.toAbsolutePath().toString());
         server = new MongoServer(backend);
-        this.port = port != 0 ? port : freePort();
-        server.bind("127.0.0.1", this.port);
+        // Port 0: the kernel's choice, read back, so that no other socket can take it in between.
+        server.bind(new InetSocketAddress("127.0.0.1", port));
+        this.port = server.getLocalAddress().getPort();
         return this;
     }
 
@@ -57,12 +57,6 @@ public final class EmbeddedMongo implements AutoCloseable {
 
     public int port() {
         return port;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     public String uri() {

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.jamesshaping.launcher.FreePorts;
+
 /**
  * Another James server, in its own JVM, started the way {@code ./james-shaping run --mongo-uri} does: a second
  * member of a fleet. (Two James servers cannot share one JVM: their mailet containers register the same MBeans.)
@@ -27,8 +29,8 @@ public final class JamesProcess implements AutoCloseable {
 
     public static JamesProcess start(Path data, String mongoUri) throws Exception {
         TestEnvironment.init();
-        int smtpPort = TestEnvironment.freePort();
-        int webAdminPort = TestEnvironment.freePort();
+        int smtpPort = FreePorts.belowEphemeralRange();
+        int webAdminPort = FreePorts.belowEphemeralRange();
         Files.createDirectories(data);
         Path log = data.resolve("james.log");
         Path tuned = data.resolve("conf-sample");
@@ -44,7 +46,7 @@ public final class JamesProcess implements AutoCloseable {
             "--data", data.toString(),
             "--smtp-port", String.valueOf(smtpPort),
             "--webadmin-port", String.valueOf(webAdminPort),
-            "--jmx-port", String.valueOf(TestEnvironment.freePort()),
+            "--jmx-port", String.valueOf(FreePorts.belowEphemeralRange()),
             "--mongo-uri", mongoUri,
             "--conf", tuned.toString(),
             "--jar", TestEnvironment.extensionJar().toString());

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import org.apache.james.GuiceJamesServer;
+import org.jamesshaping.launcher.FreePorts;
 import org.jamesshaping.launcher.JamesHome;
 import org.jamesshaping.launcher.JamesServers;
 import org.jamesshaping.launcher.ServerProbe;
@@ -28,7 +29,7 @@ public final class JamesTestServer implements AutoCloseable {
     public static JamesTestServer start(Path workingDirectory, String mongoUri, boolean withJmx,
                                         Consumer<JamesHome.Settings> customize) throws Exception {
         TestEnvironment.init();
-        int jmxPort = withJmx ? TestEnvironment.freePort() : 0;
+        int jmxPort = withJmx ? FreePorts.belowEphemeralRange() : 0;
         JamesHome.Settings settings = new JamesHome.Settings()
             .smtpPort(0)
             .webAdminPort(0)

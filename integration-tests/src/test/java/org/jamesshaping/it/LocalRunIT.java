@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import org.jamesshaping.launcher.FreePorts;
 import org.jamesshaping.launcher.Launcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +31,7 @@ class LocalRunIT {
             "--data", data.toString(),
             "--smtp-port", "0",
             "--webadmin-port", "0",
-            "--jmx-port", String.valueOf(TestEnvironment.freePort()),
+            "--jmx-port", String.valueOf(FreePorts.belowEphemeralRange()),
             "--mongo-port", String.valueOf(mongoPort),
             "--conf", TestEnvironment.sampleConf().toString(),
             "--jar", TestEnvironment.extensionJar().toString());
@@ -39,7 +40,7 @@ class LocalRunIT {
 
     @Test
     void aBlockAndTheCountersSurviveARestart() throws Exception {
-        int mongoPort = TestEnvironment.freePort();
+        int mongoPort = FreePorts.belowEphemeralRange();
         try (Launcher.Running first = run(mongoPort)) {
             assertThat(Files.exists(data.resolve("james/extensions-jars/james-shaping.jar"))).isTrue();
             WebAdminClient webAdmin = new WebAdminClient(first.probe().webAdminPort());

@@ -2,11 +2,11 @@ package org.jamesshaping.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+
 
 /**
  * What every integration test needs before James starts: a hosts file so that no lookup leaves the machine
@@ -58,13 +58,5 @@ public final class TestEnvironment {
 
     public static Path repositoryRoot() {
         return sampleConf().getParent();
-    }
-
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

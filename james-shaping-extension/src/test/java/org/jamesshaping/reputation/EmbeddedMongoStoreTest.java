@@ -2,7 +2,7 @@ package org.jamesshaping.reputation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -23,17 +23,16 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
     static int port;
 
     @BeforeAll
-    static void start() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+    static void start() {
         startServer();
     }
 
+    /** First on a port the kernel picks (no other socket can take it in between), then again on the same one. */
     private static void startServer() {
         backend = new H2Backend(folder.resolve("store.mv").toString());
         server = new MongoServer(backend);
-        server.bind("127.0.0.1", port);
+        server.bind(new InetSocketAddress("127.0.0.1", port));
+        port = server.getLocalAddress().getPort();
     }
 
     /** Stops as a mongod does on SIGTERM: what it acknowledged is on disk (H2 would otherwise commit lazily). */

@@ -2,8 +2,6 @@ package org.jamesshaping.bench.shaping;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +18,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import org.jamesshaping.launcher.FreePorts;
 
 /**
  * What the shaping benchmarks share: configuration folders derived from {@code james-conf/}, James started as a
@@ -104,39 +103,6 @@ final class BenchSupport {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields[0] is field 3 (state): utime is field 14, stime field 15.
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-    }
-
-    /**
-     * A port free now, below the kernel's ephemeral range. A port from that range (what {@code new ServerSocket(0)}
-     * gives) can meanwhile become the local port of one of the load generator's many outgoing connections, or stay
-     * held in TIME_WAIT by one: a James of the fourth fork of a --forks run failed to start on "Address already in
-     * use" that way (session 9).
-     */
-    static int freePort() throws IOException {
-        int ephemeralLow = ephemeralPortsFrom();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int port = LOWEST_PORT + ThreadLocalRandom.current().nextInt(ephemeralLow - LOWEST_PORT);
-            try (ServerSocket socket = new ServerSocket()) {
-                socket.setReuseAddress(false);
-                socket.bind(new InetSocketAddress(port));
-                return port;
-            } catch (IOException taken) {
-                // Try another.
-            }
-        }
-        throw new IOException("No free port found between " + LOWEST_PORT + " and " + ephemeralLow);
-    }
-
-    private static final int LOWEST_PORT = 10_000;
-
-    /** The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), 32768 if unknown. */
-    private static int ephemeralPortsFrom() {
-        try {
-            int low = Integer.parseInt(Files.readString(Paths.get("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
-            return low > LOWEST_PORT + 1000 ? low : 32768;
-        } catch (IOException | RuntimeException e) {
-            return 32768;
-        }
     }
 
     // ------------------------------------------------------------------ configuration folders
@@ -292,8 +258,8 @@ final class BenchSupport {
                 Files.writeString(hosts, "127.0.0.1 localhost\n127.0.0.1 " + hostname + "\n");
             }
             Path logback = quietLogback(work);
-            int smtp = freePort();
-            int webAdmin = freePort();
+            int smtp = FreePorts.belowEphemeralRange();
+            int webAdmin = FreePorts.belowEphemeralRange();
             List<String> command = new ArrayList<>(List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + heap,
@@ -314,10 +280,10 @@ final class BenchSupport {
                 "--data", data.toString(),
                 "--smtp-port", String.valueOf(smtp),
                 "--webadmin-port", String.valueOf(webAdmin),
-                "--jmx-port", String.valueOf(freePort()),
+                "--jmx-port", String.valueOf(FreePorts.belowEphemeralRange()),
                 // A MongoDB outside James's JVM (StandaloneMongo, or BENCH_MONGO_URI), as in production.
                 mongoUri != null ? "--mongo-uri" : "--mongo-port",
-                mongoUri != null ? mongoUri : String.valueOf(freePort()),
+                mongoUri != null ? mongoUri : String.valueOf(FreePorts.belowEphemeralRange()),
                 "--conf", conf.dir.toString(),
                 "--jar", extensionJar().toString()));
             Path log = work.resolve("james-" + name + ".log");

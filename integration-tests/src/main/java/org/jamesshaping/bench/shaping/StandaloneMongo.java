@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.jamesshaping.launcher.EmbeddedMongo;
+import org.jamesshaping.launcher.FreePorts;
 
 /**
  * The embedded MongoDB in a process of its own, for benchmarks that must not charge MongoDB's CPU to James's JVM
@@ -36,7 +37,7 @@ public final class StandaloneMongo implements AutoCloseable {
 
     /** Starts one in a child JVM (same classpath, logging at WARN, log in {@code work}) and waits until it listens. */
     static StandaloneMongo launch(Path work) throws Exception {
-        int port = BenchSupport.freePort();
+        int port = FreePorts.belowEphemeralRange();
         Path logback = BenchSupport.quietLogback(work);
         Path log = work.resolve("mongo.log");
         List<String> command = new ArrayList<>(List.of(
