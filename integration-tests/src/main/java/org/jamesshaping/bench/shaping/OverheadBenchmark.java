@@ -373,8 +373,10 @@ public final class OverheadBenchmark {
                 break;
             }
         }
-        System.out.printf(Locale.ROOT, "  warm-up %s: %d s, JIT compilers %.1f%% of the CPU in the last 10 s, %d errors%n",
-            name, seconds, compilerShare * 100, errors);
+        // No 10 s slice when --max-warmup-seconds leaves no room for one: the compilers' share was not measured.
+        String compilers = Double.isNaN(compilerShare) ? "JIT compilers not measured (no 10 s slice after the minimum)"
+            : String.format(Locale.ROOT, "JIT compilers %.1f%% of the CPU in the last 10 s", compilerShare * 100);
+        System.out.printf(Locale.ROOT, "  warm-up %s: %d s, %s, %d errors%n", name, seconds, compilers, errors);
     }
 
     /** p50 and p99 of each step of the session, pooled over all rounds, per variant: where a longer tail comes from. */
