@@ -198,6 +198,20 @@ final class BenchSupport {
         }
 
         /**
+         * The extension with its two SMTP handlers replaced by ones that do nothing ({@link NoopShaper}, which writes
+         * the greeting, and {@link NoopSignalRecorder}): the same chain, module and core handlers, without the
+         * handlers' work. What James spends on having them in its chain.
+         */
+        Conf withNoopShapingHandlers() throws IOException {
+            withoutContentFilters();
+            replaceRegex("smtpserver.xml", "<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>",
+                "<handler class=\"" + NoopShaper.class.getName() + "\"/>");
+            replace("smtpserver.xml", "<handler class=\"org.jamesshaping.reputation.SmtpSignalRecorder\"/>",
+                "<handler class=\"" + NoopSignalRecorder.class.getName() + "\"/>");
+            return this;
+        }
+
+        /**
          * Local delivery discarded (Null mailet) after AddDeliveredToHeader: James memory's delivery guesses thread
          * ids by searching the whole mailbox, which makes each delivery slower as the mailbox grows.
          */

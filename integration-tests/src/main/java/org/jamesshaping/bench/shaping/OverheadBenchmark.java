@@ -44,6 +44,9 @@ import java.util.stream.Collectors;
  * D (with --control) = a second plain James, identical to B: its ratios to B show how far two identical servers
  * differ on this machine in the same run, the resolution of every other ratio. E (with --module-only-variant) = the
  * extension's module, store and WebAdmin routes without its SMTP handlers: what it costs before looking at a connection.
+ * N (with --noop-handlers-variant) = the extension with its two SMTP handlers replaced by handlers of the same
+ * interfaces that do nothing ({@link NoopShaper}, {@link NoopSignalRecorder}): what James spends on dispatching to
+ * them, apart from their own work.
  * In all variants the local-delivery processor discards the mail (Null) instead of LocalDelivery: James memory's
  * delivery searches the whole mailbox (thread-id guessing), so a growing INBOX would make the asynchronous spool
  * work, which competes for the same two cores, grow round after round.</p>
@@ -69,7 +72,7 @@ import java.util.stream.Collectors;
  * same plain James differed by 10% in CPU per message (docs/benchmarks.md, session 9), so a single pair of JVMs
  * cannot resolve 5%. Side-by-side rounds run once, after the last fork.</p>
  *
- * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--adaptive-heap] [--session-log FILE] [--forks N]}</p>
+ * <p>Run: {@code integration-tests/bench/shaping-benchmarks.sh overhead [--clients N] [--rounds N] [--round-seconds S] [--rate N] [--control] [--module-only-variant] [--noop-handlers-variant] [--adaptive-heap] [--session-log FILE] [--forks N]}</p>
  */
 public final class OverheadBenchmark {
     /** Every James's heap, the same in all variants. */
@@ -87,6 +90,7 @@ public final class OverheadBenchmark {
         boolean filtersVariant = true;
         boolean control = false;
         boolean moduleOnly = false;
+        boolean noopHandlers = false;
         boolean embeddedMongo = false;
         boolean adaptiveHeap = false;
         int maxWarmupSeconds = 240;
@@ -104,6 +108,7 @@ public final class OverheadBenchmark {
                 case "--no-filters-variant": filtersVariant = false; break;
                 case "--control": control = true; break;
                 case "--module-only-variant": moduleOnly = true; break;
+                case "--noop-handlers-variant": noopHandlers = true; break;
                 case "--embedded-mongo": embeddedMongo = true; break;
                 case "--adaptive-heap": adaptiveHeap = true; break;
                 case "--max-warmup-seconds": maxWarmupSeconds = Integer.parseInt(args[++i]); break;
@@ -137,6 +142,9 @@ public final class OverheadBenchmark {
             // A second plain James, measured like the others: its ratios to B are what this machine's noise alone
             // gives, the yardstick for the extension's.
             confs.put("D plain James (control)", BenchSupport.Conf.copyOfSample(work.resolve("conf-control")).withoutExtension().discardLocalDelivery());
+        }
+        if (noopHandlers) {
+            confs.put("N no-op handlers", BenchSupport.Conf.copyOfSample(work.resolve("conf-noop")).withNoopShapingHandlers().discardLocalDelivery());
         }
         if (moduleOnly) {
             confs.put("E extension module only", BenchSupport.Conf.copyOfSample(work.resolve("conf-module")).withoutShapingHandlers().discardLocalDelivery());
