@@ -109,6 +109,11 @@ final class BenchSupport {
 
     /** A copy of james-conf/ with checked text replacements (each must find its text, so drift is loud). */
     static final class Conf {
+        /** The shaper's {@code <handler>} block in smtpserver.xml, with its configuration (a regular expression). */
+        private static final String TRAFFIC_SHAPER_BLOCK = "<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>";
+        /** The signal recorder's {@code <handler>} line (a regular expression). */
+        private static final String SIGNAL_RECORDER_LINE = "<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>";
+
         final Path dir;
 
         private Conf(Path dir) {
@@ -189,8 +194,8 @@ final class BenchSupport {
         Conf withoutShapingHandlers() throws IOException {
             withoutContentFilters();
             replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "");
-            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>", "");
-            replaceRegex("smtpserver.xml", "\\s*<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>", "");
+            replaceRegex("smtpserver.xml", "\\s*" + TRAFFIC_SHAPER_BLOCK, "");
+            replaceRegex("smtpserver.xml", "\\s*" + SIGNAL_RECORDER_LINE, "");
             if (read("smtpserver.xml").replaceAll("(?s)<!--.*?-->", "").contains("org.jamesshaping")) {
                 throw new IllegalStateException("smtpserver.xml still references org.jamesshaping after removing the shaping handlers");
             }
@@ -204,10 +209,8 @@ final class BenchSupport {
          */
         Conf withNoopShapingHandlers() throws IOException {
             withoutContentFilters();
-            replaceRegex("smtpserver.xml", "<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>",
-                "<handler class=\"" + NoopShaper.class.getName() + "\"/>");
-            replace("smtpserver.xml", "<handler class=\"org.jamesshaping.reputation.SmtpSignalRecorder\"/>",
-                "<handler class=\"" + NoopSignalRecorder.class.getName() + "\"/>");
+            replaceRegex("smtpserver.xml", TRAFFIC_SHAPER_BLOCK, "<handler class=\"" + NoopShaper.class.getName() + "\"/>");
+            replaceRegex("smtpserver.xml", SIGNAL_RECORDER_LINE, "<handler class=\"" + NoopSignalRecorder.class.getName() + "\"/>");
             return this;
         }
 
