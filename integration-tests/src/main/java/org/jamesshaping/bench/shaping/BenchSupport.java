@@ -14,6 +14,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,6 +93,33 @@ final class BenchSupport {
                 + "</configuration>\n");
         }
         return logback;
+    }
+
+    /** One thread's CPU time so far, in clock ticks, and the group it is counted in. */
+    static final class ThreadTicks {
+        final String group;
+        final long ticks;
+
+        ThreadTicks(String group, long ticks) {
+            this.group = group;
+            this.ticks = ticks;
+        }
+    }
+
+    /**
+     * The CPU each group of threads used between two readings: each thread alive at the second reading counts
+     * from its first reading (or from zero, when it started in between). Threads that ended in between are in
+     * none of the groups (their time is the process's time less the groups' sum); subtracting the groups' sums
+     * instead charged a group with minus the time of its threads that ended.
+     */
+    static Map<String, Long> groupDeltas(Map<Integer, ThreadTicks> before, Map<Integer, ThreadTicks> after) {
+        Map<String, Long> deltas = new TreeMap<>();
+        after.forEach((id, thread) -> {
+            ThreadTicks earlier = before.get(id);
+            long from = earlier != null && earlier.group.equals(thread.group) ? earlier.ticks : 0;
+            deltas.merge(thread.group, thread.ticks - from, Long::sum);
+        });
+        return deltas;
     }
 
     /**
@@ -428,10 +456,18 @@ final class BenchSupport {
         /**
          * CPU time used so far by each group of the JVM's threads, in clock ticks: threads are grouped by name with
          * their digits replaced by N ("smtpserver-io-N"), names as Linux keeps them (15 characters). A thread that
-         * ends between two readings takes its time with it.
+         * ends between two readings takes its time with it: to compare two readings, use {@link #threadTicks} and
+         * {@link BenchSupport#groupDeltas}.
          */
         Map<String, Long> threadGroupTicks() throws IOException {
             Map<String, Long> ticks = new TreeMap<>();
+            threadTicks().values().forEach(thread -> ticks.merge(thread.group, thread.ticks, Long::sum));
+            return ticks;
+        }
+
+        /** CPU time used so far by each live thread of the JVM, by thread id. */
+        Map<Integer, ThreadTicks> threadTicks() throws IOException {
+            Map<Integer, ThreadTicks> threads = new HashMap<>();
             try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/" + pid() + "/task"))) {
                 for (Path task : tasks) {
                     String stat;
@@ -442,10 +478,11 @@ final class BenchSupport {
                     }
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "N");
                     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+                    threads.put(Integer.parseInt(task.getFileName().toString()),
+                        new ThreadTicks(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12])));
                 }
             }
-            return ticks;
+            return threads;
         }
 
         long osThreads() throws IOException {
@@ -521,12 +558,12 @@ final class BenchSupport {
 
     // ------------------------------------------------------------------ figures
 
-    /** Value at percentile p (0..100) of a sorted array, nearest-rank. */
     /** JVM flags given as one string in an environment variable, split on blanks; none for null or blank. */
     static List<String> jvmFlags(String flags) {
         return flags == null || flags.isBlank() ? List.of() : Arrays.asList(flags.trim().split("\\s+"));
     }
 
+    /** Value at percentile p (0..100) of a sorted array, nearest-rank. */
     static long percentile(long[] sorted, double p) {
         if (sorted.length == 0) {
             return -1;

@@ -77,6 +77,8 @@ import java.util.stream.Collectors;
 public final class OverheadBenchmark {
     /** Every James's heap, the same in all variants. */
     private static final String HEAP = "3g";
+    /** The thread table's row for the CPU of threads that ended during a round: the process's, less the live threads'. */
+    private static final String ENDED_THREADS = "threads that ended";
 
     private OverheadBenchmark() {
     }
@@ -201,7 +203,7 @@ public final class OverheadBenchmark {
                         Collections.reverse(order);
                     }
                     for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
-                        Map<String, Long> threadsBefore = entry.getValue().threadGroupTicks();
+                        Map<Integer, BenchSupport.ThreadTicks> threadsBefore = entry.getValue().threadTicks();
                         long cpuBefore = entry.getValue().cpuTicks();
                         Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                         if (sessionLog != null) {
@@ -209,9 +211,10 @@ public final class OverheadBenchmark {
                         }
                         long drain = entry.getValue().awaitSpoolEmpty(120);
                         // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
-                        round.cpuMicrosPerMessage = microsPerMessage(entry.getValue().cpuTicks() - cpuBefore, round.messages);
-                        entry.getValue().threadGroupTicks().forEach((group, ticks) ->
-                            round.threadTicks.put(group, ticks - threadsBefore.getOrDefault(group, 0L)));
+                        long cpuTicks = entry.getValue().cpuTicks() - cpuBefore;
+                        round.threadTicks.putAll(BenchSupport.groupDeltas(threadsBefore, entry.getValue().threadTicks()));
+                        round.threadTicks.put(ENDED_THREADS, cpuTicks - round.threadTicks.values().stream().mapToLong(Long::longValue).sum());
+                        round.cpuMicrosPerMessage = microsPerMessage(cpuTicks, round.messages);
                         // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
                         Thread.sleep(1000);
                         results.get(entry.getKey()).add(round);
@@ -407,7 +410,9 @@ public final class OverheadBenchmark {
 
     /**
      * Where each variant's CPU per message goes, by group of threads, over all its rounds: the busiest groups
-     * (SMTP IO threads, mail spooler, GC, JIT compilers, the extension's store thread, ...) and the rest together.
+     * (SMTP IO threads, mail spooler, GC, JIT compilers, the extension's store thread, ...), the rest together, and
+     * the threads that ended during a round (James's spooler threads come and go), so that the rows add up to the
+     * process's CPU.
      */
     private static List<String[]> threadTable(Map<String, List<Round>> results) {
         Map<String, Map<String, Double>> perVariant = new LinkedHashMap<>();
@@ -421,7 +426,7 @@ public final class OverheadBenchmark {
             perVariant.put(variant, micros);
             micros.forEach((group, value) -> busiest.merge(group, value, Math::max));
         });
-        List<String> groups = busiest.entrySet().stream().filter(entry -> entry.getValue() >= 0.1)
+        List<String> groups = busiest.entrySet().stream().filter(entry -> entry.getValue() >= 0.1 && !entry.getKey().equals(ENDED_THREADS))
             .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(12)
             .map(Map.Entry::getKey).collect(Collectors.toList());
         List<String> header = new ArrayList<>(List.of("CPU per msg by threads"));
@@ -430,6 +435,7 @@ public final class OverheadBenchmark {
         table.add(header.toArray(new String[0]));
         List<String> rows = new ArrayList<>(groups);
         rows.add("other threads");
+        rows.add(ENDED_THREADS);
         rows.add("all threads");
         for (String group : rows) {
             List<String> row = new ArrayList<>(List.of(group));
@@ -438,7 +444,8 @@ public final class OverheadBenchmark {
                 if (group.equals("all threads")) {
                     value = micros.values().stream().mapToDouble(Double::doubleValue).sum();
                 } else if (group.equals("other threads")) {
-                    value = micros.entrySet().stream().filter(entry -> !groups.contains(entry.getKey())).mapToDouble(Map.Entry::getValue).sum();
+                    value = micros.entrySet().stream().filter(entry -> !groups.contains(entry.getKey()) && !entry.getKey().equals(ENDED_THREADS))
+                        .mapToDouble(Map.Entry::getValue).sum();
                 } else {
                     value = micros.getOrDefault(group, 0.0);
                 }
