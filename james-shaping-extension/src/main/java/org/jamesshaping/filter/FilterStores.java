@@ -28,6 +28,7 @@ public class FilterStores implements Closeable {
     private final Map<String, PredictiveModelService> models = new ConcurrentHashMap<>();
     private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
+    private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
 
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;
@@ -50,8 +51,8 @@ public class FilterStores implements Closeable {
             return models.computeIfAbsent("file|" + modelLocation, ignored -> new PredictiveModelService(
                 PredictiveModelService.fileSource(Paths.get(modelLocation)), refreshInterval));
         }
-        MongoDatabase database = database(connection);
-        PredictiveModelStore store = new PredictiveModelStore(database.getCollection(PredictiveModelStore.COLLECTION));
+        PredictiveModelStore store = modelStores.computeIfAbsent(connection,
+            ignored -> new PredictiveModelStore(database(connection).getCollection(PredictiveModelStore.COLLECTION)));
         PredictiveModelService service = models.computeIfAbsent("mongo|" + connection, ignored ->
             // The client is this registry's, closed with it.
             new PredictiveModelService(PredictiveModelService.mongoSource(store, () -> { }), refreshInterval));
@@ -89,6 +90,7 @@ public class FilterStores implements Closeable {
         fingerprints.clear();
         models.clear();
         reports.clear();
+        modelStores.clear();
         clients.clear();
         for (Closeable closeable : all) {
             try {
