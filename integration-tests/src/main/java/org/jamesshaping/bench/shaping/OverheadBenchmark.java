@@ -10,11 +10,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -203,16 +206,18 @@ public final class OverheadBenchmark {
                         Collections.reverse(order);
                     }
                     for (Map.Entry<String, BenchSupport.JamesChild> entry : order) {
-                        Map<Integer, BenchSupport.ThreadTicks> threadsBefore = entry.getValue().threadTicks();
+                        // The process's reading outside the threads' at both ends: the threads' window lies within it.
                         long cpuBefore = entry.getValue().cpuTicks();
+                        Map<Integer, BenchSupport.ThreadTicks> threadsBefore = entry.getValue().threadTicks();
                         Round round = Round.run(entry.getValue(), clients, roundSeconds, message, rate);
                         if (sessionLog != null) {
                             round.appendSessions(sessionLog, entry.getKey(), r);
                         }
                         long drain = entry.getValue().awaitSpoolEmpty(120);
                         // Until the spool is empty: the asynchronous mail processing of the round's messages is theirs too.
+                        Map<Integer, BenchSupport.ThreadTicks> threadsAfter = entry.getValue().threadTicks();
                         long cpuTicks = entry.getValue().cpuTicks() - cpuBefore;
-                        round.threadTicks.putAll(BenchSupport.groupDeltas(threadsBefore, entry.getValue().threadTicks()));
+                        round.threadTicks.putAll(BenchSupport.groupDeltas(threadsBefore, threadsAfter));
                         round.threadTicks.put(ENDED_THREADS, cpuTicks - round.threadTicks.values().stream().mapToLong(Long::longValue).sum());
                         round.cpuMicrosPerMessage = microsPerMessage(cpuTicks, round.messages);
                         // A second of rest, so that what one variant leaves behind (GC, background flushes) stays out of the next round.
@@ -277,6 +282,9 @@ public final class OverheadBenchmark {
                 System.out.println(BenchSupport.table(forkTable(results, baseline, rounds, forks)));
             }
             System.out.println(BenchSupport.table(stepTable(results)));
+            if (rate > 0) {
+                System.out.println(BenchSupport.table(spellTable(results)));
+            }
             System.out.println(BenchSupport.table(threadTable(results)));
             if (mongo != null) {
                 long extensionMessages = results.entrySet().stream().filter(entry -> !entry.getKey().equals(baseline))
@@ -641,6 +649,75 @@ public final class OverheadBenchmark {
 
     private static double medianCpu(List<Round> rounds) {
         return BenchSupport.median(rounds.stream().mapToDouble(round -> round.cpuMicrosPerMessage).toArray());
+    }
+
+    /** A window of a round whose median session took over this many times the variant's median is a slow spell. */
+    static final double SPELL_FACTOR = 1.5;
+    static final long SPELL_WINDOW_MICROS = 100_000;
+
+    /**
+     * Paced runs only: how much of each variant's tail comes from slow spells, stretches of about a second in which
+     * one James's sessions all take longer (a JVM picking up after idling through the other variants' rounds,
+     * compiling, or losing a core), as seen in the session logs of session 11. Counted in 100-ms windows of each
+     * round: those whose median session took over 1.5 times the variant's median, and the share of the variant's
+     * sessions beyond its own p99 that started in one. A p99 ratio with most of its tail in a few spells says which
+     * James had them, not what each costs per session.
+     */
+    private static List<String[]> spellTable(Map<String, List<Round>> results) {
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"variant", "100-ms windows", "slow spells (median > 1.5 x the variant's)", "of them in a round's first second",
+            "sessions beyond the variant's p99 in a spell"});
+        results.forEach((variant, rounds) -> {
+            long[] all = pooled(rounds, round -> round.sessionNanos);
+            long median = BenchSupport.percentile(all, 50);
+            long p99 = BenchSupport.percentile(all, 99);
+            Spells spells = new Spells();
+            rounds.forEach(round -> spells.add(round.startEpochMicros, round.sessionNanos, median, p99));
+            table.add(new String[] {variant, String.valueOf(spells.windows), String.valueOf(spells.slow), String.valueOf(spells.slowEarly),
+                String.format(Locale.ROOT, "%d of %d", spells.tailInSlow, spells.tail)});
+        });
+        return table;
+    }
+
+    /** Slow spells of one variant, round by round: see {@link #spellTable}. */
+    static final class Spells {
+        int windows;
+        int slow;
+        int slowEarly;
+        long tail;
+        long tailInSlow;
+
+        /** One round's sessions (intended start, µs since the epoch; session time, ns) against the variant's median and p99. */
+        void add(long[] startEpochMicros, long[] sessionNanos, long medianNanos, long p99Nanos) {
+            if (startEpochMicros.length == 0) {
+                return;
+            }
+            long first = Arrays.stream(startEpochMicros).min().getAsLong();
+            Map<Long, List<Long>> byWindow = new TreeMap<>();
+            for (int i = 0; i < startEpochMicros.length; i++) {
+                byWindow.computeIfAbsent((startEpochMicros[i] - first) / SPELL_WINDOW_MICROS, k -> new ArrayList<>()).add(sessionNanos[i]);
+            }
+            Set<Long> slowWindows = new HashSet<>();
+            byWindow.forEach((window, times) -> {
+                windows++;
+                long[] sorted = BenchSupport.sorted(times.stream().mapToLong(Long::longValue).toArray());
+                if (BenchSupport.percentile(sorted, 50) > SPELL_FACTOR * medianNanos) {
+                    slow++;
+                    slowWindows.add(window);
+                    if (window * SPELL_WINDOW_MICROS < 1_000_000) {
+                        slowEarly++;
+                    }
+                }
+            });
+            for (int i = 0; i < startEpochMicros.length; i++) {
+                if (sessionNanos[i] > p99Nanos) {
+                    tail++;
+                    if (slowWindows.contains((startEpochMicros[i] - first) / SPELL_WINDOW_MICROS)) {
+                        tailInSlow++;
+                    }
+                }
+            }
+        }
     }
 
     private static double medianThroughput(List<Round> rounds) {
