@@ -88,4 +88,20 @@ public final class ManualStatus {
     public boolean isActiveAt(Instant now) {
         return expiresAt.map(now::isBefore).orElse(true);
     }
+
+    /** Same value, class, reason, times and author: how a reload of the statuses tells whether anything changed. */
+    @Override
+    public boolean equals(Object other) {
+        if (!(other instanceof ManualStatus)) {
+            return false;
+        }
+        ManualStatus that = (ManualStatus) other;
+        return value == that.value && pinnedClass == that.pinnedClass && reason.equals(that.reason)
+            && setAt.equals(that.setAt) && expiresAt.equals(that.expiresAt) && setBy.equals(that.setBy);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(value, pinnedClass, reason, setAt, expiresAt, setBy);
+    }
 }

@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,6 +23,16 @@ final class ManualStatusTable {
         Entry(ReputationKey key, ManualStatus status) {
             this.key = key;
             this.status = status;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Entry && key.equals(((Entry) other).key) && status.equals(((Entry) other).status);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(key, status);
         }
     }
 
@@ -48,14 +60,24 @@ final class ManualStatusTable {
         return localChanges.get();
     }
 
-    synchronized void replaceAll(List<ReputationRecord> records, long versionAtReadStart) {
+    /**
+     * Replaces every entry with those read from MongoDB, unless a local change came in since the read started.
+     *
+     * @return whether the entries changed: a reload that brings nothing new must not end the shaper's reuse of
+     *         decisions ({@link ReputationService#changes()}); it runs every refresh interval
+     */
+    synchronized boolean replaceAll(List<ReputationRecord> records, long versionAtReadStart) {
         if (localChanges.get() != versionAtReadStart) {
-            return;
+            return false;
         }
         List<Entry> loaded = new ArrayList<>();
         records.forEach(record -> record.status().ifPresent(status -> loaded.add(new Entry(record.key(), status))));
         loaded.sort(MOST_SPECIFIC_FIRST);
+        // Compared as sets: MongoDB returns documents in no promised order, and entries of one prefix length may
+        // come in any order after the stable sort.
+        boolean changed = !new HashSet<>(loaded).equals(new HashSet<>(entries));
         entries = List.copyOf(loaded);
+        return changed;
     }
 
     synchronized void put(ReputationKey key, ManualStatus status) {

@@ -41,6 +41,15 @@ public final class ReputationRecord {
         return status;
     }
 
+    /**
+     * Whether this copy of the key's record may make its sender look worse than the copy {@code before} (null:
+     * none was read, the sender was judged as unknown): more signals against it, fewer for it, or another
+     * operator status. What a re-read that makes {@link ReputationService#changes()} move must bring.
+     */
+    public boolean mayLookWorseThan(ReputationRecord before) {
+        ReputationRecord previous = before == null ? absent(key) : before;
+        return !status.equals(previous.status) || tally.mayWeighWorseThan(previous.tally);
+    }
 
     public boolean isKnown() {
         return !tally.isEmpty() || status.isPresent();

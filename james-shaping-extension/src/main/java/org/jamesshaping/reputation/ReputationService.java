@@ -346,7 +346,11 @@ public class ReputationService implements Closeable {
                 long sequence = writeSequence.get();
                 long readAt = clock.millis();
                 return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence, readAt);
-            }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
+            }, executor).whenComplete((loaded, error) -> {
+                if (loaded != null && loaded.record.mayLookWorseThan(null)) {
+                    changes.incrementAndGet();
+                }
+            });
         }
 
         @Override
@@ -357,7 +361,11 @@ public class ReputationService implements Closeable {
                 long readAt = clock.millis();
                 return loadFromMongo(Set.copyOf(keys)).entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence, readAt)));
-            }, executor).whenComplete((loaded, error) -> changes.incrementAndGet());
+            }, executor).whenComplete((loaded, error) -> {
+                if (loaded != null && loaded.values().stream().anyMatch(copy -> copy.record.mayLookWorseThan(null))) {
+                    changes.incrementAndGet();
+                }
+            });
         }
     }
 
@@ -399,8 +407,10 @@ public class ReputationService implements Closeable {
 
     /**
      * A number that moves whenever a sender may have started to look worse to this server: a signal against a
-     * sender recorded here, records read from MongoDB (what other servers wrote), an operator status set or
-     * reloaded. Signals for a sender do not move it. The shaper re-checks a connection's class only when it moved.
+     * sender recorded here, records read from MongoDB that hold more against a sender (or less for it) than the
+     * copies they replace (what other servers wrote), an operator status set, removed or changed by a reload.
+     * Signals for a sender do not move it, here or read from MongoDB. The shaper re-checks a connection's class
+     * only when it moved.
      */
     public long changes() {
         return changes.get();
@@ -497,7 +507,7 @@ public class ReputationService implements Closeable {
         } else {
             cacheHits.increment();
         }
-        Loaded loaded = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
+        Loaded loaded = completed(future);
         if (loaded == null) {
             return snapshot(key, null, -1, now);
         }
@@ -627,8 +637,9 @@ public class ReputationService implements Closeable {
             mongoErrors.increment();
             throw e;
         }
-        statusTable.replaceAll(records, version);
-        changes.incrementAndGet();
+        if (statusTable.replaceAll(records, version)) {
+            changes.incrementAndGet();
+        }
     }
 
     /**
@@ -666,6 +677,7 @@ public class ReputationService implements Closeable {
 
     /** Reads the keys from MongoDB, up to {@value #REFRESH_BATCH_KEYS} per query, into the cache. */
     private void reload(List<ReputationKey> keysToReload, String which) {
+        boolean mayLookWorse = false;
         // Read here rather than through the cache's refreshAll, which reloads (and queries) key by key.
         for (int from = 0; from < keysToReload.size(); from += REFRESH_BATCH_KEYS) {
             Set<ReputationKey> batch = Set.copyOf(keysToReload.subList(from, Math.min(keysToReload.size(), from + REFRESH_BATCH_KEYS)));
@@ -683,10 +695,27 @@ public class ReputationService implements Closeable {
                 break;
             }
             for (ReputationKey key : batch) {
-                cache.put(key, CompletableFuture.completedFuture(new Loaded(records.get(key), sequence, readAt)));
+                ReputationRecord fresh = records.get(key);
+                mayLookWorse |= fresh.mayLookWorseThan(cachedRecord(key));
+                cache.put(key, CompletableFuture.completedFuture(new Loaded(fresh, sequence, readAt)));
             }
         }
-        changes.incrementAndGet();
+        // Hot keys are re-read every interval: most re-reads only bring more signals for their senders, and ending
+        // the shaper's reuse of decisions for them would re-decide every sender on the SMTP path for nothing.
+        if (mayLookWorse) {
+            changes.incrementAndGet();
+        }
+    }
+
+    /** The record cached for a key, or null when none is (or its read has not completed, or failed). */
+    private ReputationRecord cachedRecord(ReputationKey key) {
+        Loaded loaded = completed(cache.getIfPresent(key));
+        return loaded == null ? null : loaded.record;
+    }
+
+    /** A cached read's result, or null while it runs or when it failed. */
+    private static Loaded completed(CompletableFuture<Loaded> future) {
+        return future != null && future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
     }
 
     private void refreshStatusesQuietly() {
@@ -799,6 +828,22 @@ public class ReputationService implements Closeable {
 
     public Instant now() {
         return clock.instant();
+    }
+
+    /**
+     * Runs {@code task} ({@code what} it does, for the log) on the store thread every {@code period} until {@link #close}: for short in-memory work
+     * the SMTP path should find done. The thread also talks to MongoDB, so a run may come late, never twice at
+     * once. A task that throws is logged and keeps its schedule.
+     */
+    public void every(String what, Duration period, Runnable task) {
+        long millis = period.toMillis();
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOGGER.warn("Could not {}", what, e);
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     public StoreSettings settings() {

@@ -169,6 +169,21 @@ public final class Tally {
         return totals[signal.ordinal()];
     }
 
+    /**
+     * Whether these totals may weigh worse for the sender than {@code before}'s: more of a signal against it, or
+     * less of one for it (a record forgotten or past retention). Only more of the signals that speak for a sender
+     * ({@link Signal#speaksForSender()}) is not: with the default weights that only makes it look better.
+     */
+    public boolean mayWeighWorseThan(Tally before) {
+        for (int i = 0; i < SIGNALS; i++) {
+            boolean forSender = Signal.ALL[i].speaksForSender();
+            if (forSender ? totals[i] < before.totals[i] : totals[i] > before.totals[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public double decayed(Signal signal, Instant now, HalfLife halfLife) {
         return decayedAll(now, halfLife)[signal.ordinal()];
     }

@@ -1,11 +1,14 @@
 package org.jamesshaping.shaping;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 import javax.inject.Inject;
@@ -22,14 +25,27 @@ import org.jamesshaping.reputation.ReputationService;
  *
  * <p>An address's decision is reused, for at most a second, while {@link ReputationService#changes()} has not
  * moved, that is while nothing happened that could make any sender look worse (a signal against a sender, a
- * record read from MongoDB, an operator status). On clean traffic that turns the three classifications of each
- * connection (connect, HELO/EHLO, MAIL FROM), and those of the next connections from the same address, into one
- * per address and second; a sender turning bad is re-classified at its next command as before.</p>
+ * record read from MongoDB with more against a sender, an operator status). On clean traffic that turns the
+ * three classifications of each connection (connect, HELO/EHLO, MAIL FROM), and those of the next connections
+ * from the same address, into one per address and second; a sender turning bad is re-classified at its next
+ * command as before.</p>
+ *
+ * <p>Once a shaper runs, the store thread opens each next window before the current one ends, with fresh decisions
+ * for the addresses connections used in it ({@link #renewAhead}): a regular sender's connections then find their
+ * decision made instead of one of them, every second, paying for the whole classification on the SMTP path.</p>
  */
 @Singleton
 public class SenderClassifier {
     private static final long REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_REUSED = 100_000;
+    /** Age of a window at which {@link #renewAhead} opens the next one: well before it ends, checked this often. */
+    static final long RENEW_AT_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
+    static final Duration RENEW_CHECK_INTERVAL = Duration.ofMillis(100);
+    /**
+     * Addresses decided ahead per window, at most. A server that sees more distinct addresses a second decides
+     * the others on the SMTP path, as without renewal; the store thread's work stays bounded.
+     */
+    static final int MAX_RENEWED = 10_000;
 
     /**
      * The decisions made while {@link ReputationService#changes()} stays at {@code changes}, for at most a second
@@ -39,7 +55,7 @@ public class SenderClassifier {
     static final class Reusable {
         final long changes;
         final long sinceNanos;
-        final ConcurrentHashMap<InetAddress, ClassDecision> decisions = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<InetAddress, Reused> decisions = new ConcurrentHashMap<>();
 
         Reusable(long changes, long sinceNanos) {
             this.changes = changes;
@@ -51,11 +67,23 @@ public class SenderClassifier {
         }
     }
 
+    /** A decision in a window, and whether a connection read it: only decisions in use are renewed. */
+    static final class Reused {
+        final ClassDecision decision;
+        volatile boolean used;
+
+        Reused(ClassDecision decision, boolean used) {
+            this.decision = decision;
+            this.used = used;
+        }
+    }
+
     private final ReputationService reputation;
     /** {@link System#nanoTime}, or a test's clock. */
     private final LongSupplier nanoClock;
     private volatile Reusable reusable;
     private volatile ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
+    private final AtomicBoolean renewing = new AtomicBoolean();
 
     @Inject
     public SenderClassifier(ReputationService reputation) {
@@ -75,6 +103,45 @@ public class SenderClassifier {
 
     public ReputationClassifier classifier() {
         return classifier;
+    }
+
+    /**
+     * Starts {@link #renewAhead} on the reputation store's thread, once however many SMTP servers configure a
+     * shaper. Without a shaper nothing on the SMTP path reads the windows, and nothing renews them.
+     */
+    void startRenewing() {
+        if (renewing.compareAndSet(false, true)) {
+            reputation.every("decide regular senders' classes ahead", RENEW_CHECK_INTERVAL, this::renewAhead);
+        }
+    }
+
+    /**
+     * Opens the next window when the current one is {@link #RENEW_AT_NANOS} old or has ended (the store's
+     * {@link ReputationService#changes()} moved), filled with fresh decisions for the addresses that connections
+     * used in the current one. Runs off the SMTP path, on the store thread; a window that ends early is renewed
+     * at the next check, and until then the SMTP path decides and fills one itself, as it always may.
+     *
+     * <p>Racing the SMTP path is harmless: the changes are read before deciding, so a window built while they
+     * moved is already over when installed; one that replaces a window the SMTP path just opened loses that
+     * window's reuse, never a decision.</p>
+     */
+    void renewAhead() {
+        Reusable current = reusable;
+        long changes = reputation.changes();
+        long now = nanoClock.getAsLong();
+        if (current.validFor(changes, now + REUSE_NANOS - RENEW_AT_NANOS)) {
+            return;
+        }
+        Reusable next = new Reusable(changes, now);
+        for (Map.Entry<InetAddress, Reused> entry : current.decisions.entrySet()) {
+            if (next.decisions.size() >= MAX_RENEWED) {
+                break;
+            }
+            if (entry.getValue().used) {
+                next.decisions.put(entry.getKey(), new Reused(classify(reputation.sender(entry.getKey())), false));
+            }
+        }
+        reusable = next;
     }
 
     private static String entry(ReputationService.StatusMatch match) {
@@ -105,13 +172,16 @@ public class SenderClassifier {
             current = new Reusable(changes, now);
             reusable = current;
         }
-        ClassDecision known = current.decisions.get(address);
+        Reused known = current.decisions.get(address);
         if (known != null) {
-            return known;
+            if (!known.used) {
+                known.used = true;
+            }
+            return known.decision;
         }
         ClassDecision decision = classify(reputation.sender(address));
         if (current.decisions.size() < MAX_REUSED) {
-            current.decisions.put(address, decision);
+            current.decisions.put(address, new Reused(decision, true));
         }
         return decision;
     }

@@ -91,6 +91,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         HierarchicalConfiguration<ImmutableNode> hierarchical = (HierarchicalConfiguration<ImmutableNode>) config;
         policy = ShapingPolicy.from(hierarchical);
         classifier.configure(ClassifierConfiguration.from(hierarchical));
+        classifier.startRenewing();
         LOGGER.info("TrafficShaper: preset {}{}, at most {} held connections", policy.preset(),
             policy.dryRun() ? ", DRY RUN (decisions logged and counted, nothing shaped)" : "", policy.maxHeldConnections());
     }

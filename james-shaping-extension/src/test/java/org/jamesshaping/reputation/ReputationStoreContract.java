@@ -323,6 +323,52 @@ abstract class ReputationStoreContract {
         assertThat(serverB.changes() - changesBefore).isEqualTo(1);
     }
 
+    @Test
+    void reReadsMoveTheChangesOnlyWhenTheyBringSomethingAgainstASender() throws Exception {
+        StoreSettings settings = settings().withIntervals(Duration.ofMillis(100), Duration.ofMillis(100));
+        ReputationService serverA = service(settings);
+        ReputationService serverB = service(settings);
+        awaitLoaded(serverB, SENDER);
+        long before = serverB.changes();
+
+        // Good news from the other server, re-read with the hot keys (B reads the sender all along).
+        serverA.record(SENDER, Signal.HAM, 3);
+        serverA.record(SENDER, Signal.MESSAGE_ACCEPTED);
+        serverA.flush();
+        awaitTrue(() -> serverB.sender(SENDER).address().total(Signal.HAM) == 3, Duration.ofSeconds(5));
+        long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
+        while (System.nanoTime() < until) {
+            serverB.sender(SENDER);
+            Thread.sleep(10);
+        }
+        assertThat(serverB.changes()).as("re-reads that only bring signals for a sender, and statuses unchanged").isEqualTo(before);
+
+        serverA.record(SENDER, Signal.UNKNOWN_RECIPIENT);
+        serverA.flush();
+        awaitTrue(() -> serverB.sender(SENDER).address().total(Signal.UNKNOWN_RECIPIENT) == 1, Duration.ofSeconds(5));
+        // The count moves just after the copy is cached (never before: a decision would be reused on the old copy).
+        awaitTrue(() -> serverB.changes() > before, Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aStatusReloadMovesTheChangesOnlyWhenAStatusChanged() throws Exception {
+        ReputationService serverA = service(settings());
+        ReputationService serverB = service(settings());
+        serverA.setStatus(ReputationKey.parse("203.0.113.0/24"), ManualStatus.Value.BLOCK, "botnet", Optional.empty(), "test");
+        serverB.refreshStatuses();
+        assertThat(serverB.manualStatus(SENDER)).isPresent();
+        long before = serverB.changes();
+
+        serverB.refreshStatuses();
+        serverB.refreshStatuses();
+        assertThat(serverB.changes()).isEqualTo(before);
+
+        serverA.setStatus(ReputationKey.parse("203.0.113.0/24"), ManualStatus.Value.BLOCK, "botnet, again", Optional.empty(), "test");
+        awaitTrue(() -> serverB.manualStatus(SENDER).map(match -> match.status().reason()).orElse("").equals("botnet, again"),
+            Duration.ofSeconds(5));
+        awaitTrue(() -> serverB.changes() > before, Duration.ofSeconds(1));
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {

@@ -164,4 +164,18 @@ class TallyTest {
         assertThat(onlySeen.totals()).isEmpty();
         assertThat(onlySeen.copy().isEmpty()).isFalse();
     }
+
+    @Test
+    void onlyMoreSignalsForTheSenderNeverWeighWorse() {
+        Tally before = acrossTwoEras();
+
+        assertThat(before.copy().mayWeighWorseThan(before)).as("the same totals").isFalse();
+        assertThat(before.copy().add(Signal.HAM, 1, AFTER, ONE_HOUR).add(Signal.MESSAGE_ACCEPTED, 2, AFTER, ONE_HOUR)
+            .mayWeighWorseThan(before)).as("more for the sender").isFalse();
+        assertThat(before.copy().add(Signal.UNKNOWN_RECIPIENT, 1, AFTER, ONE_HOUR).mayWeighWorseThan(before))
+            .as("a signal against the sender").isTrue();
+        assertThat(Tally.empty().add(Signal.SPAM, 5, AFTER, ONE_HOUR).add(Signal.CONNECTION, 4, AFTER, ONE_HOUR)
+            .mayWeighWorseThan(before)).as("less for the sender: the ham gone").isTrue();
+        assertThat(before.mayWeighWorseThan(Tally.empty())).as("spam where nothing was known").isTrue();
+    }
 }

@@ -54,10 +54,7 @@ class SenderClassifierTest {
         return window;
     }
 
-    /**
-     * Reads the addresses' records in, as the first connections from them do: a record read from MongoDB moves
-     * {@link ReputationService#changes()} (it may make a sender look worse), so the windows opened before it end.
-     */
+    /** Reads the addresses' records in, as the first connections from them do (on the store's loader threads). */
     private void loaded(InetAddress... addresses) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (InetAddress address : addresses) {
@@ -114,5 +111,74 @@ class SenderClassifierTest {
     @Test
     void noWindowMeansDecideAgain() {
         assertThat(classifier.stillCurrent(null)).isFalse();
+    }
+
+    @Test
+    void theAddressesInUseAreDecidedAheadOfTheWindowsEnd() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(SENDER);
+        SenderClassifier.Reusable first = classifier.window();
+
+        advanceMillis(599);
+        classifier.renewAhead();
+        assertThat(classifier.window()).as("not due before 600 ms").isSameAs(first);
+
+        advanceMillis(1);
+        classifier.renewAhead();
+        SenderClassifier.Reusable next = classifier.window();
+        assertThat(next).isNotSameAs(first);
+        assertThat(next.decisions).as("only the address a connection used").containsOnlyKeys(SENDER);
+
+        // 1.1 s after the first window opened: it is over, the one opened ahead still stands, decision made.
+        advanceMillis(500);
+        assertThat(classifier.stillCurrent(first)).isFalse();
+        assertThat(classifier.stillCurrent(next)).isTrue();
+        assertThat(classifier.classify(SENDER)).isSameAs(next.decisions.get(SENDER).decision);
+    }
+
+    @Test
+    void aDecisionNoConnectionReadIsNotDecidedAheadAgain() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(SENDER);
+        advanceMillis(600);
+        classifier.renewAhead();
+        classifier.classify(OTHER);
+
+        advanceMillis(600);
+        classifier.renewAhead();
+
+        assertThat(classifier.window().decisions).containsOnlyKeys(OTHER);
+    }
+
+    @Test
+    void aWindowEndedByAChangeIsRenewedAtTheNextCheck() throws Exception {
+        loaded(SENDER, OTHER);
+        classifier.classify(SENDER);
+        SenderClassifier.Reusable first = classifier.window();
+
+        reputation.record(OTHER, Signal.UNKNOWN_RECIPIENT);
+        classifier.renewAhead();
+
+        SenderClassifier.Reusable next = classifier.window();
+        assertThat(next).isNotSameAs(first);
+        assertThat(classifier.stillCurrent(next)).isTrue();
+        assertThat(next.decisions).containsOnlyKeys(SENDER);
+    }
+
+    @Test
+    void onceStartedTheStoreThreadRenewsTheWindows() throws Exception {
+        loaded(SENDER);
+        classifier.classify(SENDER);
+        SenderClassifier.Reusable first = classifier.window();
+        classifier.startRenewing();
+        classifier.startRenewing();
+
+        advanceMillis(600);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (classifier.window() == first) {
+            assertThat(System.nanoTime()).as("window renewed by the store thread").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        assertThat(classifier.window().decisions).containsOnlyKeys(SENDER);
     }
 }
