@@ -84,6 +84,8 @@ public class ReputationService implements Closeable {
      * they wait for a flush.
      */
     private static final long TAKE_THREAD_SUMS_MILLIS = 100;
+    /** The store thread's tick: when it takes the threads' sums and runs the tasks given to {@link #onEachTick}. */
+    public static final Duration TICK = Duration.ofMillis(TAKE_THREAD_SUMS_MILLIS);
 
     /** An address's own record, its subnet's, and the operator status that applies to it, if any. */
     public static final class SenderView {
@@ -188,6 +190,17 @@ public class ReputationService implements Closeable {
         }
     }
 
+    /** A task of {@link #onEachTick}. */
+    private static final class TickTask {
+        final String what;
+        final Runnable task;
+
+        TickTask(String what, Runnable task) {
+            this.what = what;
+            this.task = task;
+        }
+    }
+
     /** A delta MongoDB has, stamped with the write sequence number at which it landed. */
     private static final class Written {
         final long sequence;
@@ -267,6 +280,7 @@ public class ReputationService implements Closeable {
     private final long staleAfterMillis;
     /** See {@link #changes()}. */
     private final AtomicLong changes = new AtomicLong();
+    private final List<TickTask> tickTasks = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService scheduler;
     /** Reads from MongoDB for the cache: keys not cached yet (through Caffeine) and returning keys. */
     private final ScheduledExecutorService loaders;
@@ -306,7 +320,7 @@ public class ReputationService implements Closeable {
         ensureIndexes();
         long flushMillis = settings.flushInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::flushQuietly, flushMillis, flushMillis, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::takeThreadSumsQuietly, TAKE_THREAD_SUMS_MILLIS, TAKE_THREAD_SUMS_MILLIS,
+        scheduler.scheduleWithFixedDelay(this::tick, TAKE_THREAD_SUMS_MILLIS, TAKE_THREAD_SUMS_MILLIS,
             TimeUnit.MILLISECONDS);
         long refreshMillis = settings.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshStatusesQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
@@ -609,12 +623,20 @@ public class ReputationService implements Closeable {
         });
     }
 
-    private void takeThreadSumsQuietly() {
+    /** The store thread's tick: takes the threads' sums, then runs the tasks of {@link #onEachTick}. */
+    private void tick() {
         try {
             settleSignalsForSenders(false, true);
         } catch (RuntimeException e) {
             // A scheduled task that throws is never run again.
             LOGGER.warn("Could not take the threads' sums of reputation signals", e);
+        }
+        for (TickTask task : tickTasks) {
+            try {
+                task.task.run();
+            } catch (RuntimeException e) {
+                LOGGER.warn("Could not {}", task.what, e);
+            }
         }
     }
 
@@ -831,19 +853,13 @@ public class ReputationService implements Closeable {
     }
 
     /**
-     * Runs {@code task} ({@code what} it does, for the log) on the store thread every {@code period} until {@link #close}: for short in-memory work
-     * the SMTP path should find done. The thread also talks to MongoDB, so a run may come late, never twice at
-     * once. A task that throws is logged and keeps its schedule.
+     * Runs {@code task} ({@code what} it does, for the log) on the store thread at each {@link #TICK} until
+     * {@link #close}: for short in-memory work the SMTP path should find done, on the wake-up the thread has
+     * anyway. The thread also talks to MongoDB, so a run may come late, never twice at once. A task that throws
+     * is logged and keeps its place.
      */
-    public void every(String what, Duration period, Runnable task) {
-        long millis = period.toMillis();
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOGGER.warn("Could not {}", what, e);
-            }
-        }, millis, millis, TimeUnit.MILLISECONDS);
+    public void onEachTick(String what, Runnable task) {
+        tickTasks.add(new TickTask(what, task));
     }
 
     public StoreSettings settings() {

@@ -1,7 +1,6 @@
 package org.jamesshaping.shaping;
 
 import java.net.InetAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +37,11 @@ import org.jamesshaping.reputation.ReputationService;
 public class SenderClassifier {
     private static final long REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int MAX_REUSED = 100_000;
-    /** Age of a window at which {@link #renewAhead} opens the next one: well before it ends, checked this often. */
+    /**
+     * Age of a window at which {@link #renewAhead} opens the next one: well before it ends, checked at each tick
+     * of the store thread ({@link ReputationService#TICK}, 100 ms).
+     */
     static final long RENEW_AT_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
-    static final Duration RENEW_CHECK_INTERVAL = Duration.ofMillis(100);
     /**
      * Addresses decided ahead per window, at most. A server that sees more distinct addresses a second decides
      * the others on the SMTP path, as without renewal; the store thread's work stays bounded.
@@ -111,7 +112,7 @@ public class SenderClassifier {
      */
     void startRenewing() {
         if (renewing.compareAndSet(false, true)) {
-            reputation.every("decide regular senders' classes ahead", RENEW_CHECK_INTERVAL, this::renewAhead);
+            reputation.onEachTick("decide regular senders' classes ahead", this::renewAhead);
         }
     }
 
