@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -360,11 +361,7 @@ public class ReputationService implements Closeable {
                 long sequence = writeSequence.get();
                 long readAt = clock.millis();
                 return new Loaded(loadFromMongo(Set.of(key)).get(key), sequence, readAt);
-            }, executor).whenComplete((loaded, error) -> {
-                if (loaded != null && loaded.record.mayLookWorseThan(null)) {
-                    changes.incrementAndGet();
-                }
-            });
+            }, executor).whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : List.of(loaded)));
         }
 
         @Override
@@ -375,11 +372,17 @@ public class ReputationService implements Closeable {
                 long readAt = clock.millis();
                 return loadFromMongo(Set.copyOf(keys)).entrySet().stream()
                     .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence, readAt)));
-            }, executor).whenComplete((loaded, error) -> {
-                if (loaded != null && loaded.values().stream().anyMatch(copy -> copy.record.mayLookWorseThan(null))) {
-                    changes.incrementAndGet();
-                }
-            });
+            }, executor).whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : loaded.values()));
+        }
+
+        /**
+         * Records read for the first time were judged as unknown until now: {@link #changes()} moves only if one
+         * holds anything against its sender (a failed read brings nothing).
+         */
+        private void firstRead(Collection<? extends Loaded> copies) {
+            if (copies.stream().anyMatch(copy -> copy.record.mayLookWorseThan(null))) {
+                changes.incrementAndGet();
+            }
         }
     }
 

@@ -351,6 +351,25 @@ abstract class ReputationStoreContract {
     }
 
     @Test
+    void aFirstReadMovesTheChangesOnlyWhenItBringsSomethingAgainstTheSender() throws Exception {
+        ReputationService writer = service(settings());
+        InetAddress clean = ReputationKey.parseAddress("198.51.100.7");
+        writer.record(clean, Signal.HAM, 3);
+        writer.record(SENDER, Signal.UNKNOWN_RECIPIENT);
+        writer.flush();
+        ReputationService reader = service(settings());
+        long before = reader.changes();
+
+        awaitLoaded(reader, clean);
+        awaitTrue(() -> reader.sender(clean).subnet().isLoaded(), Duration.ofSeconds(5));
+        assertThat(reader.sender(clean).address().total(Signal.HAM)).isEqualTo(3);
+        assertThat(reader.changes()).as("a first read with only signals for the sender").isEqualTo(before);
+
+        awaitLoaded(reader, SENDER);
+        awaitTrue(() -> reader.changes() > before, Duration.ofSeconds(1));
+    }
+
+    @Test
     void aStatusReloadMovesTheChangesOnlyWhenAStatusChanged() throws Exception {
         ReputationService serverA = service(settings());
         ReputationService serverB = service(settings());
