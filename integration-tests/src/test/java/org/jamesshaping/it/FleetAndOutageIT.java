@@ -7,7 +7,8 @@ import java.time.Duration;
 import java.util.List;
 
 import org.bson.Document;
-import org.jamesshaping.launcher.EmbeddedMongo;
+import org.jamesshaping.launcher.JamesProcess;
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,7 @@ class FleetAndOutageIT {
     void twoServersOnOneMongoSeeEachOthersUpdatesWithinTwoRefreshIntervals() throws Exception {
         try (EmbeddedMongo mongo = EmbeddedMongo.inMemory().start(0);
              JamesTestServer serverA = JamesTestServer.start(folder.resolve("a"), mongo.uri());
-             JamesProcess serverB = JamesProcess.start(folder.resolve("b"), mongo.uri())) {
+             JamesProcess serverB = TestEnvironment.fleetMember("b", folder.resolve("b"), mongo.uri())) {
             // cache.refresh.interval=1s and flush.interval=200ms in the test configuration.
             Duration twoRefreshIntervals = Duration.ofSeconds(2);
 
@@ -39,7 +40,7 @@ class FleetAndOutageIT {
                     .isEqualTo(550);
             }
             Eventually.within(twoRefreshIntervals.plusMillis(200), () ->
-                assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.20.5").json()
+                assertThat(webAdmin(serverB).get("/shaping/reputation/127.0.20.5").json()
                     .get("record").get("counters").get("rcptRejected").get("total").asLong()).isEqualTo(3));
 
             // A bot running a dictionary attack on A is slowed by B within a few seconds.
@@ -56,7 +57,7 @@ class FleetAndOutageIT {
             }
             long attackEnded = System.nanoTime();
             Eventually.within(Duration.ofSeconds(5), () ->
-                assertThat(serverB.webAdmin().get("/shaping/reputation/127.0.22.66").json().get("class").asInt()).isGreaterThanOrEqualTo(7));
+                assertThat(webAdmin(serverB).get("/shaping/reputation/127.0.22.66").json().get("class").asInt()).isGreaterThanOrEqualTo(7));
             // Class 7 delays the greeting 10 s in the default preset: B no longer greets the bot promptly. B's SMTP
             // path reads its cache, whose entry for the bot is re-read in the background on access after a refresh
             // interval: the bot's next connections see the new class.
@@ -149,5 +150,9 @@ class FleetAndOutageIT {
             }
             return code;
         }
+    }
+
+    private static WebAdminClient webAdmin(JamesProcess james) {
+        return new WebAdminClient(james.webAdminPort());
     }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import org.apache.james.GuiceJamesServer;
-import org.jamesshaping.launcher.FreePorts;
+import org.jamesshaping.testsupport.FreePorts;
 import org.jamesshaping.launcher.JamesHome;
 import org.jamesshaping.launcher.JamesServers;
 import org.jamesshaping.launcher.ServerProbe;
@@ -34,11 +34,8 @@ public final class JamesTestServer implements AutoCloseable {
             .smtpPort(0)
             .webAdminPort(0)
             .jmxPort(jmxPort)
-            .mongoUri(mongoUri)
-            .shapingProperty("mongo.database", "james_shaping_it")
-            .shapingProperty("cache.refresh.interval", "1s")
-            .shapingProperty("flush.interval", "200ms")
-            .shapingProperty("mongo.timeout", "500ms");
+            .mongoUri(mongoUri);
+        TestEnvironment.TEST_STORE_PROPERTIES.forEach(settings::shapingProperty);
         customize.accept(settings);
         JamesHome home = JamesHome.prepare(Files.createDirectories(workingDirectory), TestEnvironment.sampleConf(),
             TestEnvironment.extensionJar(), settings);

@@ -3,7 +3,7 @@ package org.jamesshaping.it;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-import org.jamesshaping.launcher.EmbeddedMongo;
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.jamesshaping.launcher.JamesHome;
 
 /** A test James and its own in-memory MongoDB, started together, stopped together, with user1@james.local. */

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.jamesshaping.launcher.FreePorts;
+import org.jamesshaping.testsupport.FreePorts;
 import org.jamesshaping.launcher.Launcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,10 +2,14 @@ package org.jamesshaping.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Map;
+
+import org.jamesshaping.launcher.HostsFile;
+import org.jamesshaping.launcher.JamesProcess;
 
 
 /**
@@ -34,18 +38,28 @@ public final class TestEnvironment {
         if (hostsFile == null) {
             throw new IllegalStateException("Run through Maven: jdk.net.hosts.file must be set for the tests");
         }
-        StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost ip6-localhost\n");
         try {
-            String hostname = Files.readString(Paths.get("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).trim();
-            if (!hostname.isEmpty()) {
-                hosts.append("127.0.0.1 ").append(hostname).append('\n');
-            }
-            Path path = Paths.get(hostsFile);
-            Files.createDirectories(path.toAbsolutePath().getParent());
-            Files.writeString(path, hosts.toString(), StandardCharsets.US_ASCII);
+            HostsFile.write(Paths.get(hostsFile));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The store settings of every test James: its own database, and intervals short enough for tests. */
+    public static final Map<String, String> TEST_STORE_PROPERTIES = Map.of(
+        "mongo.database", "james_shaping_it",
+        "cache.refresh.interval", "1s",
+        "flush.interval", "200ms",
+        "mongo.timeout", "500ms");
+
+    /** Another member of a fleet, in its own JVM, with the test store settings, on {@code mongoUri}. */
+    public static JamesProcess fleetMember(String name, Path work, String mongoUri) throws Exception {
+        init();
+        return JamesProcess.builder(name, work, sampleConf(), extensionJar())
+            .mongoUri(mongoUri)
+            .startTimeout(Duration.ofSeconds(90))
+            .conf(conf -> TEST_STORE_PROPERTIES.forEach((key, value) -> conf.setProperty("shaping.properties", key, value)))
+            .start();
     }
 
     public static Path extensionJar() {

@@ -2,6 +2,8 @@ package org.jamesshaping.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
+import org.jamesshaping.testsupport.SpamMutator;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,7 +32,7 @@ class ContentFilterMailetsTest {
         + "Simply call our toll free number today and claim your luxury vacation package before this limited offer expires. "
         + "Thousands of satisfied customers have already enjoyed this exclusive deal from our travel partners.";
 
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
     private final FilterStores stores = new FilterStores();
     private final List<Verdict> verdicts = new ArrayList<>();
     private final List<Signal> signals = new ArrayList<>();

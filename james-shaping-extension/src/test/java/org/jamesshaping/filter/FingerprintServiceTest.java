@@ -3,6 +3,7 @@ package org.jamesshaping.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +24,7 @@ class FingerprintServiceTest {
         + "pipeline and the on-call rotation. Please bring your team's open issues and the list of risks you are tracking, "
         + "so that we can agree on priorities for the next release cycle together.";
 
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
     private final Fingerprinter fingerprinter = new Fingerprinter();
 
     @AfterEach
@@ -33,8 +34,8 @@ class FingerprintServiceTest {
 
     @Test
     void aSignatureReportedOnOneServerIsMatchedOnAnotherAfterItsBackgroundRefresh() throws Exception {
-        try (FingerprintService reporter = new FingerprintService(mongo.connection(), 0.5, Duration.ofHours(1), Clock.systemUTC());
-             FingerprintService other = new FingerprintService(mongo.connection(), 0.5, Duration.ofMillis(100), Clock.systemUTC())) {
+        try (FingerprintService reporter = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Clock.systemUTC());
+             FingerprintService other = new FingerprintService(connection(), 0.5, Duration.ofMillis(100), Clock.systemUTC())) {
             awaitLoaded(reporter);
             awaitLoaded(other);
             Fingerprint spam = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
@@ -56,7 +57,7 @@ class FingerprintServiceTest {
     @Test
     void hitsAndReportsAreCountedInMongo() throws Exception {
         Fingerprint spam = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
-        try (MongoClient client = mongo.connection().open()) {
+        try (MongoClient client = connection().open()) {
             MongoCollection<Document> collection = client.getDatabase("filter_test").getCollection(FingerprintStore.COLLECTION);
             try (FingerprintService service = new FingerprintService(collection, 0.5, Duration.ofHours(1), Clock.systemUTC())) {
                 awaitLoaded(service);
@@ -97,7 +98,7 @@ class FingerprintServiceTest {
     @Test
     void aLoadedIndexKeepsAnsweringFromMemoryWhenMongoGoesDown() throws Exception {
         Fingerprint spam = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
-        try (FingerprintService service = new FingerprintService(mongo.connection(), 0.5, Duration.ofMillis(100), Clock.systemUTC())) {
+        try (FingerprintService service = new FingerprintService(connection(), 0.5, Duration.ofMillis(100), Clock.systemUTC())) {
             awaitLoaded(service);
             service.report(spam, SpamSignature.Source.OPERATOR_REPORT);
             mongo.close();
@@ -114,5 +115,9 @@ class FingerprintServiceTest {
             Thread.sleep(10);
         }
         assertThat(service.isLoaded()).isTrue();
+    }
+
+    private MongoConnection connection() {
+        return new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2));
     }
 }

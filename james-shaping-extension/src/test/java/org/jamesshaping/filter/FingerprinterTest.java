@@ -2,6 +2,7 @@ package org.jamesshaping.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.SpamMutator;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package org.jamesshaping.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.CorpusCache;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,6 +3,7 @@ package org.jamesshaping.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 
 class PredictiveModelStoreTest {
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
 
     @AfterEach
     void stop() {
@@ -51,7 +52,7 @@ class PredictiveModelStoreTest {
     @Test
     void aModelSplitIntoManyChunksLoadsBackIdentical() throws IOException {
         PredictiveModel model = randomModel(3);
-        try (MongoClient client = mongo.connection().open()) {
+        try (MongoClient client = connection().open()) {
             MongoCollection<Document> collection = client.getDatabase("filter_test").getCollection(PredictiveModelStore.COLLECTION);
             PredictiveModelStore store = new PredictiveModelStore(collection, 10_000);
             String version = store.save(model, Instant.now());
@@ -64,7 +65,7 @@ class PredictiveModelStoreTest {
 
     @Test
     void savingANewModelKeepsThePreviousAndDeletesOlderChunks() throws IOException {
-        try (MongoClient client = mongo.connection().open()) {
+        try (MongoClient client = connection().open()) {
             MongoCollection<Document> collection = client.getDatabase("filter_test").getCollection(PredictiveModelStore.COLLECTION);
             PredictiveModelStore store = new PredictiveModelStore(collection, 50_000);
             String first = store.save(randomModel(1), Instant.now());
@@ -88,8 +89,8 @@ class PredictiveModelStoreTest {
 
     @Test
     void theServicePicksUpANewModelFromMongoInTheBackground() throws Exception {
-        try (MongoClient client = mongo.connection().open();
-             PredictiveModelService service = new PredictiveModelService(PredictiveModelService.mongoSource(mongo.connection()),
+        try (MongoClient client = connection().open();
+             PredictiveModelService service = new PredictiveModelService(PredictiveModelService.mongoSource(connection()),
                  Duration.ofMillis(100))) {
             assertThat(service.current()).isEmpty();
             PredictiveModel model = randomModel(9);
@@ -111,5 +112,9 @@ class PredictiveModelStoreTest {
             assertThat(service.current()).isEmpty();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(50);
         }
+    }
+
+    private MongoConnection connection() {
+        return new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2));
     }
 }

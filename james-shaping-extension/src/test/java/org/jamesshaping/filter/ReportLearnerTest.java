@@ -2,6 +2,8 @@ package org.jamesshaping.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -24,7 +26,7 @@ class ReportLearnerTest {
     private static final Instant NOW = Instant.parse("2026-11-27T10:00:00Z");
     private static final int BITS = 16;
 
-    private final EmbeddedMongo mongo = new EmbeddedMongo();
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
     private final ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
     private MongoClient client;
     private PredictiveModelStore models;
@@ -33,7 +35,7 @@ class ReportLearnerTest {
 
     @BeforeEach
     void open() {
-        client = mongo.connection().open();
+        client = connection().open();
         MongoDatabase database = client.getDatabase("filter_test");
         models = new PredictiveModelStore(database.getCollection(PredictiveModelStore.COLLECTION));
         reports = new TrainingReports(database.getCollection(TrainingReports.COLLECTION));
@@ -179,5 +181,9 @@ class ReportLearnerTest {
         assertThat(pass.model()).isPresent();
         assertThat(pass.model().get().bias()).isEqualTo(5f);
         assertThat(models.load(pass.version().orElseThrow()).bias()).isEqualTo(5f);
+    }
+
+    private MongoConnection connection() {
+        return new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2));
     }
 }

@@ -2,7 +2,7 @@ package org.jamesshaping.reputation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetSocketAddress;
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,34 +11,29 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 /** The store contract on the embedded MongoDB wire-protocol server, plus what needs a MongoDB we can stop. */
 class EmbeddedMongoStoreTest extends ReputationStoreContract {
     @TempDir
     static Path folder;
-    static MongoServer server;
-    static H2Backend backend;
-    static int port;
+    static EmbeddedMongo mongo;
 
     @BeforeAll
     static void start() {
         startServer();
     }
 
-    /** First on a port the kernel picks (no other socket can take it in between), then again on the same one. */
+    /** First on a port the kernel picks, then again on the same one (an outage that ends). */
     private static void startServer() {
-        backend = new H2Backend(folder.resolve("store.mv").toString());
-        server = new MongoServer(backend);
-        server.bind(new InetSocketAddress("127.0.0.1", port));
-        port = server.getLocalAddress().getPort();
+        if (mongo == null) {
+            mongo = EmbeddedMongo.persistent(folder.resolve("store.mv"));
+        }
+        mongo.start();
     }
 
-    /** Stops as a mongod does on SIGTERM: what it acknowledged is on disk (H2 would otherwise commit lazily). */
+    /** Stops as a mongod does on SIGTERM: what it acknowledged is on disk. */
     private static void stopServer() {
-        backend.commit();
-        server.shutdown();
+        mongo.stop();
     }
 
     @AfterAll
@@ -48,7 +43,7 @@ class EmbeddedMongoStoreTest extends ReputationStoreContract {
 
     @Override
     String mongoUri() {
-        return "mongodb://127.0.0.1:" + port;
+        return mongo.uri();
     }
 
     @Test

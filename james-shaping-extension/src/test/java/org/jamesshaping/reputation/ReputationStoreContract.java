@@ -3,6 +3,7 @@ package org.jamesshaping.reputation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import org.jamesshaping.testsupport.MutableClock;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,6 +2,7 @@ package org.jamesshaping.shaping;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 /**
  * When a connection may keep its decision at HELO/EHLO and MAIL FROM without looking its address up again: only
@@ -29,14 +28,14 @@ class SenderClassifierTest {
     private static final InetAddress OTHER = ReputationKey.parseAddress("198.51.100.9");
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
-    private MongoServer mongo;
+    private EmbeddedMongo mongo;
     private ReputationService reputation;
     private SenderClassifier classifier;
 
     @BeforeEach
     void start() {
-        mongo = new MongoServer(H2Backend.inMemory());
-        reputation = new ReputationService(StoreSettings.defaults(mongo.bindAndGetConnectionString()),
+        mongo = EmbeddedMongo.startInMemory();
+        reputation = new ReputationService(StoreSettings.defaults(mongo.uri()),
             new RecordingMetricFactory(), new NoopGaugeRegistry(), Clock.systemUTC());
         classifier = new SenderClassifier(reputation, nanos::get);
     }
@@ -44,7 +43,7 @@ class SenderClassifierTest {
     @AfterEach
     void stop() {
         reputation.close();
-        mongo.shutdown();
+        mongo.stop();
     }
 
     /** A connection's decision, as TrafficShaper takes it: the window read first, then the classification. */

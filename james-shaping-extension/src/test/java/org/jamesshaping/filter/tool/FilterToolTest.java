@@ -2,6 +2,7 @@ package org.jamesshaping.filter.tool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 
 class FilterToolTest {
     private static String message(String subject, String body) {
@@ -64,9 +63,8 @@ class FilterToolTest {
 
     @Test
     void reportedMessagesWaitForAModelThenLearnMakesTheSharedModelJudgeThemAsReported(@TempDir Path folder) throws Exception {
-        MongoServer server = new MongoServer(H2Backend.inMemory());
-        String uri = "mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort();
-        try {
+        try (EmbeddedMongo server = EmbeddedMongo.startInMemory()) {
+            String uri = server.uri();
             Path spam = Files.createDirectories(folder.resolve("spam"));
             Path ham = Files.createDirectories(folder.resolve("ham"));
             for (int i = 0; i < 15; i++) {
@@ -99,8 +97,6 @@ class FilterToolTest {
             assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tham\n");
             assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tspam\n");
             assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("0 reports learned; none pending.");
-        } finally {
-            server.shutdownNow();
         }
     }
 }
