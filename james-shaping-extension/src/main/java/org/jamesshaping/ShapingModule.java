@@ -9,16 +9,15 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
-import org.jamesshaping.reputation.ReputationService;
-import org.jamesshaping.reputation.StoreSettings;
-
 import org.jamesshaping.shaping.ConnectionRegistry;
 import org.jamesshaping.shaping.SenderClassifier;
-import org.jamesshaping.shaping.ShapingMetrics;
+import org.jamesshaping.smtp.ShapingMetrics;
+import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.StoreSettings;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.Scopes;
 import com.google.inject.Provides;
+import com.google.inject.Scopes;
 
 /**
  * Guice bindings for the extension. Register in {@code extensions.properties}:
@@ -50,7 +49,7 @@ public class ShapingModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ReputationService reputationService(StoreSettings settings, MetricFactory metricFactory, GaugeRegistry gaugeRegistry) {
-        return new ReputationService(settings, metricFactory, gaugeRegistry, Clock.systemUTC());
+    ReputationStore reputationService(StoreSettings settings, MetricFactory metricFactory, GaugeRegistry gaugeRegistry) {
+        return new ReputationStore(settings, metricFactory, gaugeRegistry, Clock.systemUTC());
     }
 }

@@ -12,7 +12,7 @@ import javax.management.StandardMBean;
 import org.apache.james.utils.UserDefinedStartable;
 import org.jamesshaping.admin.ShapingMBean;
 import org.jamesshaping.admin.ShapingManagement;
-import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.store.ReputationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,12 +23,12 @@ import org.slf4j.LoggerFactory;
 public class ShapingStartable implements UserDefinedStartable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ShapingStartable.class);
 
-    private final ReputationService reputation;
+    private final ReputationStore reputation;
     private final ShapingManagement management;
     private ObjectName registered;
 
     @Inject
-    public ShapingStartable(ReputationService reputation, ShapingManagement management) {
+    public ShapingStartable(ReputationStore reputation, ShapingManagement management) {
         this.reputation = reputation;
         this.management = management;
     }

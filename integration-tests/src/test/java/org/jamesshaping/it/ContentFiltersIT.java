@@ -363,7 +363,7 @@ class ContentFiltersIT {
         List<String> command = new ArrayList<>(List.of(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", TestEnvironment.extensionJar() + java.io.File.pathSeparator + System.getProperty("java.class.path"),
-            "org.jamesshaping.filter.tool.FilterTool"));
+            "org.jamesshaping.admin.cli.FilterTool"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -27,7 +27,7 @@ class DryRunIT {
 
     @Test
     void dryRunShapesNothingAndLogsEverything() throws Exception {
-        Logger shaperLog = (Logger) LoggerFactory.getLogger("org.jamesshaping.shaping.TrafficShaper");
+        Logger shaperLog = (Logger) LoggerFactory.getLogger("org.jamesshaping.smtp.TrafficShaper");
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         shaperLog.addAppender(appender);

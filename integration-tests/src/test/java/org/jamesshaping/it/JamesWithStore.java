@@ -12,7 +12,7 @@ public final class JamesWithStore implements AutoCloseable {
     public static final String PASSWORD = "secret";
     /** The sample smtpserver.xml's commented-out spamtrap handler, and the same handler enabled with trap@james.local. */
     public static final String COMMENTED_SPAMTRAP = "<!-- Spamtrap addresses:";
-    public static final String SPAMTRAP = "<handler class=\"org.jamesshaping.reputation.SpamtrapRecorder\">"
+    public static final String SPAMTRAP = "<handler class=\"org.jamesshaping.smtp.SpamtrapRecorder\">"
         + "<spamtrap>trap@james.local</spamtrap></handler>\n            <!-- Spamtrap addresses:";
 
     private final EmbeddedMongo mongo;

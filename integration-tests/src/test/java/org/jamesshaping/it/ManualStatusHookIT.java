@@ -16,9 +16,9 @@ class ManualStatusHookIT {
     void withoutTheShaperABlockedAddressGets554WithTheOperatorsReason() throws Exception {
         try (JamesWithStore james = JamesWithStore.start(folder, settings -> settings
                  // James's own core handlers (it writes the greeting) and the hook where the shaper was.
-                 .replaceInFile("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "")
-                 .replaceInFile("smtpserver.xml", "<handler class=\"org.jamesshaping.shaping.TrafficShaper\">",
-                     "<handler class=\"org.jamesshaping.shaping.ManualStatusHook\">"))) {
+                 .replaceInFile("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.smtp.ShapingCoreCmdHandlerLoader\"", "")
+                 .replaceInFile("smtpserver.xml", "<handler class=\"org.jamesshaping.smtp.TrafficShaper\">",
+                     "<handler class=\"org.jamesshaping.smtp.ManualStatusHook\">"))) {
             assertThat(james.webAdmin().put("/shaping/reputation/127.0.70.9/status",
                 "{\"status\":\"block\",\"reason\":\"Spam\\trun\",\"ttl\":\"1d\"}").status).isEqualTo(204);
 

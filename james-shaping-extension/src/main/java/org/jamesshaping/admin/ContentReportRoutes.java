@@ -14,17 +14,17 @@ import javax.mail.MessagingException;
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
-import org.jamesshaping.filter.ContentExtractor;
-import org.jamesshaping.filter.ContentLimits;
 import org.jamesshaping.filter.FilterStores;
-import org.jamesshaping.filter.Fingerprint;
-import org.jamesshaping.filter.Fingerprinter;
-import org.jamesshaping.filter.MessageContent;
-import org.jamesshaping.filter.FingerprintService;
-import org.jamesshaping.filter.MongoConnection;
-import org.jamesshaping.filter.SpamSignature;
-import org.jamesshaping.filter.TrainingReports;
-import org.jamesshaping.reputation.StoreSettings;
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.content.MessageContent;
+import org.jamesshaping.filter.fingerprint.Fingerprint;
+import org.jamesshaping.filter.fingerprint.FingerprintService;
+import org.jamesshaping.filter.fingerprint.Fingerprinter;
+import org.jamesshaping.filter.fingerprint.SpamSignature;
+import org.jamesshaping.filter.predictive.TrainingReports;
+import org.jamesshaping.store.MongoConnection;
+import org.jamesshaping.store.StoreSettings;
 
 import com.mongodb.MongoException;
 

@@ -2,7 +2,7 @@ package org.jamesshaping.admin;
 
 import javax.inject.Inject;
 
-import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.store.ReputationStore;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,11 +14,11 @@ public class ShapingManagement implements ShapingMBean {
     public static final String OBJECT_NAME = "org.apache.james:type=extension,name=shaping";
 
     private final ReputationReports reports;
-    private final ReputationService reputation;
+    private final ReputationStore reputation;
     private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Inject
-    public ShapingManagement(ReputationReports reports, ReputationService reputation) {
+    public ShapingManagement(ReputationReports reports, ReputationStore reputation) {
         this.reports = reports;
         this.reputation = reputation;
     }

@@ -12,6 +12,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.annotation.PreDestroy;
 import javax.inject.Singleton;
 
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.fingerprint.FingerprintService;
+import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.PredictiveModelService;
+import org.jamesshaping.filter.predictive.PredictiveModelStore;
+import org.jamesshaping.filter.predictive.ReportLearner;
+import org.jamesshaping.filter.predictive.TrainingReports;
+import org.jamesshaping.store.MongoConnection;
+
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;

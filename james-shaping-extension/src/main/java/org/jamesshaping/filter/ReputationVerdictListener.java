@@ -6,8 +6,8 @@ import java.util.Optional;
 import javax.inject.Inject;
 
 import org.apache.mailet.Mail;
-import org.jamesshaping.reputation.ReputationService;
-import org.jamesshaping.reputation.Signal;
+import org.jamesshaping.scoring.Signal;
+import org.jamesshaping.store.ReputationStore;
 
 import com.google.common.net.InetAddresses;
 
@@ -16,7 +16,7 @@ import com.google.common.net.InetAddresses;
  * nothing about the sender and are not counted.
  */
 public class ReputationVerdictListener implements VerdictListener {
-    /** Where signals go; {@link ReputationService#record} in production, a list in tests. */
+    /** Where signals go; {@link ReputationStore#record} in production, a list in tests. */
     public interface SignalSink {
         void record(InetAddress address, Signal signal);
     }
@@ -24,7 +24,7 @@ public class ReputationVerdictListener implements VerdictListener {
     private final SignalSink sink;
 
     @Inject
-    public ReputationVerdictListener(ReputationService reputation) {
+    public ReputationVerdictListener(ReputationStore reputation) {
         this(reputation::record);
     }
 

@@ -75,11 +75,11 @@ public final class ClassSettings {
         return replyDelay;
     }
 
-    long greetingDelayNanos() {
+    public long greetingDelayNanos() {
         return greetingDelayNanos;
     }
 
-    long replyDelayNanos() {
+    public long replyDelayNanos() {
         return replyDelayNanos;
     }
 

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
-import org.jamesshaping.reputation.ReputationKey;
+import org.jamesshaping.store.ReputationKey;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -48,7 +48,7 @@ public class ConnectionRegistry {
         }
     }
 
-    int connections(ReputationKey key) {
+    public int connections(ReputationKey key) {
         AtomicInteger count = concurrent.get(key);
         return count == null ? 0 : Math.max(0, count.get());
     }
@@ -59,7 +59,7 @@ public class ConnectionRegistry {
      * mail servers do all day, reuses it); only {@link #sweepIdleCounters} retires idle ones, by moving them from 0
      * to {@link #RETIRED}, which no connection ever joins: a connection joins a live counter or installs a new one.
      */
-    void connected(ReputationKey key) {
+    public void connected(ReputationKey key) {
         while (true) {
             AtomicInteger count = concurrent.get(key);
             if (count == null) {
@@ -84,7 +84,7 @@ public class ConnectionRegistry {
      * Called once per {@link #connected} call. The counter it joined is still the one in the map: a counter is
      * retired only at zero, and this connection has kept it above zero.
      */
-    void disconnected(ReputationKey key) {
+    public void disconnected(ReputationKey key) {
         AtomicInteger count = concurrent.get(key);
         if (count != null) {
             count.decrementAndGet();
@@ -119,7 +119,7 @@ public class ConnectionRegistry {
      *
      * @return false when over the rate (the connection is not recorded)
      */
-    boolean admitRate(ReputationKey key, int perMinute, long nowNanos) {
+    public boolean admitRate(ReputationKey key, int perMinute, long nowNanos) {
         if (perMinute <= 0) {
             return true;
         }
@@ -140,11 +140,11 @@ public class ConnectionRegistry {
         }
     }
 
-    int held() {
+    public int held() {
         return held.get();
     }
 
-    boolean tryHold(int max) {
+    public boolean tryHold(int max) {
         while (true) {
             int current = held.get();
             if (max > 0 && current >= max) {
@@ -156,12 +156,12 @@ public class ConnectionRegistry {
         }
     }
 
-    void release() {
+    public void release() {
         held.decrementAndGet();
     }
 
     /** The read budget shared by every connection of {@code key}, created at {@code rate} or retuned to it. */
-    TokenBucket acquireBucket(ReputationKey key, long rate, long nowNanos) {
+    public TokenBucket acquireBucket(ReputationKey key, long rate, long nowNanos) {
         SharedBucket shared = sharedBuckets.compute(key, (k, existing) -> {
             SharedBucket result = existing == null
                 ? new SharedBucket(new TokenBucket(rate, TokenBucket.defaultBurst(rate), nowNanos)) : existing;
@@ -172,7 +172,7 @@ public class ConnectionRegistry {
         return shared.bucket;
     }
 
-    void releaseBucket(ReputationKey key) {
+    public void releaseBucket(ReputationKey key) {
         sharedBuckets.computeIfPresent(key, (k, shared) -> --shared.users <= 0 ? null : shared);
     }
 }

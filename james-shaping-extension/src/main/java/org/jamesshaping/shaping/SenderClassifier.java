@@ -13,16 +13,17 @@ import java.util.function.LongSupplier;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
-import org.jamesshaping.reputation.ManualStatus;
-import org.jamesshaping.reputation.ReputationClassifier;
-import org.jamesshaping.reputation.ReputationService;
+import org.jamesshaping.scoring.ClassDecision;
+import org.jamesshaping.scoring.ReputationClassifier;
+import org.jamesshaping.store.ManualStatus;
+import org.jamesshaping.store.ReputationStore;
 
 /**
  * Decides a sender's class from what is in memory: operator statuses first (allow: 0, block: 9, pin: the
  * pinned class), then reputation. Never calls MongoDB, so it is safe on the SMTP path. The weights come from the
  * TrafficShaper handler's configuration; WebAdmin and the CLI use the same instance to explain a class.
  *
- * <p>An address's decision is reused, for at most a second, while {@link ReputationService#changes()} has not
+ * <p>An address's decision is reused, for at most a second, while {@link ReputationStore#changes()} has not
  * moved, that is while nothing happened that could make any sender look worse (a signal against a sender, a
  * record read from MongoDB with more against a sender, an operator status). On clean traffic that turns the
  * three classifications of each connection (connect, HELO/EHLO, MAIL FROM), and those of the next connections
@@ -39,7 +40,7 @@ public class SenderClassifier {
     private static final int MAX_REUSED = 100_000;
     /**
      * Age of a window at which {@link #renewAhead} opens the next one: well before it ends, checked at each tick
-     * of the store thread ({@link ReputationService#TICK}, 100 ms).
+     * of the store thread ({@link ReputationStore#TICK}, 100 ms).
      */
     static final long RENEW_AT_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
     /**
@@ -49,11 +50,11 @@ public class SenderClassifier {
     static final int MAX_RENEWED = 10_000;
 
     /**
-     * The decisions made while {@link ReputationService#changes()} stays at {@code changes}, for at most a second
+     * The decisions made while {@link ReputationStore#changes()} stays at {@code changes}, for at most a second
      * from {@code sinceNanos}; replaced as a whole when either runs out. A plain map read per connection and
      * command, instead of a bounded cache with per-entry ages.
      */
-    static final class Reusable {
+    public static final class Reusable {
         final long changes;
         final long sinceNanos;
         final ConcurrentHashMap<InetAddress, Reused> decisions = new ConcurrentHashMap<>();
@@ -79,7 +80,7 @@ public class SenderClassifier {
         }
     }
 
-    private final ReputationService reputation;
+    private final ReputationStore reputation;
     /** {@link System#nanoTime}, or a test's clock. */
     private final LongSupplier nanoClock;
     private volatile Reusable reusable;
@@ -87,17 +88,17 @@ public class SenderClassifier {
     private final AtomicBoolean renewing = new AtomicBoolean();
 
     @Inject
-    public SenderClassifier(ReputationService reputation) {
+    public SenderClassifier(ReputationStore reputation) {
         this(reputation, System::nanoTime);
     }
 
-    SenderClassifier(ReputationService reputation, LongSupplier nanoClock) {
+    SenderClassifier(ReputationStore reputation, LongSupplier nanoClock) {
         this.reputation = reputation;
         this.nanoClock = nanoClock;
         this.reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
 
-    void configure(ReputationClassifier.Settings settings) {
+    public void configure(ReputationClassifier.Settings settings) {
         this.classifier = new ReputationClassifier(settings);
         reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
@@ -110,7 +111,7 @@ public class SenderClassifier {
      * Starts {@link #renewAhead} on the reputation store's thread, once however many SMTP servers configure a
      * shaper. Without a shaper nothing on the SMTP path reads the windows, and nothing renews them.
      */
-    void startRenewing() {
+    public void startRenewing() {
         if (renewing.compareAndSet(false, true)) {
             reputation.onEachTick("decide regular senders' classes ahead", this::renewAhead);
         }
@@ -118,7 +119,7 @@ public class SenderClassifier {
 
     /**
      * Opens the next window when the current one is {@link #RENEW_AT_NANOS} old or has ended (the store's
-     * {@link ReputationService#changes()} moved), filled with fresh decisions for the addresses that connections
+     * {@link ReputationStore#changes()} moved), filled with fresh decisions for the addresses that connections
      * used in the current one. Runs off the SMTP path, on the store thread; a window that ends early is renewed
      * at the next check, and until then the SMTP path decides and fills one itself, as it always may.
      *
@@ -145,12 +146,12 @@ public class SenderClassifier {
         reusable = next;
     }
 
-    private static String entry(ReputationService.StatusMatch match) {
+    private static String entry(ReputationStore.StatusMatch match) {
         return " by the operator entry for " + match.key() + ": " + match.status().reason();
     }
 
     /** The window decisions are reused in now: a caller that keeps it can ask {@link #stillCurrent} later. */
-    Reusable window() {
+    public Reusable window() {
         return reusable;
     }
 
@@ -159,7 +160,7 @@ public class SenderClassifier {
      * still the current one and still open. A connection asks this before deciding again at HELO/EHLO and MAIL
      * FROM, and skips the lookup of its address while nothing has changed.
      */
-    boolean stillCurrent(Reusable window) {
+    public boolean stillCurrent(Reusable window) {
         return window != null && window == reusable && window.validFor(reputation.changes(), nanoClock.getAsLong());
     }
 
@@ -187,11 +188,11 @@ public class SenderClassifier {
         return decision;
     }
 
-    public ClassDecision classify(ReputationService.SenderView view) {
-        Optional<ReputationService.StatusMatch> status = view.status();
+    public ClassDecision classify(ReputationStore.SenderView view) {
+        Optional<ReputationStore.StatusMatch> status = view.status();
         if (status.isPresent()) {
             ManualStatus manual = status.get().status();
-            ReputationService.StatusMatch match = status.get();
+            ReputationStore.StatusMatch match = status.get();
             switch (manual.value()) {
                 case ALLOW:
                     return new ClassDecision(0, () -> List.of("allowed" + entry(match)), true);

@@ -11,12 +11,13 @@ import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
 import org.apache.james.util.DurationParser;
+import org.jamesshaping.scoring.ClassDecision;
 
 /**
  * The ten shaping classes and the global switches, read from the {@code TrafficShaper} handler block:
  *
  * <pre>{@code
- * <handler class="org.jamesshaping.shaping.TrafficShaper">
+ * <handler class="org.jamesshaping.smtp.TrafficShaper">
  *     <preset>stage3</preset>               <!-- default; stage1 (gentle) .. stage5 (aggressive) -->
  *     <dryRun>false</dryRun>
  *     <maxHeldConnections>20000</maxHeldConnections>
@@ -30,8 +31,6 @@ import org.apache.james.util.DurationParser;
  * Class 0 is trusted and 9 is blocked (refused with 554 at its first command); the presets leave 0 to 3 unshaped.
  */
 public final class ShapingPolicy {
-    public static final int CLASSES = 10;
-    public static final int BLOCKED = 9;
 
     private final List<ClassSettings> classes;
     private final boolean dryRun;
@@ -89,8 +88,8 @@ public final class ShapingPolicy {
         // Class 9 is refused at its first command; holding it would only cost this server.
         base.add(ClassSettings.UNSHAPED);
         List<ClassSettings> scaled = new ArrayList<>();
-        for (int level = 0; level < CLASSES; level++) {
-            scaled.add(level < 4 || level == BLOCKED ? base.get(level) : base.get(level).scaled(factor));
+        for (int level = 0; level < ClassDecision.CLASSES; level++) {
+            scaled.add(level < 4 || level == ClassDecision.BLOCKED ? base.get(level) : base.get(level).scaled(factor));
         }
         if (factor > 1) {
             scaled.set(3, new ClassSettings(Duration.ofMillis(Math.round(500 * factor)), Duration.ZERO, 0, 0, 0, 0, 0, 0, 0, false));
@@ -114,7 +113,7 @@ public final class ShapingPolicy {
             } catch (NumberFormatException e) {
                 throw new ConfigurationException("TrafficShaper: <class> needs level=\"0\" to \"9\", got '" + levelText + "'");
             }
-            if (level < 0 || level >= CLASSES) {
+            if (level < 0 || level >= ClassDecision.CLASSES) {
                 throw new ConfigurationException("TrafficShaper: class level must be 0 to 9, got " + level);
             }
             classes.set(level, override(classes.get(level), classConfig, level));

@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jamesshaping.reputation.ReputationKey;
+import org.jamesshaping.store.ReputationKey;
 import org.junit.jupiter.api.Test;
 
 class ConnectionRegistryTest {

@@ -2,7 +2,6 @@ package org.jamesshaping.shaping;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import org.jamesshaping.testsupport.EmbeddedMongo;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -10,10 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
-import org.jamesshaping.reputation.ReputationKey;
-import org.jamesshaping.reputation.ReputationService;
-import org.jamesshaping.reputation.Signal;
-import org.jamesshaping.reputation.StoreSettings;
+import org.jamesshaping.scoring.Signal;
+import org.jamesshaping.store.ReputationKey;
+import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.StoreSettings;
+import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,13 +29,13 @@ class SenderClassifierTest {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private EmbeddedMongo mongo;
-    private ReputationService reputation;
+    private ReputationStore reputation;
     private SenderClassifier classifier;
 
     @BeforeEach
     void start() {
         mongo = EmbeddedMongo.startInMemory();
-        reputation = new ReputationService(StoreSettings.defaults(mongo.uri()),
+        reputation = new ReputationStore(StoreSettings.defaults(mongo.uri()),
             new RecordingMetricFactory(), new NoopGaugeRegistry(), Clock.systemUTC());
         classifier = new SenderClassifier(reputation, nanos::get);
     }

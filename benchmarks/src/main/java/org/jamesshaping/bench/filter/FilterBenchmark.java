@@ -18,17 +18,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import org.jamesshaping.filter.ContentExtractor;
-import org.jamesshaping.filter.ContentLimits;
-import org.jamesshaping.filter.FeatureExtractor;
-import org.jamesshaping.filter.Fingerprint;
-import org.jamesshaping.filter.FingerprintIndex;
-import org.jamesshaping.filter.Fingerprinter;
-import org.jamesshaping.filter.MessageContent;
-import org.jamesshaping.filter.ModelTrainer;
-import org.jamesshaping.filter.PredictiveModel;
-import org.jamesshaping.filter.SpamSignature;
-import org.jamesshaping.filter.tool.MessageFolders;
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.predictive.FeatureExtractor;
+import org.jamesshaping.filter.fingerprint.Fingerprint;
+import org.jamesshaping.filter.fingerprint.FingerprintIndex;
+import org.jamesshaping.filter.fingerprint.Fingerprinter;
+import org.jamesshaping.filter.content.MessageContent;
+import org.jamesshaping.filter.predictive.ModelTrainer;
+import org.jamesshaping.filter.predictive.PredictiveModel;
+import org.jamesshaping.filter.fingerprint.SpamSignature;
+import org.jamesshaping.admin.cli.MessageFolders;
 
 /**
  * The content-filter benchmark: 5-fold cross-validation over spam-1 + easy-ham-1 + hard-ham-1 for the predictive

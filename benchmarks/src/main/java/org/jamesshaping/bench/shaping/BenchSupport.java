@@ -135,9 +135,9 @@ final class BenchSupport {
     /** A copy of james-conf/ with checked text replacements (each must find its text, so drift is loud). */
     static final class Conf {
         /** The shaper's {@code <handler>} block in smtpserver.xml, with its configuration (a regular expression). */
-        private static final String TRAFFIC_SHAPER_BLOCK = "<handler class=\"org\\.jamesshaping\\.shaping\\.TrafficShaper\">.*?</handler>";
+        private static final String TRAFFIC_SHAPER_BLOCK = "<handler class=\"org\\.jamesshaping\\.smtp\\.TrafficShaper\">.*?</handler>";
         /** The signal recorder's {@code <handler>} line (a regular expression). */
-        private static final String SIGNAL_RECORDER_LINE = "<handler class=\"org\\.jamesshaping\\.reputation\\.SmtpSignalRecorder\"/>";
+        private static final String SIGNAL_RECORDER_LINE = "<handler class=\"org\\.jamesshaping\\.smtp\\.SmtpSignalRecorder\"/>";
 
         private final ConfFolder folder;
 
@@ -205,7 +205,7 @@ final class BenchSupport {
          */
         Conf withoutShapingHandlers() throws IOException {
             withoutContentFilters();
-            replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.shaping.ShapingCoreCmdHandlerLoader\"", "");
+            replace("smtpserver.xml", " coreHandlersPackage=\"org.jamesshaping.smtp.ShapingCoreCmdHandlerLoader\"", "");
             replaceRegex("smtpserver.xml", "\\s*" + TRAFFIC_SHAPER_BLOCK, "");
             replaceRegex("smtpserver.xml", "\\s*" + SIGNAL_RECORDER_LINE, "");
             if (read("smtpserver.xml").replaceAll("(?s)<!--.*?-->", "").contains("org.jamesshaping")) {

@@ -1,0 +1,119 @@
+package org.jamesshaping.filter.fingerprint;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+
+/**
+ * The {@code spam_fingerprints} collection, shared by all servers. One document per signature:
+ * <pre>
+ * { _id: "3f9c...", minHashes: [int x 120], shingles: 87, source: "operator", sources: ["operator", "spamtrap"],
+ *   reports: 3, hits: 1250, firstSeen: ISODate, lastSeen: ISODate, updatedAt: ISODate }
+ * </pre>
+ * {@code updatedAt} changes only when a signature is added or reported again, so servers refresh their index with
+ * a cheap range query; hit counts change all the time and are not worth a refresh.
+ */
+public final class FingerprintStore {
+    public static final String COLLECTION = "spam_fingerprints";
+
+    private final MongoCollection<Document> collection;
+
+    public FingerprintStore(MongoCollection<Document> collection) {
+        this.collection = collection;
+    }
+
+    public void createIndexes() {
+        collection.createIndex(Indexes.ascending("updatedAt"), new IndexOptions().name("updatedAt"));
+    }
+
+    /** Adds a signature, or counts one more report of it. */
+    public SpamSignature report(Fingerprint fingerprint, SpamSignature.Source source, Instant now) {
+        List<Integer> values = new ArrayList<>(fingerprint.size());
+        for (int value : fingerprint.minHashes()) {
+            values.add(value);
+        }
+        Date at = Date.from(now);
+        collection.updateOne(Filters.eq("_id", fingerprint.id()),
+            Updates.combine(
+                Updates.setOnInsert("minHashes", values),
+                Updates.setOnInsert("shingles", fingerprint.shingleCount()),
+                Updates.setOnInsert("source", source.stored()),
+                Updates.setOnInsert("firstSeen", at),
+                Updates.setOnInsert("hits", 0L),
+                Updates.addToSet("sources", source.stored()),
+                Updates.inc("reports", 1L),
+                Updates.set("lastSeen", at),
+                Updates.set("updatedAt", at)),
+            new UpdateOptions().upsert(true));
+        Document stored = collection.find(Filters.eq("_id", fingerprint.id())).first();
+        return stored == null ? new SpamSignature(fingerprint, source, 0, now, now) : toSignature(stored);
+    }
+
+    /** Signatures added or reported at or after {@code since} (all of them when {@code since} is null). */
+    public List<SpamSignature> changedSince(Instant since) {
+        Bson filter = since == null ? new Document() : Filters.gte("updatedAt", Date.from(since));
+        List<SpamSignature> signatures = new ArrayList<>();
+        for (Document document : collection.find(filter)) {
+            SpamSignature signature = toSignature(document);
+            if (signature != null) {
+                signatures.add(signature);
+            }
+        }
+        return signatures;
+    }
+
+    /** Adds counted matches to the signatures' hit counts. */
+    public void addHits(Map<String, Long> hitsById, Instant now) {
+        if (hitsById.isEmpty()) {
+            return;
+        }
+        List<WriteModel<Document>> updates = new ArrayList<>();
+        Date at = Date.from(now);
+        hitsById.forEach((id, hits) -> updates.add(new UpdateOneModel<>(Filters.eq("_id", id),
+            Updates.combine(Updates.inc("hits", hits), Updates.set("lastSeen", at)))));
+        collection.bulkWrite(updates);
+    }
+
+    public long count() {
+        return collection.countDocuments();
+    }
+
+    public boolean delete(String id) {
+        return collection.deleteOne(Filters.eq("_id", id)).getDeletedCount() > 0;
+    }
+
+    private static SpamSignature toSignature(Document document) {
+        List<?> values = document.getList("minHashes", Object.class);
+        if (values == null || values.size() != Fingerprinter.SIGNATURE_SIZE) {
+            // Written by an incompatible version: ignore rather than match against garbage.
+            return null;
+        }
+        int[] minHashes = new int[values.size()];
+        for (int i = 0; i < minHashes.length; i++) {
+            minHashes[i] = ((Number) values.get(i)).intValue();
+        }
+        Number shingles = (Number) document.get("shingles");
+        Number hits = (Number) document.get("hits");
+        Date firstSeen = document.getDate("firstSeen");
+        Date lastSeen = document.getDate("lastSeen");
+        return new SpamSignature(new Fingerprint(minHashes, shingles == null ? 0 : shingles.intValue()),
+            SpamSignature.Source.fromStored(document.getString("source")),
+            hits == null ? 0 : hits.longValue(),
+            firstSeen == null ? Instant.EPOCH : firstSeen.toInstant(),
+            lastSeen == null ? Instant.EPOCH : lastSeen.toInstant());
+    }
+}

@@ -1,0 +1,199 @@
+package org.jamesshaping.filter.mailet;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import javax.mail.MessagingException;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetException;
+import org.apache.mailet.base.GenericMailet;
+import org.jamesshaping.filter.FilterStores;
+import org.jamesshaping.filter.Verdict;
+import org.jamesshaping.filter.VerdictListener;
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.store.MongoConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What both content filters share: parameter parsing, the size limit, and the rule that a filter failure never
+ * stops a mail: whatever goes wrong, the mail continues with a header saying the filter did not run.
+ *
+ * <p>Time bound: a filter does no I/O on the spooler thread (stores are read from memory, refreshed in the
+ * background), and its CPU work is bounded by {@code maxMessageBytes} and {@link ContentLimits}.</p>
+ */
+abstract class ContentFilterMailet extends GenericMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ContentFilterMailet.class);
+    static final int DEFAULT_MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+
+    protected final FilterStores stores;
+    protected final VerdictListener listener;
+    /** MongoDB as configured for the whole extension (conf/shaping.properties); mailet parameters may override it. */
+    private final MongoConnection configuredConnection;
+    protected ContentExtractor extractor;
+    private long maxMessageBytes;
+    private MongoConnection effectiveConnection;
+
+    protected ContentFilterMailet(FilterStores stores, VerdictListener listener, MongoConnection configuredConnection) {
+        this.stores = stores;
+        this.listener = listener;
+        this.configuredConnection = configuredConnection;
+    }
+
+    @Override
+    public void init() throws MessagingException {
+        maxMessageBytes = longParameter("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES);
+        extractor = new ContentExtractor(new ContentLimits(
+            (int) longParameter("maxParts", ContentLimits.DEFAULT.maxParts()),
+            (int) longParameter("maxTextChars", ContentLimits.DEFAULT.maxTextChars()),
+            ContentLimits.DEFAULT.maxNestingDepth()));
+    }
+
+    @Override
+    public final void service(Mail mail) {
+        if (skip(mail)) {
+            return;
+        }
+        Verdict verdict;
+        try {
+            long size = mail.getMessageSize();
+            if (size > maxMessageBytes) {
+                verdict = Verdict.notRun(filter(), "too-large");
+            } else {
+                MimeMessage message = mail.getMessage();
+                verdict = judge(mail, message, (int) size);
+            }
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("{} filter did not run on mail {}: {}", filter(), mail.getName(), e.toString());
+            verdict = Verdict.notRun(filter(), e instanceof MessagingException ? "bad-mime" : "error");
+        }
+        try {
+            mark(mail, verdict);
+        } catch (MessagingException | RuntimeException e) {
+            LOGGER.warn("Cannot add {} headers to mail {}: {}", filter(), mail.getName(), e.toString());
+        }
+        try {
+            listener.onVerdict(mail, verdict);
+        } catch (RuntimeException e) {
+            LOGGER.warn("Verdict listener failed on mail {}", mail.getName(), e);
+        }
+    }
+
+    protected abstract Verdict.Filter filter();
+
+    /** True for mail this filter leaves alone (already judged by a stronger filter). */
+    protected boolean skip(Mail mail) {
+        return false;
+    }
+
+    /** The verdict for this message; may throw on unreadable MIME, which the caller turns into "not run". */
+    protected abstract Verdict judge(Mail mail, MimeMessage message, int size) throws MessagingException;
+
+    /** Writes this verdict's headers and attributes. */
+    protected abstract void mark(Mail mail, Verdict verdict) throws MessagingException;
+
+    static void setAttribute(Mail mail, org.apache.mailet.AttributeName name, String value) {
+        mail.setAttribute(new Attribute(name, AttributeValue.of(value)));
+    }
+
+    static void setAttribute(Mail mail, org.apache.mailet.AttributeName name, double value) {
+        mail.setAttribute(new Attribute(name, AttributeValue.of(value)));
+    }
+
+    static String notRunHeader(Verdict verdict) {
+        return "not-run; reason=" + verdict.reason().orElse("unknown");
+    }
+
+    static String formatScore(double score) {
+        return String.format(Locale.ROOT, "%.4f", score);
+    }
+
+    protected String stringParameter(String name, String defaultValue) {
+        String value = getInitParameter(name);
+        return value == null || value.isBlank() ? defaultValue : value.trim();
+    }
+
+    protected long longParameter(String name, long defaultValue) throws MailetException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            long parsed = Long.parseLong(value.trim());
+            if (parsed <= 0) {
+                throw new MailetException(getMailetName() + ": " + name + " must be positive, got " + value);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new MailetException(getMailetName() + ": " + name + " must be a number, got " + value);
+        }
+    }
+
+    protected double doubleParameter(String name, double defaultValue, double min, double max) throws MailetException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            double parsed = Double.parseDouble(value.trim());
+            if (!(parsed >= min && parsed <= max)) {
+                throw new MailetException(getMailetName() + ": " + name + " must be in [" + min + ", " + max + "], got " + value);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new MailetException(getMailetName() + ": " + name + " must be a number, got " + value);
+        }
+    }
+
+    /** Durations as 500ms, 10s, 5m, 1h, or plain seconds. */
+    protected Duration durationParameter(String name, Duration defaultValue) throws MailetException {
+        String value = getInitParameter(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        String raw = value.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (raw.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(raw.substring(0, raw.length() - 2)));
+            }
+            char unit = raw.charAt(raw.length() - 1);
+            String number = Character.isDigit(unit) ? raw : raw.substring(0, raw.length() - 1);
+            long amount = Long.parseLong(number);
+            switch (unit) {
+                case 'm':
+                    return Duration.ofMinutes(amount);
+                case 'h':
+                    return Duration.ofHours(amount);
+                default:
+                    return Duration.ofSeconds(amount);
+            }
+        } catch (NumberFormatException e) {
+            throw new MailetException(getMailetName() + ": " + name + " must be a duration like 10s, got " + value);
+        }
+    }
+
+    /**
+     * The MongoDB this mailet uses: the extension's (conf/shaping.properties: mongo.uri, mongo.database,
+     * mongo.timeout), each overridden by the mailet parameter of the same meaning when one is given.
+     */
+    protected MongoConnection mongoConnection() throws MailetException {
+        try {
+            effectiveConnection = new MongoConnection(stringParameter("mongoUri", configuredConnection.uri()),
+                stringParameter("database", configuredConnection.database()),
+                durationParameter("mongoTimeout", configuredConnection.timeout()));
+            return effectiveConnection;
+        } catch (IllegalArgumentException e) {
+            throw new MailetException(getMailetName() + ": " + e.getMessage());
+        }
+    }
+
+    /** The connection chosen at init (for tests and diagnostics); null before. */
+    MongoConnection effectiveConnection() {
+        return effectiveConnection;
+    }
+}

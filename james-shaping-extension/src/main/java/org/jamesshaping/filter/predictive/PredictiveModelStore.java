@@ -1,0 +1,162 @@
+package org.jamesshaping.filter.predictive;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.bson.Document;
+import org.bson.types.Binary;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+
+/**
+ * The {@code predictive_model} collection: the serialised model ({@link ModelCodec}) cut into chunk documents
+ * well under MongoDB's 16 MB limit, plus one pointer document naming the current version:
+ * <pre>
+ * { _id: "current", version: "uuid", chunks: 2, trainedAt: ISODate, updatedAt: ISODate,
+ *   learnedFrom: "previous uuid", reports: ["report id", ...] }
+ * { _id: "uuid:0", version: "uuid", n: 0, data: BinData }   ...
+ * </pre>
+ * A new model's chunks are written first and the pointer last, so readers see either the old model or the whole
+ * new one. The previous version is kept for readers still loading it; older ones are deleted.
+ *
+ * <p>A model that learned operator reports ({@link #saveLearned}) replaces the pointer only if it still names the
+ * version the learning started from (a compare-and-set, atomic in MongoDB), so two servers learning at once cannot
+ * lose each other's reports: the second finds the pointer moved and tries again from the new model. The pointer
+ * lists the reports the current version learned, so a learner that stopped between the swap and marking its
+ * reports applied is completed by the next one instead of teaching them twice.</p>
+ */
+public final class PredictiveModelStore {
+    public static final String COLLECTION = "predictive_model";
+    public static final int DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+    private static final String CURRENT = "current";
+
+    private final MongoCollection<Document> collection;
+    private final int chunkBytes;
+
+    public PredictiveModelStore(MongoCollection<Document> collection) {
+        this(collection, DEFAULT_CHUNK_BYTES);
+    }
+
+    public PredictiveModelStore(MongoCollection<Document> collection, int chunkBytes) {
+        this.collection = collection;
+        this.chunkBytes = chunkBytes;
+    }
+
+    /** What the pointer document says about the current model. */
+    public static final class Pointer {
+        private final String version;
+        private final List<String> reports;
+
+        Pointer(String version, List<String> reports) {
+            this.version = version;
+            this.reports = List.copyOf(reports);
+        }
+
+        public String version() {
+            return version;
+        }
+
+        /** The reports this version learned on top of the one before it (empty for a trained model). */
+        public List<String> reports() {
+            return reports;
+        }
+    }
+
+    /** Saves a model as the current one, whatever is current now (a newly trained model); returns its version. */
+    public String save(PredictiveModel model, Instant now) {
+        String version = UUID.randomUUID().toString();
+        int chunks = writeChunks(model, version);
+        Optional<String> previous = currentVersion();
+        collection.replaceOne(Filters.eq("_id", CURRENT), pointer(model, version, chunks, now), new ReplaceOptions().upsert(true));
+        deleteOlderThan(version, previous);
+        return version;
+    }
+
+    /**
+     * Saves a model that learned {@code reports} on top of {@code baseVersion}, if that is still the current
+     * version; otherwise writes nothing that stays and returns empty.
+     */
+    public Optional<String> saveLearned(PredictiveModel model, String baseVersion, List<String> reports, Instant now) {
+        String version = UUID.randomUUID().toString();
+        int chunks = writeChunks(model, version);
+        Document pointer = pointer(model, version, chunks, now).append("learnedFrom", baseVersion).append("reports", reports);
+        if (collection.replaceOne(Filters.and(Filters.eq("_id", CURRENT), Filters.eq("version", baseVersion)), pointer)
+                .getMatchedCount() == 0) {
+            collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));
+            return Optional.empty();
+        }
+        deleteOlderThan(version, Optional.of(baseVersion));
+        return Optional.of(version);
+    }
+
+    public Optional<Pointer> current() {
+        Document current = collection.find(Filters.eq("_id", CURRENT)).first();
+        if (current == null || current.getString("version") == null) {
+            return Optional.empty();
+        }
+        List<String> reports = current.getList("reports", String.class);
+        return Optional.of(new Pointer(current.getString("version"), reports == null ? List.of() : reports));
+    }
+
+    private static Document pointer(PredictiveModel model, String version, int chunks, Instant now) {
+        return new Document("_id", CURRENT).append("version", version).append("chunks", chunks)
+            .append("trainedAt", Date.from(model.trainedAt())).append("updatedAt", Date.from(now));
+    }
+
+    /** Keeps the current and the previous version (readers may still be loading it). */
+    private void deleteOlderThan(String version, Optional<String> previous) {
+        collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.ne("version", version),
+            Filters.ne("version", previous.orElse(version))));
+    }
+
+    private int writeChunks(PredictiveModel model, String version) {
+        byte[] bytes = ModelCodec.toBytes(model);
+        int chunks = (bytes.length + chunkBytes - 1) / chunkBytes;
+        for (int n = 0; n < chunks; n++) {
+            int from = n * chunkBytes;
+            int to = Math.min(bytes.length, from + chunkBytes);
+            byte[] chunk = new byte[to - from];
+            System.arraycopy(bytes, from, chunk, 0, chunk.length);
+            collection.replaceOne(Filters.eq("_id", version + ":" + n),
+                new Document("_id", version + ":" + n).append("version", version).append("n", n).append("data", new Binary(chunk)),
+                new ReplaceOptions().upsert(true));
+        }
+        return chunks;
+    }
+
+    public Optional<String> currentVersion() {
+        Document current = collection.find(Filters.eq("_id", CURRENT)).first();
+        return current == null ? Optional.empty() : Optional.ofNullable(current.getString("version"));
+    }
+
+    /** Loads a version's chunks in order and decodes them. */
+    public PredictiveModel load(String version) throws IOException {
+        Document current = collection.find(Filters.eq("_id", CURRENT)).first();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int expected = -1;
+        if (current != null && version.equals(current.getString("version"))) {
+            expected = current.getInteger("chunks", -1);
+        }
+        int seen = 0;
+        for (Document chunk : collection.find(Filters.and(Filters.eq("version", version), Filters.ne("_id", CURRENT)))
+                .sort(Sorts.ascending("n"))) {
+            if (chunk.getInteger("n", -1) != seen) {
+                throw new IOException("model " + version + " is missing chunk " + seen);
+            }
+            bytes.writeBytes(chunk.get("data", Binary.class).getData());
+            seen++;
+        }
+        if (seen == 0 || expected >= 0 && seen != expected) {
+            throw new IOException("model " + version + " is incomplete: " + seen + " chunks");
+        }
+        return ModelCodec.fromBytes(bytes.toByteArray());
+    }
+}

@@ -1,0 +1,161 @@
+package org.jamesshaping.store;
+
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.util.DurationParser;
+
+/**
+ * The reputation store's settings, read from {@code conf/shaping.properties} (every key is documented in the
+ * sample file shipped in {@code james-conf/}). Bad values fail James's startup with the key named.
+ */
+public final class StoreSettings {
+    public static final String DEFAULT_URI = "mongodb://127.0.0.1:27017";
+
+    private final String mongoUri;
+    private final String database;
+    private final Duration mongoTimeout;
+    private final long cacheSize;
+    private final Duration refreshInterval;
+    private final Duration flushInterval;
+    private final int bufferMaxKeys;
+    private final HalfLife halfLife;
+    private final Duration retention;
+
+    public StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
+                         Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention) {
+        this.mongoUri = mongoUri;
+        this.database = database;
+        this.mongoTimeout = mongoTimeout;
+        this.cacheSize = cacheSize;
+        this.refreshInterval = refreshInterval;
+        this.flushInterval = flushInterval;
+        this.bufferMaxKeys = bufferMaxKeys;
+        this.halfLife = halfLife;
+        this.retention = retention;
+    }
+
+    public static StoreSettings defaults(String mongoUri) {
+        return new StoreSettings(mongoUri, "james_shaping", Duration.ofSeconds(2), 100_000, Duration.ofSeconds(5),
+            Duration.ofSeconds(1), 100_000, new HalfLife(Duration.ofDays(7)), Duration.ofDays(30));
+    }
+
+    public static StoreSettings from(Configuration conf) throws ConfigurationException {
+        StoreSettings settings = new StoreSettings(
+            conf.getString("mongo.uri", DEFAULT_URI).trim(),
+            conf.getString("mongo.database", "james_shaping").trim(),
+            duration(conf, "mongo.timeout", "2s"),
+            positiveLong(conf, "cache.size", 100_000),
+            duration(conf, "cache.refresh.interval", "5s"),
+            duration(conf, "flush.interval", "1s"),
+            (int) positiveLong(conf, "buffer.max.keys", 100_000),
+            halfLife(conf),
+            duration(conf, "retention", "30d"));
+        if (!settings.mongoUri.startsWith("mongodb://") && !settings.mongoUri.startsWith("mongodb+srv://")) {
+            throw new ConfigurationException("shaping.properties: mongo.uri must start with mongodb:// or mongodb+srv://, got '"
+                + settings.mongoUri + "'");
+        }
+        if (settings.flushInterval.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new ConfigurationException("shaping.properties: flush.interval must be at most 1s so that the fleet "
+                + "sees updates quickly, got " + settings.flushInterval);
+        }
+        if (settings.retention.compareTo(settings.halfLife.duration()) < 0) {
+            throw new ConfigurationException("shaping.properties: retention (" + settings.retention
+                + ") must be at least decay.half.life (" + settings.halfLife.duration() + ")");
+        }
+        return settings;
+    }
+
+    private static HalfLife halfLife(Configuration conf) throws ConfigurationException {
+        Duration duration = duration(conf, "decay.half.life", "7d");
+        try {
+            return new HalfLife(duration);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("shaping.properties: decay.half.life: " + e.getMessage());
+        }
+    }
+
+    static Duration duration(Configuration conf, String key, String defaultValue) throws ConfigurationException {
+        String raw = conf.getString(key, defaultValue).trim();
+        try {
+            Duration duration = DurationParser.parse(raw, ChronoUnit.SECONDS);
+            if (duration.isZero() || duration.isNegative()) {
+                throw new ConfigurationException("shaping.properties: " + key + " must be positive, got '" + raw + "'");
+            }
+            return duration;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("shaping.properties: " + key + " is not a duration (like 500ms, 5s, 7d): '" + raw + "'");
+        }
+    }
+
+    private static long positiveLong(Configuration conf, String key, long defaultValue) throws ConfigurationException {
+        String raw = conf.getString(key, String.valueOf(defaultValue)).trim();
+        try {
+            long value = Long.parseLong(raw);
+            if (value <= 0) {
+                throw new ConfigurationException("shaping.properties: " + key + " must be positive, got " + value);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigurationException("shaping.properties: " + key + " is not a number: '" + raw + "'");
+        }
+    }
+
+    public StoreSettings withMongoUri(String uri) {
+        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+    }
+
+    public StoreSettings withDatabase(String name) {
+        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+    }
+
+    public StoreSettings withTimeout(Duration timeout) {
+        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+    }
+
+    public StoreSettings withIntervals(Duration refresh, Duration flush) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention);
+    }
+
+    public StoreSettings withHalfLife(HalfLife value) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention);
+    }
+
+    public String mongoUri() {
+        return mongoUri;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public Duration mongoTimeout() {
+        return mongoTimeout;
+    }
+
+    public long cacheSize() {
+        return cacheSize;
+    }
+
+    public Duration refreshInterval() {
+        return refreshInterval;
+    }
+
+    public Duration flushInterval() {
+        return flushInterval;
+    }
+
+    public int bufferMaxKeys() {
+        return bufferMaxKeys;
+    }
+
+    public HalfLife halfLife() {
+        return halfLife;
+    }
+
+    public Duration retention() {
+        return retention;
+    }
+}

@@ -1,0 +1,102 @@
+package org.jamesshaping.admin.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jamesshaping.testsupport.EmbeddedMongo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+
+class FilterToolTest {
+    private static String message(String subject, String body) {
+        return "From: x@example.org\nSubject: " + subject + "\n\n" + body + "\n";
+    }
+
+    @Test
+    void trainsAModelFileAndClassifiesFilesAndMboxes(@TempDir Path folder) throws Exception {
+        Path spam = Files.createDirectories(folder.resolve("spam"));
+        Path ham = Files.createDirectories(folder.resolve("ham/cur"));
+        for (int i = 0; i < 15; i++) {
+            Files.writeString(spam.resolve(i + ".eml"), message("cheap pills " + i, "buy cheap pills now best prices viagra " + i));
+            Files.writeString(ham.resolve(i + ".host:2,S"), message("build report " + i, "the nightly build passed all parser tests " + i));
+        }
+        Path mbox = folder.resolve("inbox");
+        Files.writeString(mbox, "From a@b Mon Jan 1 00:00:00 2024\n" + message("cheap pills", "buy cheap pills now best prices")
+            + "From c@d Mon Jan 1 00:00:00 2024\n" + message("build report", "the nightly build passed all parser tests"),
+            StandardCharsets.UTF_8);
+        Path model = folder.resolve("model.bin");
+
+        StringWriter out = new StringWriter();
+        int trained = FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
+            "--model", model.toString(), "--threshold", "0.5"}, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+        assertThat(trained).as(out.toString()).isZero();
+        assertThat(out.toString()).contains("trained on 15 spam and 15 ham").contains("threshold 0.5000 (given)");
+
+        StringWriter untuned = new StringWriter();
+        assertThat(FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
+            "--model", folder.resolve("default.bin").toString()}, new PrintWriter(untuned, true), new PrintWriter(new StringWriter(), true)))
+            .isZero();
+        assertThat(untuned.toString()).as("15 of each is too few to tune").contains("threshold 0.2000 (default: too few messages to tune)");
+
+        StringWriter classified = new StringWriter();
+        int code = FilterTool.run(new String[] {"classify", "--model", model.toString(), mbox.toString()},
+            new PrintWriter(classified, true), new PrintWriter(new StringWriter(), true));
+        String[] lines = classified.toString().trim().split("\n");
+        assertThat(code).isZero();
+        assertThat(lines).hasSize(2);
+        assertThat(lines[0]).startsWith(mbox + "#1\t").endsWith("\tspam");
+        assertThat(lines[1]).startsWith(mbox + "#2\t").endsWith("\tham");
+        assertThat(lines[0].split("\t")[1]).matches("\\d\\.\\d{4}");
+    }
+
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        int code = FilterTool.run(args, new PrintWriter(out, true), new PrintWriter(out, true));
+        return code + "\n" + out;
+    }
+
+    @Test
+    void reportedMessagesWaitForAModelThenLearnMakesTheSharedModelJudgeThemAsReported(@TempDir Path folder) throws Exception {
+        try (EmbeddedMongo server = EmbeddedMongo.startInMemory()) {
+            String uri = server.uri();
+            Path spam = Files.createDirectories(folder.resolve("spam"));
+            Path ham = Files.createDirectories(folder.resolve("ham"));
+            for (int i = 0; i < 15; i++) {
+                Files.writeString(spam.resolve(i + ".eml"), message("cheap pills " + i, "buy cheap pills now best prices " + i));
+                Files.writeString(ham.resolve(i + ".eml"), message("build report " + i, "the nightly build passed all parser tests " + i));
+            }
+            // A legitimate message about pills the model will call spam, and a spam about builds it will call ham.
+            Path pharmacist = folder.resolve("pharmacist.eml");
+            Files.writeString(pharmacist, message("cheap pills",
+                "buy cheap pills now, says our pharmacist Anna Keller, ahead of the hospital committee meeting on Tuesday"));
+            Path buildSpam = folder.resolve("build-spam.eml");
+            Files.writeString(buildSpam, message("build report",
+                "the nightly build passed all parser tests: visit our online casino for a welcome bonus, jackpot guaranteed"));
+            Path tooLarge = folder.resolve("huge.eml");
+            Files.writeString(tooLarge, message("huge", "x".repeat(4 * 1024 * 1024)));
+
+            assertThat(run("report-ham", "--mongo-uri", uri, pharmacist.toString())).startsWith("0\n").contains(":ham");
+            assertThat(run("report-spam", "--mongo-uri", uri, buildSpam.toString()))
+                .startsWith("0\n").contains("fingerprint skipped (body too short)").contains(":spam");
+            assertThat(run("report-ham", "--mongo-uri", uri, tooLarge.toString())).startsWith("1\n").contains("not queued for learning");
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("1\n").contains("No predictive model yet");
+
+            assertThat(run("train", "--spam", spam.toString(), "--ham", ham.toString(), "--mongo-uri", uri, "--threshold", "0.5"))
+                .startsWith("0\n");
+            assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tspam\n");
+            assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tham\n");
+
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("LEARNED: 2 learned").contains("2 reports learned; none pending.");
+
+            assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tham\n");
+            assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tspam\n");
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("0 reports learned; none pending.");
+        }
+    }
+}

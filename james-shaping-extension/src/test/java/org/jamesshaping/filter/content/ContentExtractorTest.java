@@ -1,0 +1,54 @@
+package org.jamesshaping.filter.content;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+class ContentExtractorTest {
+    /** The rule the hand-written scan replaces, kept here as its specification. */
+    private static final Pattern TEXT_URL = Pattern.compile("(?i)\\b(?:https?://|www\\.)([a-z0-9.-]{1,253})");
+
+    private static List<String> byPattern(String text) {
+        List<String> hosts = new ArrayList<>();
+        Matcher matcher = TEXT_URL.matcher(text);
+        while (matcher.find()) {
+            hosts.add(matcher.group(1));
+        }
+        return hosts;
+    }
+
+    private static List<String> byScan(String text) {
+        List<String> hosts = new ArrayList<>();
+        ContentExtractor.urlHosts(text, hosts::add);
+        return hosts;
+    }
+
+    @Test
+    void urlHostsFindsWhatTheRegularExpressionFinds() {
+        List<String> samples = new ArrayList<>(List.of(
+            "see http://example.com/x and HTTPS://Mail.Example.ORG:8080/y, or www.shop.example.",
+            "xhttp://no.example _www.no.example http:// www.yes.example https://www.both.example",
+            "http://http://nested.example wwww.example www.", "", "h", "www"));
+        String alphabet = "hHtTpPsSwW:/._- aZ09é\n";
+        Random random = new Random(17);
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(60);
+            for (int j = 0; j < length; j++) {
+                text.append(random.nextInt(8) == 0 ? List.of("http://", "https://", "www.", "WWW.").get(random.nextInt(4))
+                    : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
+            }
+            samples.add(text.toString());
+        }
+        for (String sample : samples) {
+            assertThat(byScan(sample)).as(sample).isEqualTo(byPattern(sample));
+        }
+        assertThat(byScan(samples.get(0))).containsExactly("example.com", "Mail.Example.ORG", "shop.example.");
+    }
+}

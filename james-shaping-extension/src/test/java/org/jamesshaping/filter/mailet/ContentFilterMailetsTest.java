@@ -1,0 +1,237 @@
+package org.jamesshaping.filter.mailet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.mail.internet.MimeMessage;
+
+import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.Mail;
+import org.jamesshaping.filter.FilterStores;
+import org.jamesshaping.filter.ReputationVerdictListener;
+import org.jamesshaping.filter.Verdict;
+import org.jamesshaping.filter.VerdictListener;
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.fingerprint.FingerprintService;
+import org.jamesshaping.filter.fingerprint.FingerprintServiceTest;
+import org.jamesshaping.filter.fingerprint.Fingerprinter;
+import org.jamesshaping.filter.fingerprint.SpamSignature;
+import org.jamesshaping.filter.predictive.FeatureExtractor;
+import org.jamesshaping.filter.predictive.ModelCodec;
+import org.jamesshaping.filter.predictive.ModelTrainer;
+import org.jamesshaping.filter.predictive.PredictiveModelStore;
+import org.jamesshaping.filter.predictive.PredictiveModelStoreTest;
+import org.jamesshaping.scoring.Signal;
+import org.jamesshaping.store.MongoConnection;
+import org.jamesshaping.store.StoreSettings;
+import org.jamesshaping.testsupport.EmbeddedMongo;
+import org.jamesshaping.testsupport.SpamMutator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.mongodb.client.MongoClient;
+
+class ContentFilterMailetsTest {
+    private static final String SPAM_TEXT = "Congratulations, you have been selected to receive a free cruise to the Bahamas. "
+        + "Simply call our toll free number today and claim your luxury vacation package before this limited offer expires. "
+        + "Thousands of satisfied customers have already enjoyed this exclusive deal from our travel partners.";
+
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
+    private final FilterStores stores = new FilterStores();
+    private final List<Verdict> verdicts = new ArrayList<>();
+    private final List<Signal> signals = new ArrayList<>();
+    private final VerdictListener listener = (mail, verdict) -> {
+        verdicts.add(verdict);
+        new ReputationVerdictListener((InetAddress address, Signal signal) -> signals.add(signal)).onVerdict(mail, verdict);
+    };
+
+    @AfterEach
+    void stop() {
+        stores.close();
+        mongo.close();
+    }
+
+    private static Mail mail(byte[] raw) throws Exception {
+        MimeMessage message = ContentExtractor.parse(raw);
+        message.setHeader(ShapingHeaders.VERDICT, "ham");
+        return MailImpl.builder().name("mail-" + System.nanoTime()).sender("sender@example.org").addRecipient("rcpt@example.com")
+            .mimeMessage(message).remoteAddr("192.0.2.7").build();
+    }
+
+    private FingerprintFilter fingerprintFilter(String uri) throws Exception {
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener);
+        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", uri, "database", "filter_test",
+            "mongoTimeout", "500ms", "refreshInterval", "100ms")));
+        return mailet;
+    }
+
+    private static void awaitLoaded(FingerprintService service) throws InterruptedException {
+        FingerprintServiceTest.awaitLoaded(service);
+    }
+
+    @Test
+    void knownSpamGetsHeadersAttributesAndAReputationSignal() throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(mongo.uri());
+        FingerprintService service = stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5,
+            Duration.ofMillis(100));
+        awaitLoaded(service);
+        service.report(new Fingerprinter().fingerprint(SPAM_TEXT).orElseThrow(), SpamSignature.Source.OPERATOR_REPORT);
+
+        Mail spam = mail(SpamMutator.message("Win", "Dear Alice,\n" + SPAM_TEXT + " http://x.example/?id=42", false));
+        mailet.service(spam);
+
+        MimeMessage message = spam.getMessage();
+        assertThat(message.getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("known-spam");
+        assertThat(message.getHeader(ShapingHeaders.FINGERPRINT, null)).contains("; match=");
+        assertThat(spam.getAttribute(ShapingHeaders.VERDICT_ATTRIBUTE).orElseThrow().getValue().value()).isEqualTo("known-spam");
+        assertThat(signals).containsExactly(Signal.KNOWN_SPAM);
+    }
+
+    @Test
+    void unknownMailLosesAForgedVerdictHeader() throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(mongo.uri());
+        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        mailet.service(mail);
+
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.VERDICT)).isNull();
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).endsWith("; no-match");
+        assertThat(verdicts).extracting(Verdict::outcome).containsExactly(Verdict.Outcome.UNKNOWN);
+        assertThat(signals).isEmpty();
+    }
+
+    @Test
+    void storeDownLetsTheMailThroughQuicklyWithANotRunHeader() throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(EmbeddedMongo.deadUri());
+        Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        long start = System.nanoTime();
+        mailet.service(mail);
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=store-unavailable");
+        assertThat(mail.getState()).isNotEqualTo(Mail.GHOST);
+    }
+
+    @Test
+    void brokenMimeIsNotFilteredButPassesWithAHeader() throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(mongo.uri());
+        Mail mail = mail(("From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=zz\r\n"
+            + "Content-Transfer-Encoding: base64\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\n" + SPAM_TEXT).getBytes());
+        mailet.service(mail);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isNotNull();
+    }
+
+    @Test
+    void predictiveFilterScoresWithAModelFileAndSkipsKnownSpam(@TempDir Path folder) throws Exception {
+        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+        FeatureExtractor features = new FeatureExtractor(16);
+        List<ModelTrainer.Example> examples = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
+                SpamMutator.message("cheap pills " + i, "Buy cheap pills now, best prices online, viagra cialis offer " + i, false))), true));
+            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
+                SpamMutator.message("meeting notes " + i, "Notes from the design meeting about the parser refactoring " + i, false))), false));
+        }
+        Path file = folder.resolve("model.bin");
+        ModelCodec.writeFile(new ModelTrainer(16, 10, 0.5, 1, 1e-6, 1).train(examples, 0.5), file);
+        PredictiveFilter mailet = new PredictiveFilter(stores, listener);
+        mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", file.toString(), "refreshInterval", "100ms")));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Mail spam = mail(SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
+        do {
+            mailet.service(spam);
+        } while (spam.getMessage().getHeader(ShapingHeaders.SCORE, null).startsWith("not-run") && System.nanoTime() < deadline);
+        Mail ham = mail(SpamMutator.message("meeting notes", "Notes from the design meeting about the parser", false));
+        mailet.service(ham);
+
+        assertThat(spam.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("spam");
+        assertThat(Double.parseDouble(spam.getMessage().getHeader(ShapingHeaders.SCORE, null))).isGreaterThan(0.5);
+        assertThat(ham.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("ham");
+        assertThat(signals).endsWith(Signal.SPAM, Signal.HAM);
+
+        Mail known = mail(SpamMutator.message("meeting notes", "Notes from the design meeting about the parser", false));
+        known.setAttribute(new org.apache.mailet.Attribute(ShapingHeaders.VERDICT_ATTRIBUTE, org.apache.mailet.AttributeValue.of("known-spam")));
+        known.getMessage().removeHeader(ShapingHeaders.VERDICT);
+        mailet.service(known);
+        assertThat(known.getMessage().getHeader(ShapingHeaders.SCORE)).isNull();
+    }
+
+    @Test
+    void jamesBuildsTheMailetsWithTheExtensionsMongoSettingsAndParametersOverrideThem() throws Exception {
+        StoreSettings settings = StoreSettings.defaults(mongo.uri()).withDatabase("from_properties").withTimeout(Duration.ofMillis(700));
+        Injector injector = Guice.createInjector(binder -> {
+            binder.bind(StoreSettings.class).toInstance(settings);
+            binder.bind(VerdictListener.class).toInstance(listener);
+            binder.bind(FilterStores.class).toInstance(stores);
+        });
+        try (MongoClient client = new MongoConnection(mongo.uri(), "from_properties", Duration.ofSeconds(2)).open()) {
+            new PredictiveModelStore(client.getDatabase("from_properties").getCollection(PredictiveModelStore.COLLECTION))
+                .save(PredictiveModelStoreTest.randomModel(4), java.time.Instant.now());
+        }
+
+        PredictiveFilter predictive = injector.getInstance(PredictiveFilter.class);
+        predictive.init(new TestMailetConfig("PredictiveFilter", Map.of("refreshInterval", "100ms")));
+        assertThat(predictive.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "from_properties", Duration.ofMillis(700)));
+        Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        do {
+            mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+            predictive.service(mail);
+        } while (mail.getMessage().getHeader(ShapingHeaders.SCORE, null).startsWith("not-run") && System.nanoTime() < deadline);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.SCORE, null)).as("scored with the model of the configured database")
+            .matches("\\d\\.\\d{4}");
+
+        FingerprintFilter fingerprint = injector.getInstance(FingerprintFilter.class);
+        fingerprint.init(new TestMailetConfig("FingerprintFilter", Map.of("database", "own_database", "mongoTimeout", "300ms")));
+        assertThat(fingerprint.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "own_database", Duration.ofMillis(300)));
+    }
+
+    @Test
+    void predictiveFilterWithoutAModelSaysItDidNotRun() throws Exception {
+        PredictiveFilter mailet = new PredictiveFilter(stores, listener);
+        mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("mongoUri", EmbeddedMongo.deadUri(), "mongoTimeout", "300ms")));
+        Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        long start = System.nanoTime();
+        mailet.service(mail);
+
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(500);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.SCORE, null)).isEqualTo("not-run; reason=no-model");
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.VERDICT)).isNull();
+        assertThat(signals).isEmpty();
+    }
+
+    @Test
+    void matcherReadsTheAttributeNotTheHeader() throws Exception {
+        HasShapingVerdict matcher = new HasShapingVerdict();
+        matcher.init(new org.apache.mailet.MatcherConfig() {
+            public String getCondition() {
+                return "known-spam";
+            }
+
+            public org.apache.mailet.MailetContext getMailetContext() {
+                return null;
+            }
+
+            public String getMatcherName() {
+                return "HasShapingVerdict";
+            }
+        });
+        Mail forged = mail(SpamMutator.message("x", "y", false));
+        forged.getMessage().setHeader(ShapingHeaders.VERDICT, "known-spam");
+        assertThat(matcher.match(forged)).isEmpty();
+        forged.setAttribute(new org.apache.mailet.Attribute(ShapingHeaders.VERDICT_ATTRIBUTE, org.apache.mailet.AttributeValue.of("known-spam")));
+        assertThat(matcher.match(forged)).hasSize(1);
+    }
+}
