@@ -9,10 +9,12 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
+import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.shaping.ConnectionRegistry;
 import org.jamesshaping.shaping.SenderClassifier;
 import org.jamesshaping.smtp.ShapingMetrics;
 import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.SenderReputation;
 import org.jamesshaping.store.StoreSettings;
 
 import com.google.inject.AbstractModule;
@@ -34,6 +36,8 @@ public class ShapingModule extends AbstractModule {
         bind(SenderClassifier.class).in(Scopes.SINGLETON);
         bind(ConnectionRegistry.class).in(Scopes.SINGLETON);
         bind(ShapingMetrics.class).in(Scopes.SINGLETON);
+        bind(Scheduler.class).in(Scopes.SINGLETON);
+        bind(SenderReputation.class).to(ReputationStore.class);
     }
 
     @Provides
@@ -49,7 +53,7 @@ public class ShapingModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ReputationStore reputationService(StoreSettings settings, MetricFactory metricFactory, GaugeRegistry gaugeRegistry) {
-        return new ReputationStore(settings, metricFactory, gaugeRegistry, Clock.systemUTC());
+    ReputationStore reputationStore(StoreSettings settings, Scheduler scheduler, MetricFactory metricFactory, GaugeRegistry gaugeRegistry) {
+        return new ReputationStore(settings, scheduler, metricFactory, gaugeRegistry, Clock.systemUTC());
     }
 }

@@ -12,6 +12,7 @@ import javax.management.StandardMBean;
 import org.apache.james.utils.UserDefinedStartable;
 import org.jamesshaping.admin.ShapingMBean;
 import org.jamesshaping.admin.ShapingManagement;
+import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.store.ReputationStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +25,14 @@ public class ShapingStartable implements UserDefinedStartable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ShapingStartable.class);
 
     private final ReputationStore reputation;
+    private final Scheduler scheduler;
     private final ShapingManagement management;
     private ObjectName registered;
 
     @Inject
-    public ShapingStartable(ReputationStore reputation, ShapingManagement management) {
+    public ShapingStartable(ReputationStore reputation, Scheduler scheduler, ShapingManagement management) {
         this.reputation = reputation;
+        this.scheduler = scheduler;
         this.management = management;
     }
 
@@ -59,6 +62,8 @@ public class ShapingStartable implements UserDefinedStartable {
             }
             registered = null;
         }
+        // Background work first, so that the final flush is the last write.
+        scheduler.close();
         reputation.close();
     }
 }

@@ -17,6 +17,8 @@ import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.ReputationKey;
 import org.jamesshaping.store.ReputationSnapshot;
 import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.SenderView;
+import org.jamesshaping.store.StatusMatch;
 
 /**
  * The operator-facing view of reputation, as plain maps and lists that WebAdmin and JMX both render to the same
@@ -60,14 +62,14 @@ public class ReputationReports {
         Optional<ReputationSnapshot> subnet = key.isSingleAddress()
             ? Optional.of(reputation.lookup(ReputationKey.subnetOf(ReputationKey.parseAddress(key.id()))))
             : Optional.empty();
-        Optional<ReputationStore.StatusMatch> status = reputation.effectiveStatus(key);
+        Optional<StatusMatch> status = reputation.effectiveStatus(key);
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("key", key.id());
         report.put("kind", key.kind());
         report.put("known", own.isKnown() || subnet.map(ReputationSnapshot::isKnown).orElse(false) || status.isPresent());
         if (subnet.isPresent()) {
-            ReputationStore.SenderView view = new ReputationStore.SenderView(own, subnet.get(), status);
+            SenderView view = new SenderView(own, subnet.get(), status);
             ClassDecision decision = classifier.classify(view);
             report.put("class", decision.level());
             report.put("classReasons", decision.reasons());
@@ -83,11 +85,11 @@ public class ReputationReports {
         return report;
     }
 
-    private static String why(ReputationKey key, Optional<ReputationStore.StatusMatch> status) {
+    private static String why(ReputationKey key, Optional<StatusMatch> status) {
         if (status.isEmpty()) {
             return "no manual status applies; judged on behaviour";
         }
-        ReputationStore.StatusMatch match = status.get();
+        StatusMatch match = status.get();
         String verb;
         switch (match.status().value()) {
             case BLOCK: verb = "blocked"; break;
@@ -119,7 +121,7 @@ public class ReputationReports {
             throw new IllegalArgumentException("to pin a class, give the class (0 to 9)");
         }
         ManualStatus stored = reputation.setStatus(key, value, reason, Ttl.parse(ttl), setBy);
-        return status(new ReputationStore.StatusMatch(key, stored));
+        return status(new StatusMatch(key, stored));
     }
 
     /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked). */
@@ -129,7 +131,7 @@ public class ReputationReports {
             throw new IllegalArgumentException("class must be 0 to 9, got " + shapingClass);
         }
         ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, Ttl.parse(ttl), setBy);
-        return status(new ReputationStore.StatusMatch(key, stored));
+        return status(new StatusMatch(key, stored));
     }
 
     /** An operator's verdict on a sender: counts as a reported spam or ham for the address and its subnet. */
@@ -153,7 +155,7 @@ public class ReputationReports {
         return reputation.forget(ReputationKey.parse(ipOrCidr));
     }
 
-    private static Map<String, Object> status(ReputationStore.StatusMatch match) {
+    private static Map<String, Object> status(StatusMatch match) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("key", match.key().id());
         result.put("value", match.status().value().asString());

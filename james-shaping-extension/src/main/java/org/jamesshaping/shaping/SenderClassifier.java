@@ -13,17 +13,20 @@ import java.util.function.LongSupplier;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
+import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.ReputationClassifier;
 import org.jamesshaping.store.ManualStatus;
-import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.SenderReputation;
+import org.jamesshaping.store.SenderView;
+import org.jamesshaping.store.StatusMatch;
 
 /**
  * Decides a sender's class from what is in memory: operator statuses first (allow: 0, block: 9, pin: the
  * pinned class), then reputation. Never calls MongoDB, so it is safe on the SMTP path. The weights come from the
  * TrafficShaper handler's configuration; WebAdmin and the CLI use the same instance to explain a class.
  *
- * <p>An address's decision is reused, for at most a second, while {@link ReputationStore#changes()} has not
+ * <p>An address's decision is reused, for at most a second, while {@link SenderReputation#changes()} has not
  * moved, that is while nothing happened that could make any sender look worse (a signal against a sender, a
  * record read from MongoDB with more against a sender, an operator status). On clean traffic that turns the
  * three classifications of each connection (connect, HELO/EHLO, MAIL FROM), and those of the next connections
@@ -40,7 +43,7 @@ public class SenderClassifier {
     private static final int MAX_REUSED = 100_000;
     /**
      * Age of a window at which {@link #renewAhead} opens the next one: well before it ends, checked at each tick
-     * of the store thread ({@link ReputationStore#TICK}, 100 ms).
+     * of the store thread ({@link Scheduler#TICK}, 100 ms).
      */
     static final long RENEW_AT_NANOS = TimeUnit.MILLISECONDS.toNanos(600);
     /**
@@ -50,7 +53,7 @@ public class SenderClassifier {
     static final int MAX_RENEWED = 10_000;
 
     /**
-     * The decisions made while {@link ReputationStore#changes()} stays at {@code changes}, for at most a second
+     * The decisions made while {@link SenderReputation#changes()} stays at {@code changes}, for at most a second
      * from {@code sinceNanos}; replaced as a whole when either runs out. A plain map read per connection and
      * command, instead of a bounded cache with per-entry ages.
      */
@@ -80,7 +83,8 @@ public class SenderClassifier {
         }
     }
 
-    private final ReputationStore reputation;
+    private final SenderReputation reputation;
+    private final Scheduler scheduler;
     /** {@link System#nanoTime}, or a test's clock. */
     private final LongSupplier nanoClock;
     private volatile Reusable reusable;
@@ -88,12 +92,13 @@ public class SenderClassifier {
     private final AtomicBoolean renewing = new AtomicBoolean();
 
     @Inject
-    public SenderClassifier(ReputationStore reputation) {
-        this(reputation, System::nanoTime);
+    public SenderClassifier(SenderReputation reputation, Scheduler scheduler) {
+        this(reputation, scheduler, System::nanoTime);
     }
 
-    SenderClassifier(ReputationStore reputation, LongSupplier nanoClock) {
+    SenderClassifier(SenderReputation reputation, Scheduler scheduler, LongSupplier nanoClock) {
         this.reputation = reputation;
+        this.scheduler = scheduler;
         this.nanoClock = nanoClock;
         this.reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
@@ -113,13 +118,13 @@ public class SenderClassifier {
      */
     public void startRenewing() {
         if (renewing.compareAndSet(false, true)) {
-            reputation.onEachTick("decide regular senders' classes ahead", this::renewAhead);
+            scheduler.onEachTick("decide regular senders' classes ahead", this::renewAhead);
         }
     }
 
     /**
      * Opens the next window when the current one is {@link #RENEW_AT_NANOS} old or has ended (the store's
-     * {@link ReputationStore#changes()} moved), filled with fresh decisions for the addresses that connections
+     * {@link SenderReputation#changes()} moved), filled with fresh decisions for the addresses that connections
      * used in the current one. Runs off the SMTP path, on the store thread; a window that ends early is renewed
      * at the next check, and until then the SMTP path decides and fills one itself, as it always may.
      *
@@ -146,7 +151,7 @@ public class SenderClassifier {
         reusable = next;
     }
 
-    private static String entry(ReputationStore.StatusMatch match) {
+    private static String entry(StatusMatch match) {
         return " by the operator entry for " + match.key() + ": " + match.status().reason();
     }
 
@@ -188,11 +193,11 @@ public class SenderClassifier {
         return decision;
     }
 
-    public ClassDecision classify(ReputationStore.SenderView view) {
-        Optional<ReputationStore.StatusMatch> status = view.status();
+    public ClassDecision classify(SenderView view) {
+        Optional<StatusMatch> status = view.status();
         if (status.isPresent()) {
             ManualStatus manual = status.get().status();
-            ReputationStore.StatusMatch match = status.get();
+            StatusMatch match = status.get();
             switch (manual.value()) {
                 case ALLOW:
                     return new ClassDecision(0, () -> List.of("allowed" + entry(match)), true);

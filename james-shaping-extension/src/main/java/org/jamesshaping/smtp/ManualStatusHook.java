@@ -14,6 +14,7 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
 import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.ReputationStore;
+import org.jamesshaping.store.StatusMatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +56,7 @@ public class ManualStatusHook implements HeloHook, MailHook {
         if (client.isEmpty()) {
             return HookResult.DECLINED;
         }
-        Optional<ReputationStore.StatusMatch> match = reputation.manualStatus(client.get());
+        Optional<StatusMatch> match = reputation.manualStatus(client.get());
         if (match.isEmpty()) {
             return HookResult.DECLINED;
         }
@@ -71,7 +72,7 @@ public class ManualStatusHook implements HeloHook, MailHook {
         return HookResult.DECLINED;
     }
 
-    private void logOnce(SMTPSession session, InetAddress client, ReputationStore.StatusMatch match) {
+    private void logOnce(SMTPSession session, InetAddress client, StatusMatch match) {
         if (session.getAttachment(LOGGED, ProtocolSession.State.Connection).isEmpty()) {
             session.setAttachment(LOGGED, true, ProtocolSession.State.Connection);
             LOGGER.info("Manual status for {}: {} (entry {}, reason: {})", client.getHostAddress(),

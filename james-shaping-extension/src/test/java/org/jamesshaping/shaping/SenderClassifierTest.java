@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
+import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.store.ReputationKey;
 import org.jamesshaping.store.ReputationStore;
@@ -29,19 +30,22 @@ class SenderClassifierTest {
 
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private EmbeddedMongo mongo;
+    private Scheduler scheduler;
     private ReputationStore reputation;
     private SenderClassifier classifier;
 
     @BeforeEach
     void start() {
         mongo = EmbeddedMongo.startInMemory();
-        reputation = new ReputationStore(StoreSettings.defaults(mongo.uri()),
+        scheduler = new Scheduler();
+        reputation = new ReputationStore(StoreSettings.defaults(mongo.uri()), scheduler,
             new RecordingMetricFactory(), new NoopGaugeRegistry(), Clock.systemUTC());
-        classifier = new SenderClassifier(reputation, nanos::get);
+        classifier = new SenderClassifier(reputation, scheduler, nanos::get);
     }
 
     @AfterEach
     void stop() {
+        scheduler.close();
         reputation.close();
         mongo.stop();
     }

@@ -7,14 +7,15 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.bson.Document;
+import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ReputationClassifier;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
@@ -35,6 +36,7 @@ abstract class ReputationStoreContract {
     static final InetAddress NEIGHBOUR = ReputationKey.parseAddress("203.0.113.8");
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Map<ReputationStore, GaugesSeen> gaugesOf = new HashMap<>();
     final String database = "test_" + UUID.randomUUID().toString().replace("-", "");
     final MutableClock clock = new MutableClock(Instant.now());
 
@@ -47,9 +49,20 @@ abstract class ReputationStoreContract {
     }
 
     ReputationStore service(StoreSettings settings) {
-        ReputationStore service = new ReputationStore(settings, new RecordingMetricFactory(), new NoopGaugeRegistry(), clock);
-        closeables.add(service);
+        Scheduler scheduler = new Scheduler();
+        GaugesSeen gauges = new GaugesSeen();
+        ReputationStore service = new ReputationStore(settings, scheduler, new RecordingMetricFactory(), gauges, clock);
+        gaugesOf.put(service, gauges);
+        closeables.add(() -> {
+            scheduler.close();
+            service.close();
+        });
         return service;
+    }
+
+    /** A gauge the store registered, read now. */
+    int gauge(ReputationStore service, String name) {
+        return ((Number) gaugesOf.get(service).get(name).get()).intValue();
     }
 
     MongoCollection<Document> collection() {
@@ -201,7 +214,7 @@ abstract class ReputationStoreContract {
         for (int i = 0; i < 1000; i++) {
             service.record(SENDER, new SignalCounts().add(Signal.CONNECTION).add(Signal.MESSAGE_ACCEPTED));
         }
-        assertThat(service.addressesInThreadSums()).as("one sum for the one address").isEqualTo(1);
+        assertThat(gauge(service, "shaping_sender_sums_addresses")).as("one sum for the one address").isEqualTo(1);
         ReputationSnapshot seen = service.lookup(ReputationKey.ofAddress(SENDER));
         assertThat(seen.total(Signal.CONNECTION)).isEqualTo(1000);
         assertThat(seen.total(Signal.MESSAGE_ACCEPTED)).isEqualTo(1000);
@@ -210,10 +223,10 @@ abstract class ReputationStoreContract {
     @Test
     void signalsForSendersPendingPastTheBoundAreHandedOverByTheSmtpThread() throws Exception {
         ReputationStore service = service(settings().withIntervals(Duration.ofSeconds(30), Duration.ofSeconds(30)));
-        int addresses = 3 * ReputationStore.FOLD_ON_SMTP_PATH_AT;
+        int addresses = 3 * SenderSums.FOLD_ON_SMTP_PATH_AT;
         for (int i = 0; i < addresses; i++) {
             service.record(InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff)), Signal.CONNECTION);
-            assertThat(service.addressesInThreadSums()).isLessThan(ReputationStore.FOLD_ON_SMTP_PATH_AT);
+            assertThat(gauge(service, "shaping_sender_sums_addresses")).isLessThan(SenderSums.FOLD_ON_SMTP_PATH_AT);
         }
         for (int i = 0; i < addresses; i += 997) {
             InetAddress address = InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff));
@@ -231,7 +244,7 @@ abstract class ReputationStoreContract {
         service.record(SENDER, Signal.CONNECTION);
 
         assertThat(service.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.CONNECTION)).isEqualTo(3);
-        assertThat(service.threadSumsCount()).as("only this thread's sums are left").isEqualTo(1);
+        assertThat(gauge(service, "shaping_sender_sums_threads")).as("only this thread's sums are left").isEqualTo(1);
     }
 
     @Test
@@ -240,7 +253,7 @@ abstract class ReputationStoreContract {
         service.record(SENDER, Signal.SPAM);
         service.record(SENDER, Signal.MESSAGE_ACCEPTED);
         ReputationStore otherServer = service(settings());
-        // Against: the next flush (100 ms); for: within FLUSHES_PER_SIGNALS_FOR_SENDERS flushes.
+        // Against: the next flush (100 ms); for: within FlushCycle.FLUSHES_PER_SIGNALS_FOR_SENDERS flushes.
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         ReputationSnapshot seen;
         do {

@@ -1,0 +1,76 @@
+package org.jamesshaping.store;
+
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Operators' allow, block and pin entries: written to MongoDB, held in memory in the {@link ManualStatusTable} so
+ * that the SMTP path reads them without MongoDB, and reloaded every refresh interval so that an entry set on another
+ * server of the fleet applies here too.
+ */
+final class OperatorStatuses {
+    private static final Logger LOGGER = LoggerFactory.getLogger(OperatorStatuses.class);
+
+    private final ReputationRepository repository;
+    private final Clock clock;
+    /** Told when an entry was set, removed, or changed by a reload: decisions taken before may be stale. */
+    private final Runnable changed;
+    private final ManualStatusTable table = new ManualStatusTable();
+
+    OperatorStatuses(ReputationRepository repository, Clock clock, Runnable changed) {
+        this.repository = repository;
+        this.clock = clock;
+        this.changed = changed;
+    }
+
+    /** The most specific entry covering the address, if any; from memory. */
+    Optional<StatusMatch> covering(InetAddress address) {
+        return table.lookup(address, clock.instant()).map(entry -> new StatusMatch(entry.key, entry.status));
+    }
+
+    /** The entry set on exactly this key, if any; from memory. */
+    Optional<StatusMatch> exact(ReputationKey key) {
+        return table.exact(key, clock.instant()).map(entry -> new StatusMatch(entry.key, entry.status));
+    }
+
+    /** Writes an entry to MongoDB, then applies it here at once. */
+    ManualStatus set(ReputationKey key, ManualStatus.Value value, int pinnedClass, String reason, Optional<Duration> ttl, String setBy) {
+        Instant now = clock.instant();
+        ManualStatus status = new ManualStatus(value, pinnedClass, reason, now, ttl.map(now::plus), setBy);
+        repository.setStatus(key, status);
+        table.put(key, status);
+        changed.run();
+        LOGGER.info("Reputation status of {} set to {}{} by {} ({}){}", key, value.asString(),
+            status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, status.reason(),
+            status.expiresAt().map(at -> " until " + at).orElse(""));
+        return status;
+    }
+
+    /** Removes the entry set on the key here (MongoDB's copy goes with the key's document); whether there was one. */
+    boolean remove(ReputationKey key) {
+        boolean had = exact(key).isPresent();
+        table.remove(key);
+        changed.run();
+        return had;
+    }
+
+    /** Replaces the entries held with MongoDB's, unless an entry was set or removed here while they were read. */
+    void reload() {
+        long version = table.version();
+        List<ReputationRecord> records = repository.withStatus(clock.instant());
+        if (table.replaceAll(records, version)) {
+            changed.run();
+        }
+    }
+
+    int size() {
+        return table.size();
+    }
+}

@@ -1,0 +1,228 @@
+package org.jamesshaping.store;
+
+import java.io.Closeable;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import org.apache.james.metrics.api.Metric;
+import org.jamesshaping.runtime.DaemonThreads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.mongodb.MongoException;
+
+/**
+ * The records the SMTP path reads, cached in a bounded Caffeine cache and read from MongoDB in the background, so
+ * that the SMTP path never waits: a key not cached yet is judged as unknown until its read completes.
+ *
+ * <p>No per-key refresh: Caffeine would reload key by key, one query each. Keys the SMTP path used during an
+ * interval are re-read together every interval ({@link #refreshHotKeys}); keys read again after an idle spell, whose
+ * copy is stale, are gathered for a few milliseconds and re-read together too (senders come back in bursts).</p>
+ */
+final class RecordCache implements Closeable {
+    private static final Logger LOGGER = LoggerFactory.getLogger(RecordCache.class);
+    /** Keys re-read per query. */
+    private static final int REFRESH_BATCH_KEYS = 1000;
+    /** How long returning keys gather before one query reads them: short against the staleness it ends. */
+    private static final long RETURNING_KEYS_GATHER_MILLIS = 20;
+
+    /** A record and the write sequence when its read started ({@link LocalDeltas}); when the read started. */
+    private static final class Loaded {
+        final ReputationRecord record;
+        final long sequence;
+        final long readAtMillis;
+
+        Loaded(ReputationRecord record, long sequence, long readAtMillis) {
+            this.record = record;
+            this.sequence = sequence;
+            this.readAtMillis = readAtMillis;
+        }
+    }
+
+    private final ReputationRepository repository;
+    private final LocalDeltas deltas;
+    private final Clock clock;
+    private final Runnable mayLookWorse;
+    private final Metric hits;
+    private final Metric misses;
+    private final Metric mongoErrors;
+    private final ScheduledExecutorService loaders = Executors.newScheduledThreadPool(2, DaemonThreads.named("shaping-cache"));
+    private final AsyncLoadingCache<ReputationKey, Loaded> cache;
+    /** Age past which a copy is re-read when read; hot keys are re-read every interval and never reach it. */
+    private final long staleAfterMillis;
+    private final Set<ReputationKey> hotKeys = ConcurrentHashMap.newKeySet();
+    private final Set<ReputationKey> returningKeys = ConcurrentHashMap.newKeySet();
+    /** Whether a re-read of {@link #returningKeys} is scheduled or running: at most one is. */
+    private final AtomicBoolean returningKeysReload = new AtomicBoolean();
+
+    /** @param mayLookWorse told when a read brings a record that may make its sender look worse than the copy it replaces */
+    RecordCache(ReputationRepository repository, LocalDeltas deltas, StoreSettings settings, Clock clock, Runnable mayLookWorse,
+                Metric hits, Metric misses, Metric mongoErrors) {
+        this.repository = repository;
+        this.deltas = deltas;
+        this.clock = clock;
+        this.mayLookWorse = mayLookWorse;
+        this.hits = hits;
+        this.misses = misses;
+        this.mongoErrors = mongoErrors;
+        this.staleAfterMillis = settings.refreshInterval().multipliedBy(2).plusSeconds(1).toMillis();
+        this.cache = Caffeine.newBuilder().maximumSize(settings.cacheSize()).executor(loaders).buildAsync(new Loader());
+    }
+
+    private final class Loader implements AsyncCacheLoader<ReputationKey, Loaded> {
+        @Override
+        public CompletableFuture<Loaded> asyncLoad(ReputationKey key, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> read(Set.of(key)).get(key), executor)
+                .whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : List.of(loaded)));
+        }
+
+        @Override
+        public CompletableFuture<? extends Map<? extends ReputationKey, ? extends Loaded>> asyncLoadAll(
+                Set<? extends ReputationKey> keys, Executor executor) {
+            return CompletableFuture.supplyAsync(() -> read(Set.copyOf(keys)), executor)
+                .whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : loaded.values()));
+        }
+    }
+
+    /** Records read for the first time were judged as unknown until now: only one holding anything against its sender matters. */
+    private void firstRead(Collection<? extends Loaded> copies) {
+        if (copies.stream().anyMatch(copy -> copy.record.mayLookWorseThan(null))) {
+            mayLookWorse.run();
+        }
+    }
+
+    private Map<ReputationKey, Loaded> read(Set<ReputationKey> keys) {
+        long sequence = deltas.sequence();
+        long readAt = clock.millis();
+        return load(keys).entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getKey, entry -> new Loaded(entry.getValue(), sequence, readAt)));
+    }
+
+    /** Reads the keys from MongoDB now; may block. */
+    Map<ReputationKey, ReputationRecord> load(Set<ReputationKey> keys) {
+        try {
+            return repository.load(keys, clock.instant());
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+    }
+
+    /** What is known about a key now, without waiting; starts a background read when the key is not cached. */
+    ReputationSnapshot snapshot(ReputationKey key, Instant now) {
+        hotKeys.add(key);
+        CompletableFuture<Loaded> future = cache.getIfPresent(key);
+        if (future == null) {
+            misses.increment();
+            future = cache.get(key);
+        } else {
+            hits.increment();
+        }
+        Loaded loaded = completed(future);
+        if (loaded == null) {
+            return deltas.snapshot(key, null, -1, now);
+        }
+        if (now.toEpochMilli() - loaded.readAtMillis > staleAfterMillis && returningKeys.add(key)) {
+            // Served stale this once, as Caffeine's refresh-on-access would; fresh within milliseconds.
+            scheduleReturningKeysReload();
+        }
+        return deltas.snapshot(key, loaded.record, loaded.sequence, now);
+    }
+
+    /** A key read from MongoDB now, with this server's deltas: for operators; may block. */
+    ReputationSnapshot readNow(ReputationKey key, Instant now) {
+        long sequence = deltas.sequence();
+        return deltas.snapshot(key, load(Set.of(key)).get(key), sequence, now);
+    }
+
+    void invalidate(ReputationKey key) {
+        cache.synchronous().invalidate(key);
+    }
+
+    private void scheduleReturningKeysReload() {
+        if (returningKeysReload.compareAndSet(false, true)) {
+            loaders.schedule(this::reloadReturningKeys, RETURNING_KEYS_GATHER_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Re-reads every key the SMTP path used since the last call, so that what another server wrote reaches this one
+     * within a flush plus a refresh interval. Runs on the store thread every refresh interval.
+     */
+    void refreshHotKeys() {
+        if (hotKeys.isEmpty()) {
+            return;
+        }
+        List<ReputationKey> keys = new ArrayList<>(hotKeys);
+        hotKeys.removeAll(keys);
+        reload(keys, "hot");
+    }
+
+    private void reloadReturningKeys() {
+        List<ReputationKey> keys = new ArrayList<>(returningKeys);
+        try {
+            reload(keys, "returning");
+        } finally {
+            // Keys stay in the set until their fresh copy is cached, so that reads meanwhile do not queue them again.
+            returningKeys.removeAll(keys);
+            returningKeysReload.set(false);
+            if (!returningKeys.isEmpty()) {
+                // Keys queued while this ran found a reload in flight and did not schedule one.
+                scheduleReturningKeysReload();
+            }
+        }
+    }
+
+    private void reload(List<ReputationKey> keys, String which) {
+        boolean worse = false;
+        for (int from = 0; from < keys.size(); from += REFRESH_BATCH_KEYS) {
+            Set<ReputationKey> batch = Set.copyOf(keys.subList(from, Math.min(keys.size(), from + REFRESH_BATCH_KEYS)));
+            Map<ReputationKey, Loaded> fresh;
+            try {
+                fresh = read(batch);
+            } catch (MongoException e) {
+                LOGGER.debug("Could not re-read {} {} cached reputation keys", keys.size() - from, which, e);
+                break;
+            } catch (RuntimeException e) {
+                LOGGER.warn("Could not re-read {} {} cached reputation keys", keys.size() - from, which, e);
+                break;
+            }
+            for (ReputationKey key : batch) {
+                Loaded copy = fresh.get(key);
+                Loaded before = completed(cache.getIfPresent(key));
+                worse |= copy.record.mayLookWorseThan(before == null ? null : before.record);
+                cache.put(key, CompletableFuture.completedFuture(copy));
+            }
+        }
+        // Most re-reads only bring more signals for their senders: re-deciding every sender for them would cost the
+        // SMTP path for nothing.
+        if (worse) {
+            mayLookWorse.run();
+        }
+    }
+
+    private static Loaded completed(CompletableFuture<Loaded> future) {
+        return future != null && future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
+    }
+
+    @Override
+    public void close() {
+        loaders.shutdownNow();
+    }
+}
