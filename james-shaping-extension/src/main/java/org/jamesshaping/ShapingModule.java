@@ -5,11 +5,14 @@ import java.time.Clock;
 
 import javax.inject.Singleton;
 
+import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
 import org.jamesshaping.runtime.Scheduler;
+import org.jamesshaping.scoring.Scoring;
+import org.jamesshaping.scoring.ScoringConfigReader;
 import org.jamesshaping.shaping.ConnectionRegistry;
 import org.jamesshaping.shaping.SenderClassifier;
 import org.jamesshaping.smtp.ShapingMetrics;
@@ -43,8 +46,18 @@ public class ShapingModule extends AbstractModule {
     @Provides
     @Singleton
     StoreSettings storeSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        return StoreSettings.from(shapingProperties(propertiesProvider));
+    }
+
+    @Provides
+    @Singleton
+    Scoring scoring(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        return new Scoring(ScoringConfigReader.fromProperties(shapingProperties(propertiesProvider)));
+    }
+
+    private static Configuration shapingProperties(PropertiesProvider propertiesProvider) throws ConfigurationException {
         try {
-            return StoreSettings.from(propertiesProvider.getConfiguration(PROPERTIES));
+            return propertiesProvider.getConfiguration(PROPERTIES);
         } catch (FileNotFoundException e) {
             throw new ConfigurationException("conf/" + PROPERTIES + ".properties is missing: the james-shaping extension "
                 + "needs it (at least mongo.uri); see james-conf/shaping.properties", e);

@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import org.apache.james.GuiceJamesServer;
-import org.jamesshaping.testsupport.FreePorts;
 import org.jamesshaping.launcher.JamesHome;
 import org.jamesshaping.launcher.JamesServers;
 import org.jamesshaping.launcher.ServerProbe;
+import org.jamesshaping.testsupport.FreePorts;
 
 /**
  * A real James 3.8.1 memory server in this JVM, configured from {@code james-conf/} with the shaded extension

@@ -3,8 +3,8 @@ package org.jamesshaping.it;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
-import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.jamesshaping.launcher.JamesHome;
+import org.jamesshaping.testsupport.EmbeddedMongo;
 
 /** A test James and its own in-memory MongoDB, started together, stopped together, with user1@james.local. */
 public final class JamesWithStore implements AutoCloseable {

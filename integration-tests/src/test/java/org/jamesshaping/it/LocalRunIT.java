@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-import org.jamesshaping.testsupport.FreePorts;
 import org.jamesshaping.launcher.Launcher;
+import org.jamesshaping.testsupport.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

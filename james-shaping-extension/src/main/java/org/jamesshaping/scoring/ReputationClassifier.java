@@ -20,82 +20,6 @@ import java.util.Map;
  * /24 full of bots, and is outweighed by an address's own long clean history.</p>
  */
 public final class ReputationClassifier {
-    /** Weights and thresholds; every value can be set in the TrafficShaper handler's {@code <reputation>} block. */
-    public static final class Settings {
-        final Map<Signal, Double> weights = new EnumMap<>(Signal.class);
-        /** {@link #weights} again, for {@link ReputationClassifier#mass}; rebuilt whenever a weight is set. */
-        WeightTable weightTable;
-        double priorBadness = 0.3;
-        double priorStrength = 10;
-        double subnetWeight = 20;
-        double fastLaneGood = 20;
-        double trustedGood = 5;
-        double fastLaneMaxBadness = 0.12;
-        double trustedMaxBadness = 0.2;
-        /** Badness at which classes 3 to 8 start; below the first, class 2. */
-        double[] thresholds = {0.25, 0.42, 0.5, 0.58, 0.66, 0.75};
-
-        public Settings() {
-            // Positive: evidence of abuse. Negative: evidence of legitimate mail.
-            weights.put(Signal.SPAMTRAP_HIT, 12.0);
-            weights.put(Signal.UNKNOWN_RECIPIENT, 1.5);
-            weights.put(Signal.EARLY_TALK, 8.0);
-            weights.put(Signal.PROTOCOL_VIOLATION, 1.0);
-            weights.put(Signal.HELO_ANOMALY, 1.5);
-            weights.put(Signal.SPAM, 4.0);
-            weights.put(Signal.KNOWN_SPAM, 6.0);
-            weights.put(Signal.REPORTED_SPAM, 8.0);
-            weights.put(Signal.MESSAGE_ABORTED, 0.5);
-            weights.put(Signal.HAM, -2.0);
-            weights.put(Signal.REPORTED_HAM, -8.0);
-            weights.put(Signal.MESSAGE_ACCEPTED, -1.0);
-            weights.put(Signal.RECIPIENT_ACCEPTED, -0.5);
-            weightTable = new WeightTable(weights);
-        }
-
-        public Settings weight(Signal signal, double value) {
-            weights.put(signal, value);
-            weightTable = new WeightTable(weights);
-            return this;
-        }
-
-        public Settings prior(double badness, double strength) {
-            this.priorBadness = badness;
-            this.priorStrength = strength;
-            return this;
-        }
-
-        public Settings subnetWeight(double value) {
-            this.subnetWeight = value;
-            return this;
-        }
-
-        public Settings fastLane(double fastLaneGoodValue, double maxBadness, double trustedGoodValue, double trustedMaxBadnessValue) {
-            this.fastLaneGood = fastLaneGoodValue;
-            this.fastLaneMaxBadness = maxBadness;
-            this.trustedGood = trustedGoodValue;
-            this.trustedMaxBadness = trustedMaxBadnessValue;
-            return this;
-        }
-
-        public Settings thresholds(double[] values) {
-            if (values.length != 6) {
-                throw new IllegalArgumentException("6 thresholds are needed (classes 3 to 8), got " + values.length);
-            }
-            for (int i = 1; i < values.length; i++) {
-                if (values[i] < values[i - 1]) {
-                    throw new IllegalArgumentException("thresholds must not decrease");
-                }
-            }
-            this.thresholds = values.clone();
-            return this;
-        }
-
-        public Map<Signal, Double> weights() {
-            return Collections.unmodifiableMap(weights);
-        }
-    }
-
     /**
      * The weighed signals and their weights as parallel arrays, in ordinal order (the order the EnumMap is iterated
      * in, so masses are summed in the same order): weighing a snapshot on the SMTP path then neither iterates a
@@ -176,13 +100,13 @@ public final class ReputationClassifier {
         }
     }
 
-    private final Settings settings;
+    private final ScoringConfig settings;
 
-    public ReputationClassifier(Settings settings) {
+    public ReputationClassifier(ScoringConfig settings) {
         this.settings = settings;
     }
 
-    public Settings settings() {
+    public ScoringConfig settings() {
         return settings;
     }
 

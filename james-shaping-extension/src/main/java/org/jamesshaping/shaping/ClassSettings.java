@@ -52,6 +52,19 @@ public final class ClassSettings {
             && maxRecipientsPerTransaction == 0 && maxMessagesPerConnection == 0 && !rejectAtData;
     }
 
+    /** The same class with its greeting and reply delays cut to {@code max}. */
+    ClassSettings withDelaysAtMost(Duration max) {
+        if (greetingDelay.compareTo(max) <= 0 && replyDelay.compareTo(max) <= 0) {
+            return this;
+        }
+        return new ClassSettings(min(greetingDelay, max), min(replyDelay, max), commandReadRate, dataReadRate, maxConnectionsPerIp,
+            maxConnectionsPerSubnet, connectionsPerMinutePerIp, maxRecipientsPerTransaction, maxMessagesPerConnection, rejectAtData);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
     /** Delays multiplied and rates and limits divided by {@code factor}: the arithmetic of the presets. */
     ClassSettings scaled(double factor) {
         return new ClassSettings(

@@ -16,6 +16,7 @@ import javax.inject.Singleton;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.ReputationClassifier;
+import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.SenderReputation;
 import org.jamesshaping.store.SenderView;
@@ -23,8 +24,8 @@ import org.jamesshaping.store.StatusMatch;
 
 /**
  * Decides a sender's class from what is in memory: operator statuses first (allow: 0, block: 9, pin: the
- * pinned class), then reputation. Never calls MongoDB, so it is safe on the SMTP path. The weights come from the
- * TrafficShaper handler's configuration; WebAdmin and the CLI use the same instance to explain a class.
+ * pinned class), then reputation, weighed by the James's one {@link Scoring}. Never calls MongoDB, so it is safe
+ * on the SMTP path; WebAdmin and the CLI use the same instance to explain a class.
  *
  * <p>An address's decision is reused, for at most a second, while {@link SenderReputation#changes()} has not
  * moved, that is while nothing happened that could make any sender look worse (a signal against a sender, a
@@ -88,28 +89,24 @@ public class SenderClassifier {
     /** {@link System#nanoTime}, or a test's clock. */
     private final LongSupplier nanoClock;
     private volatile Reusable reusable;
-    private volatile ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
+    private final Scoring scoring;
     private final AtomicBoolean renewing = new AtomicBoolean();
 
     @Inject
-    public SenderClassifier(SenderReputation reputation, Scheduler scheduler) {
-        this(reputation, scheduler, System::nanoTime);
+    public SenderClassifier(SenderReputation reputation, Scoring scoring, Scheduler scheduler) {
+        this(reputation, scoring, scheduler, System::nanoTime);
     }
 
-    SenderClassifier(SenderReputation reputation, Scheduler scheduler, LongSupplier nanoClock) {
+    SenderClassifier(SenderReputation reputation, Scoring scoring, Scheduler scheduler, LongSupplier nanoClock) {
         this.reputation = reputation;
+        this.scoring = scoring;
         this.scheduler = scheduler;
         this.nanoClock = nanoClock;
         this.reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
     }
 
-    public void configure(ReputationClassifier.Settings settings) {
-        this.classifier = new ReputationClassifier(settings);
-        reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
-    }
-
     public ReputationClassifier classifier() {
-        return classifier;
+        return scoring.classifier();
     }
 
     /**
@@ -207,7 +204,7 @@ public class SenderClassifier {
                     return new ClassDecision(manual.pinnedClass().orElse(3), () -> List.of("pinned" + entry(match)), false);
             }
         }
-        ReputationClassifier.Judgement judgement = classifier.judge(view.address(), view.subnet());
+        ReputationClassifier.Judgement judgement = scoring.classifier().judge(view.address(), view.subnet());
         boolean loaded = view.address().isLoaded();
         return new ClassDecision(judgement.level(), () -> {
             List<String> reasons = new ArrayList<>(judgement.reasons());

@@ -21,6 +21,7 @@ import org.jamesshaping.scoring.ClassDecision;
  *     <preset>stage3</preset>               <!-- default; stage1 (gentle) .. stage5 (aggressive) -->
  *     <dryRun>false</dryRun>
  *     <maxHeldConnections>20000</maxHeldConnections>
+ *     <maxDelay>30s</maxDelay>             <!-- caps every greeting delay, reply delay and read pause -->
  *     <class level="7">                     <!-- overrides keys of one class of the preset -->
  *         <greetingDelay>10s</greetingDelay>
  *         <dataReadRate>32768</dataReadRate>
@@ -31,15 +32,26 @@ import org.jamesshaping.scoring.ClassDecision;
  * Class 0 is trusted and 9 is blocked (refused with 554 at its first command); the presets leave 0 to 3 unshaped.
  */
 public final class ShapingPolicy {
+    /**
+     * Past it many clients give up on a reply, and a held sender would only retry: Netty's traffic shaper caps its
+     * waits at 15 s, OpenBSD spamd stutters at most a few seconds per line. Stage 3 never reaches it.
+     */
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
+
 
     private final List<ClassSettings> classes;
     private final boolean dryRun;
     private final int maxHeldConnections;
     private final int receiveBufferBytes;
+    private final Duration maxDelay;
     private final String preset;
 
-    private ShapingPolicy(List<ClassSettings> classes, boolean dryRun, int maxHeldConnections, int receiveBufferBytes, String preset) {
-        this.classes = List.copyOf(classes);
+    private ShapingPolicy(List<ClassSettings> classes, boolean dryRun, int maxHeldConnections, int receiveBufferBytes,
+                          Duration maxDelay, String preset) {
+        List<ClassSettings> capped = new ArrayList<>();
+        classes.forEach(settings -> capped.add(settings.withDelaysAtMost(maxDelay)));
+        this.classes = List.copyOf(capped);
+        this.maxDelay = maxDelay;
         this.dryRun = dryRun;
         this.maxHeldConnections = maxHeldConnections;
         this.receiveBufferBytes = receiveBufferBytes;
@@ -47,7 +59,7 @@ public final class ShapingPolicy {
     }
 
     public static ShapingPolicy defaults() {
-        return new ShapingPolicy(preset("stage3"), false, 20_000, 16_384, "stage3");
+        return new ShapingPolicy(preset("stage3"), false, 20_000, 16_384, DEFAULT_MAX_DELAY, "stage3");
     }
 
     /**
@@ -122,7 +134,17 @@ public final class ShapingPolicy {
             config.getBoolean("dryRun", false),
             nonNegativeInt(config, "maxHeldConnections", 20_000, "global"),
             nonNegativeInt(config, "receiveBuffer", 16_384, "global"),
+            maxDelay(config),
             presetName);
+    }
+
+    private static Duration maxDelay(Configuration config) throws ConfigurationException {
+        Duration value = duration(config, "maxDelay", DEFAULT_MAX_DELAY, "global");
+        if (value.isZero()) {
+            throw new ConfigurationException("TrafficShaper: maxDelay must be more than 0 (it caps every delay), got '"
+                + config.getString("maxDelay") + "'");
+        }
+        return value;
     }
 
     private static ClassSettings override(ClassSettings base, Configuration config, int level) throws ConfigurationException {
@@ -186,6 +208,11 @@ public final class ShapingPolicy {
 
     public int maxHeldConnections() {
         return maxHeldConnections;
+    }
+
+    /** The longest any greeting delay, reply delay or read pause may be, whatever the class says. */
+    public Duration maxDelay() {
+        return maxDelay;
     }
 
     public int receiveBufferBytes() {

@@ -66,7 +66,7 @@ public class ManualStatusHook implements HeloHook, MailHook {
             return HookResult.builder()
                 .hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
                 .smtpReturnCode("554")
-                .smtpDescription(TrafficShaper.operatorBlockDescription(status.reason()))
+                .smtpDescription(SmtpReplies.operatorBlockDescription(status.reason()))
                 .build();
         }
         return HookResult.DECLINED;

@@ -10,23 +10,15 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.api.Response;
-import org.apache.james.protocols.api.handler.CommandHandler;
 import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.apache.james.protocols.smtp.core.DataCmdHandler;
-import org.apache.james.protocols.smtp.core.HeloCmdHandler;
-import org.apache.james.protocols.smtp.core.RcptCmdHandler;
-import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
-import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.store.ReputationKey;
 import org.jamesshaping.store.ReputationStore;
 
-import io.netty.util.Attribute;
-import io.netty.util.AttributeKey;
 
 /**
  * Turns what a client does over SMTP into reputation signals. It observes James's own verdicts (the reply each
@@ -57,20 +49,6 @@ import io.netty.util.AttributeKey;
  * closed its transaction. No configuration.</p>
  */
 public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response, SMTPSession>, DisconnectHandler<SMTPSession> {
-    /** What the recorder keeps about one connection, on its channel: looked up once per reply. */
-    private static final class ConnectionSignals {
-        /** Taken at the first command: behind a PROXY-protocol load balancer, the real client by then. */
-        final InetAddress client;
-        final SignalCounts unrecorded = new SignalCounts();
-        boolean connectionCounted;
-        boolean inData;
-
-        ConnectionSignals(InetAddress client) {
-            this.client = client;
-        }
-    }
-
-    private static final AttributeKey<ConnectionSignals> SIGNALS = AttributeKey.valueOf("jamesshaping.connectionSignals");
     /** A long session of clean transactions still reaches the store this often. */
     private static final int MAX_DEFERRED = 32;
 
@@ -152,10 +130,8 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     public Response onResponse(ProtocolSession session, Response response, long executionTime, ProtocolHandler handler) {
         // Called once with the command handler that answered, and once more with the line handler: only the
         // first says which command it was. Always hand the response back untouched (null would break JMX stats).
-        if (response == null || !(handler instanceof CommandHandler)) {
-            return response;
-        }
-        ConnectionSignals signals = signals(session);
+        SmtpCommand command = response == null ? null : SmtpCommand.answeredBy(handler);
+        RecordedSignals signals = command == null ? null : signals(session);
         if (signals == null) {
             return response;
         }
@@ -165,16 +141,16 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             messageDone(session, signals);
         }
         String code = response.getRetCode();
-        if (handler instanceof RcptCmdHandler) {
+        if (command == SmtpCommand.RCPT) {
             if (isUnknownUser(response)) {
                 signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
             }
             note(signals, isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
-        } else if (isProtocolError(code) || handler instanceof UnknownCmdHandler) {
+        } else if (isProtocolError(code) || command == SmtpCommand.UNKNOWN) {
             note(signals, Signal.PROTOCOL_VIOLATION);
-        } else if (handler instanceof DataCmdHandler && "354".equals(code)) {
+        } else if (command == SmtpCommand.DATA && "354".equals(code)) {
             signals.inData = true;
-        } else if ((handler instanceof HeloCmdHandler || handler instanceof EhloCmdHandler) && "250".equals(code)) {
+        } else if (command.isGreeting() && "250".equals(code)) {
             String helo = session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(null);
             if (helo != null && isHeloAnomaly(helo, signals.client)) {
                 note(signals, Signal.HELO_ANOMALY);
@@ -187,7 +163,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
      * Counts a signal in the session; records what the session holds now unless the signal speaks for the sender
      * (those wait for the message or the end of the connection).
      */
-    private void note(ConnectionSignals signals, Signal signal) {
+    private void note(RecordedSignals signals, Signal signal) {
         SignalCounts counts = signals.unrecorded.add(signal);
         if (!signal.speaksForSender() || counts.count(Signal.RECIPIENT_ACCEPTED) + counts.count(Signal.CONNECTION) >= MAX_DEFERRED) {
             record(signals);
@@ -195,24 +171,22 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     }
 
     /** The connection's signals, created at the first call; null when the session has no client address. */
-    private static ConnectionSignals signals(ProtocolSession session) {
-        Attribute<ConnectionSignals> attribute = ChannelAccess.attribute(session, SIGNALS);
-        if (attribute == null) {
+    private static RecordedSignals signals(ProtocolSession session) {
+        ConnectionState state = ConnectionState.of(session);
+        if (state == null) {
             return null;
         }
-        ConnectionSignals signals = attribute.get();
-        if (signals == null) {
+        if (state.signals() == null) {
             Optional<InetAddress> client = SmtpSessions.clientAddress(session);
             if (client.isEmpty()) {
                 return null;
             }
-            signals = new ConnectionSignals(client.get());
-            attribute.set(signals);
+            state.signals(new RecordedSignals(client.get()));
         }
-        return signals;
+        return state.signals();
     }
 
-    private void record(ConnectionSignals signals) {
+    private void record(RecordedSignals signals) {
         reputation.record(signals.client, signals.unrecorded);
         signals.unrecorded.clear();
     }
@@ -233,7 +207,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
 
     @Override
     public void onDisconnect(SMTPSession session) {
-        ConnectionSignals signals = signals(session);
+        RecordedSignals signals = signals(session);
         if (signals == null) {
             return;
         }
@@ -251,18 +225,20 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     }
 
     /**
-     * A message read to its end counts as accepted unless the shaper's class refuses messages at the end of DATA
-     * ({@link SmtpSessions#messagesRefused}): a sender in that class must not earn its way out by being refused.
+     * A message read to its end counts as accepted unless the shaper's class refuses messages at the end of DATA (the
+     * recorder does not see the reply that ends DATA): a sender in that class must not earn its way out by being refused.
      */
-    private void messageDone(ProtocolSession session, ConnectionSignals signals) {
+    private void messageDone(ProtocolSession session, RecordedSignals signals) {
         signals.inData = false;
-        if (!SmtpSessions.messagesRefused(session)) {
+        ConnectionState state = ConnectionState.of(session);
+        boolean refused = state != null && state.shaping() != null && state.shaping().refusesMessages();
+        if (!refused) {
             signals.unrecorded.add(Signal.MESSAGE_ACCEPTED);
         }
         record(signals);
     }
 
-    private static void countConnectionOnce(ConnectionSignals signals) {
+    private static void countConnectionOnce(RecordedSignals signals) {
         if (!signals.connectionCounted) {
             signals.connectionCounted = true;
             signals.unrecorded.add(Signal.CONNECTION);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class ReputationClassifierTest {
     private static final HalfLife HALF_LIFE = new HalfLife(Duration.ofDays(1));
     private static final Instant T0 = Instant.parse("2026-11-26T12:00:00Z");
-    private final ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
+    private final ReputationClassifier classifier = new ReputationClassifier(new ScoringConfig());
 
     private static final class History {
         final Tally address = Tally.empty();

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.james.metrics.api.NoopGaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.jamesshaping.runtime.Scheduler;
+import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.store.ReputationKey;
 import org.jamesshaping.store.ReputationStore;
@@ -40,7 +42,7 @@ class SenderClassifierTest {
         scheduler = new Scheduler();
         reputation = new ReputationStore(StoreSettings.defaults(mongo.uri()), scheduler,
             new RecordingMetricFactory(), new NoopGaugeRegistry(), Clock.systemUTC());
-        classifier = new SenderClassifier(reputation, scheduler, nanos::get);
+        classifier = new SenderClassifier(reputation, new Scoring(Optional.empty()), scheduler, nanos::get);
     }
 
     @AfterEach

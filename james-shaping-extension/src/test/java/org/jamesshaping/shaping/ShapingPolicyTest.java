@@ -75,4 +75,28 @@ class ShapingPolicyTest {
         assertThatThrownBy(() -> ShapingPolicy.from(xml("<handler><preset>stage9</preset></handler>")))
             .hasMessageContaining("stage1 to stage5");
     }
+
+    @Test
+    void maxDelayCapsEveryGreetingAndReplyDelay() throws Exception {
+        ShapingPolicy stage5 = ShapingPolicy.from(xml("<handler><preset>stage5</preset></handler>"));
+        assertThat(ShapingPolicy.preset("stage5").get(8).greetingDelay()).isEqualTo(Duration.ofSeconds(80));
+        assertThat(stage5.settings(8).greetingDelay()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(stage5.settings(8).replyDelay()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(stage5.settings(4).greetingDelay()).as("under the cap: unchanged").isEqualTo(Duration.ofSeconds(4));
+
+        ShapingPolicy tight = ShapingPolicy.from(xml("<handler><maxDelay>2s</maxDelay>"
+            + "<class level=\"7\"><greetingDelay>1h</greetingDelay></class></handler>"));
+        assertThat(tight.maxDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(tight.settings(7).greetingDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(tight.settings(8).replyDelay()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(tight.settings(8).dataReadRate()).as("rates are not delays").isEqualTo(8192);
+    }
+
+    @Test
+    void aMaxDelayOfZeroOrWithoutAUnitThatParsesIsRefusedAtStart() {
+        assertThatThrownBy(() -> ShapingPolicy.from(xml("<handler><maxDelay>0s</maxDelay></handler>")))
+            .isInstanceOf(ConfigurationException.class).hasMessageContaining("maxDelay");
+        assertThatThrownBy(() -> ShapingPolicy.from(xml("<handler><maxDelay>soon</maxDelay></handler>")))
+            .isInstanceOf(ConfigurationException.class).hasMessageContaining("maxDelay");
+    }
 }

@@ -12,6 +12,7 @@ import org.apache.james.protocols.smtp.SMTPSessionImpl;
 import org.junit.jupiter.api.Test;
 
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.AttributeKey;
 
 /** Breaks the build, loudly, if a James upgrade moves the Netty channel that shaping needs. */
 class ChannelAccessTest {
@@ -38,7 +39,8 @@ class ChannelAccessTest {
         SMTPSessionImpl session = new SMTPSessionImpl(transport, new SMTPConfigurationImpl());
 
         assertThat(ChannelAccess.channel(session)).containsSame(channel);
-        assertThat(ChannelAccess.attribute(session, ConnectionShaping.KEY)).isSameAs(channel.attr(ConnectionShaping.KEY));
+        AttributeKey<String> key = AttributeKey.valueOf("jamesshaping.test");
+        assertThat(ChannelAccess.attribute(session, key)).isSameAs(channel.attr(key));
         channel.finishAndReleaseAll();
     }
 }

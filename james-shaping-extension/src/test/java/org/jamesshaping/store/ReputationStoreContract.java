@@ -17,6 +17,7 @@ import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.bson.Document;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ReputationClassifier;
+import org.jamesshaping.scoring.ScoringConfig;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.testsupport.MutableClock;
@@ -147,7 +148,7 @@ abstract class ReputationStoreContract {
     void aReformedSenderComesBackToClassThreeAfterTheConfiguredTime() {
         StoreSettings settings = settings().withHalfLife(new HalfLife(Duration.ofHours(6)));
         ReputationStore service = service(settings);
-        ReputationClassifier classifier = new ReputationClassifier(new ReputationClassifier.Settings());
+        ReputationClassifier classifier = new ReputationClassifier(new ScoringConfig());
         service.record(SENDER, Signal.UNKNOWN_RECIPIENT, 40);
         service.record(SENDER, Signal.SPAMTRAP_HIT, 3);
         service.flush();

@@ -1,0 +1,122 @@
+package org.jamesshaping.smtp;
+
+import java.util.function.LongSupplier;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.ProtocolTransport;
+import org.jamesshaping.shaping.ClassSettings;
+import org.jamesshaping.shaping.ConnectionRegistry;
+import org.jamesshaping.shaping.ShapedConnection;
+import org.jamesshaping.shaping.ShapingPolicy;
+
+import io.netty.channel.Channel;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
+
+/**
+ * What the extension's handlers keep about one connection, behind one key on its Netty channel: the shaper's
+ * policy state, replies and read throttle, and the signal recorder's counts. A channel attribute rather than a
+ * session attachment: read several times per command, and an attachment key hashes and converts on every read.
+ * Used on the connection's event loop only.
+ */
+final class ConnectionState {
+    private static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("jamesshaping.connection");
+    private static final LongSupplier NANO_CLOCK = System::nanoTime;
+
+    private final Channel channel;
+    private final ReadGate gate;
+    private ShapedConnection shaping;
+    private ReplyQueue replies;
+    private ReadThrottle throttle;
+    private boolean inData;
+    private RecordedSignals signals;
+
+    private ConnectionState(Channel channel) {
+        this.channel = channel;
+        this.gate = new ReadGate(channel);
+    }
+
+    /** The connection's state, created at the first call; null when the session has no Netty channel. */
+    static ConnectionState of(ProtocolSession session) {
+        Attribute<ConnectionState> attribute = ChannelAccess.attribute(session, KEY);
+        if (attribute == null) {
+            return null;
+        }
+        ConnectionState state = attribute.get();
+        if (state == null) {
+            state = new ConnectionState(ChannelAccess.channelOrNull(session));
+            attribute.set(state);
+        }
+        return state;
+    }
+
+    /** Starts shaping this connection (the shaper, at connect). */
+    void startShaping(ShapedConnection connection, ProtocolTransport transport, ProtocolSession session) {
+        shaping = connection;
+        replies = new ReplyQueue(channel, reply -> transport.writeResponse(reply, session), gate, NANO_CLOCK);
+    }
+
+    /** The shaper's policy state, or null when no shaper runs on this connection. */
+    ShapedConnection shaping() {
+        return shaping;
+    }
+
+    ReplyQueue replies() {
+        return replies;
+    }
+
+    /** The recorder's counts, or null before its first call. */
+    RecordedSignals signals() {
+        return signals;
+    }
+
+    void signals(RecordedSignals counts) {
+        this.signals = counts;
+    }
+
+    /** Reads at the class's command or DATA rate, installing the throttle the first time a class has rates. */
+    void applyReadRates(ClassSettings settings, ConnectionRegistry registry, ShapingPolicy policy) {
+        if (throttle == null) {
+            if (settings.commandReadRate() <= 0 && settings.dataReadRate() <= 0) {
+                return;
+            }
+            throttle = ReadThrottle.install(channel, gate, registry, shaping.addressKey(), shaping.subnetKey(),
+                settings, policy.receiveBufferBytes(), policy.maxDelay().toNanos(), NANO_CLOCK);
+        }
+        throttle.retune(inData ? settings.dataReadRate() : settings.commandReadRate());
+    }
+
+    /** Switches between the command and the DATA read rate. */
+    void enterData(boolean data) {
+        if (inData == data) {
+            return;
+        }
+        inData = data;
+        if (throttle != null && shaping != null && !shaping.exempt()) {
+            ClassSettings settings = shaping.settings();
+            throttle.retune(data ? settings.dataReadRate() : settings.commandReadRate());
+        }
+    }
+
+    /** Authenticated: never shaped again, and what is owed is written now. */
+    void unshape() {
+        shaping.unshape();
+        if (throttle != null) {
+            throttle.retune(0);
+        }
+        replies.flushNow();
+    }
+
+    /** Releases what the connection holds. Called once, at disconnect. */
+    void close() {
+        if (throttle != null) {
+            throttle.release();
+        }
+        if (replies != null) {
+            replies.clear();
+        }
+        if (shaping != null) {
+            shaping.close();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package org.jamesshaping.smtp;
+
+import java.net.InetAddress;
+
+import org.jamesshaping.scoring.SignalCounts;
+
+/** What the signal recorder keeps about one connection (in its {@link ConnectionState}). */
+final class RecordedSignals {
+    /** Taken at the first command: behind a PROXY-protocol load balancer, the real client by then. */
+    final InetAddress client;
+    final SignalCounts unrecorded = new SignalCounts();
+    boolean connectionCounted;
+    /** DATA was answered 354 and the message is not known to be complete yet. */
+    boolean inData;
+
+    RecordedSignals(InetAddress client) {
+        this.client = client;
+    }
+}
