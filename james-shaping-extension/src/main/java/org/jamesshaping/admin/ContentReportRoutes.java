@@ -1,7 +1,5 @@
 package org.jamesshaping.admin;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,18 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 
 import javax.inject.Inject;
-import javax.mail.MessagingException;
 
 import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
+import org.jamesshaping.filter.ContentReports;
 import org.jamesshaping.filter.FilterStores;
-import org.jamesshaping.filter.content.ContentExtractor;
-import org.jamesshaping.filter.content.ContentLimits;
-import org.jamesshaping.filter.content.MessageContent;
-import org.jamesshaping.filter.fingerprint.Fingerprint;
-import org.jamesshaping.filter.fingerprint.FingerprintService;
-import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.MongoConnection;
@@ -48,24 +40,21 @@ import spark.Service;
  * 400 when the body is empty, not a readable message, larger than 4 MB, or (fingerprints) too short to fingerprint;
  * 503 when MongoDB is unavailable (nothing was recorded: report again).
  * </pre>
- * The same as {@code ./james-shaping filter report-spam|report-ham FILE}. Reports are learned by the servers'
- * predictive filters every {@code learnInterval} (see docs/filters.md). Fingerprints use the filter's defaults
- * (threshold 0.5, 200 characters minimum, refresh 10s), so they share the mailet's in-memory index when the
- * mailet uses them too, and it matches the reported spam's variants at once.
+ * {@link ContentReports} does the work, as for {@code ./james-shaping filter report-spam|report-ham FILE}; this class
+ * only maps HTTP to it. Reports are learned by the servers' predictive filters every {@code learnInterval}
+ * (see docs/filters.md).
  */
 public class ContentReportRoutes implements Routes {
     public static final String BASE_PATH = "/shaping/reports";
     public static final String FINGERPRINTS_PATH = "/shaping/fingerprints";
     private static final int MAX_LIST = 1000;
 
-    private final FilterStores stores;
-    private final MongoConnection connection;
+    private final ContentReports reports;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
     public ContentReportRoutes(FilterStores stores, StoreSettings settings) {
-        this.stores = stores;
-        this.connection = MongoConnection.of(settings);
+        this.reports = ContentReports.onServer(stores, MongoConnection.of(settings));
     }
 
     @Override
@@ -83,18 +72,18 @@ public class ContentReportRoutes implements Routes {
 
     private Object report(Request request, Response response, boolean spam) {
         byte[] raw = rawMessage(request);
-        MessageContent content = readable(raw);
+        ContentReports.Outcome outcome = submit(() -> spam
+            ? reports.reportSpam(raw, ContentReports.SpamReport.DEFAULT)
+            : reports.reportHam(raw));
         Map<String, Object> result = new LinkedHashMap<>();
-        unavailableOnMongoError(() -> {
-            if (spam) {
-                Optional<Fingerprint> fingerprint = new Fingerprinter(Fingerprinter.DEFAULT_MIN_TEXT_CHARS).fingerprint(content);
-                result.put("fingerprint", fingerprint
-                    .map(value -> (Object) Map.of("id", fingerprints().report(value, SpamSignature.Source.OPERATOR_REPORT).id()))
-                    .orElseGet(() -> Map.of("skipped", tooShort())));
-            }
-            TrainingReports.Report report = stores.trainingReports(connection).add(raw, spam, "operator", Instant.now());
-            result.put("training", describe(report));
-        });
+        if (spam) {
+            result.put("fingerprint", outcome.signature()
+                .map(signature -> (Object) Map.of("id", signature.id()))
+                .orElseGet(() -> Map.of("skipped", outcome.fingerprintSkipped().orElse(""))));
+        }
+        TrainingReports.Report report = outcome.training()
+            .orElseThrow(() -> badRequest(outcome.trainingRefused().orElse("The message was not queued for learning")));
+        result.put("training", describe(report));
         response.status(201);
         return result;
     }
@@ -114,36 +103,22 @@ public class ContentReportRoutes implements Routes {
             throw badRequest("limit must be from 1 to " + MAX_LIST);
         }
         List<Map<String, Object>> result = new ArrayList<>();
-        unavailableOnMongoError(() -> {
-            for (TrainingReports.Report report : stores.trainingReports(connection).list(state, limit)) {
-                result.add(describe(report));
-            }
-        });
+        for (TrainingReports.Report report : submit(() -> reports.latest(state, limit))) {
+            result.add(describe(report));
+        }
         return result;
     }
 
     private Object fingerprintOnly(Request request, Response response) {
-        MessageContent content = readable(rawMessage(request));
-        Optional<Fingerprint> fingerprint = new Fingerprinter(Fingerprinter.DEFAULT_MIN_TEXT_CHARS).fingerprint(content);
-        if (fingerprint.isEmpty()) {
-            throw badRequest("Not fingerprinted: " + tooShort());
-        }
-        SpamSignature[] signature = new SpamSignature[1];
-        unavailableOnMongoError(() -> signature[0] = fingerprints().report(fingerprint.get(), SpamSignature.Source.OPERATOR_REPORT));
+        byte[] raw = rawMessage(request);
+        ContentReports.Outcome outcome = submit(() -> reports.reportSpam(raw, ContentReports.SpamReport.DEFAULT.withoutLearning()));
+        SpamSignature signature = outcome.signature()
+            .orElseThrow(() -> badRequest("Not fingerprinted: " + outcome.fingerprintSkipped().orElse("")));
         response.status(201);
         Map<String, Object> result = new LinkedHashMap<>();
-        result.put("id", signature[0].id());
+        result.put("id", signature.id());
         result.put("source", "operator");
         return result;
-    }
-
-    private FingerprintService fingerprints() {
-        return stores.fingerprints(connection, 0.5, Duration.ofSeconds(10));
-    }
-
-    private static String tooShort() {
-        return "the message's text is shorter than " + Fingerprinter.DEFAULT_MIN_TEXT_CHARS
-            + " characters once normalised (short and empty bodies would match legitimate mail)";
     }
 
     private static Map<String, Object> describe(TrainingReports.Report report) {
@@ -171,17 +146,16 @@ public class ContentReportRoutes implements Routes {
         return raw;
     }
 
-    private static MessageContent readable(byte[] raw) {
-        try {
-            return new ContentExtractor(ContentLimits.DEFAULT).extract(raw);
-        } catch (MessagingException | RuntimeException e) {
-            throw badRequest("The body is not a readable message: " + e.getMessage());
-        }
+    /** A call to the service, its refusals turned into WebAdmin errors. */
+    private interface Call<T> {
+        T run() throws ContentReports.UnreadableMessage;
     }
 
-    private static void unavailableOnMongoError(Runnable action) {
+    private static <T> T submit(Call<T> call) {
         try {
-            action.run();
+            return call.run();
+        } catch (ContentReports.UnreadableMessage e) {
+            throw badRequest("The body is not a readable message: " + e.getMessage());
         } catch (MongoException e) {
             throw ErrorResponder.builder()
                 .statusCode(503)

@@ -46,12 +46,8 @@ public class FilterStores implements Closeable {
             ignored -> new FingerprintService(connection, threshold, refreshInterval, Clock.systemUTC()));
     }
 
-    /** @param modelLocation {@code mongo} for the shared model, otherwise the path of a model file */
-    public PredictiveModelService models(String modelLocation, MongoConnection connection, Duration refreshInterval) {
-        return models(modelLocation, connection, refreshInterval, Duration.ZERO);
-    }
-
     /**
+     * @param modelLocation {@code mongo} for the shared model, otherwise the path of a model file
      * @param learnInterval how often the shared model learns pending operator reports ({@link ReportLearner});
      *                      zero for never. Model files never learn: they are the operator's own.
      */

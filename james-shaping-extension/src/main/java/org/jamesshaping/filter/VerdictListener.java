@@ -7,7 +7,8 @@ import com.google.inject.ImplementedBy;
 /**
  * Told of every content-filter verdict, on the spooler thread that produced it, so it must return quickly and
  * never throw (the mailets catch and log what it throws anyway). The default implementation feeds the
- * reputation store; bind another in a Guice module to replace it.
+ * reputation store; bind another in an extension's Guice module to replace it (an explicit binding wins over
+ * {@code @ImplementedBy}, so no module of this jar binds it).
  */
 @ImplementedBy(ReputationVerdictListener.class)
 public interface VerdictListener {

@@ -14,10 +14,9 @@ import java.util.concurrent.Callable;
 
 import javax.mail.MessagingException;
 
+import org.jamesshaping.filter.ContentReports;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
-import org.jamesshaping.filter.content.MessageContent;
-import org.jamesshaping.filter.fingerprint.Fingerprint;
 import org.jamesshaping.filter.fingerprint.FingerprintStore;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
@@ -262,37 +261,34 @@ public final class FilterTool implements Callable<Integer> {
             if (!sourceName.equals("operator") && !sourceName.equals("spamtrap")) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--source must be operator or spamtrap");
             }
-            SpamSignature.Source reportSource = SpamSignature.Source.fromStored(sourceName);
-            Fingerprinter fingerprinter = new Fingerprinter(minBodyChars);
-            ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+            ContentReports.SpamReport how = ContentReports.SpamReport.DEFAULT
+                .from(SpamSignature.Source.fromStored(sourceName)).minTextChars(minBodyChars);
+            if (noLearn) {
+                how = how.withoutLearning();
+            }
             int failed = 0;
             try (MongoClient client = store.connectionOrDefault().open()) {
                 FingerprintStore fingerprints = new FingerprintStore(client.getDatabase(store.database)
                     .getCollection(FingerprintStore.COLLECTION));
                 fingerprints.createIndexes();
-                TrainingReports training = trainingReports(client, store);
+                ContentReports reports = ContentReports.onStores(fingerprints, trainingReports(client, store), Clock.systemUTC());
                 for (Path path : paths) {
                     for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                        MessageContent content;
+                        ContentReports.Outcome outcome;
                         try {
-                            content = extractor.extract(message.bytes());
-                        } catch (MessagingException | RuntimeException e) {
+                            outcome = reports.reportSpam(message.bytes(), how);
+                        } catch (ContentReports.UnreadableMessage e) {
                             failed++;
                             out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
                             continue;
                         }
-                        Optional<Fingerprint> fingerprint = fingerprinter.fingerprint(content);
-                        String signature = fingerprint
-                            .map(value -> fingerprints.report(value, reportSource, Clock.systemUTC().instant()).id())
-                            .orElse("fingerprint skipped (body too short)");
+                        String signature = outcome.signature().map(SpamSignature::id).orElse("fingerprint skipped (body too short)");
                         if (noLearn) {
                             out.printf("%s\t%s%n", message.origin(), signature);
-                            failed += fingerprint.isEmpty() ? 1 : 0;
+                            failed += outcome.signature().isEmpty() ? 1 : 0;
                             continue;
                         }
-                        Optional<TrainingReports.Report> report = queue(training, message, true, reportSource.stored(), out);
-                        failed += report.isEmpty() ? 1 : 0;
-                        report.ifPresent(value -> out.printf("%s\t%s\t%s%n", message.origin(), signature, value.id()));
+                        failed += printQueued(outcome, message, signature + "\t", out);
                     }
                 }
             }
@@ -316,22 +312,19 @@ public final class FilterTool implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
             int failed = 0;
             try (MongoClient client = store.connectionOrDefault().open()) {
-                TrainingReports training = trainingReports(client, store);
+                // Ham never reaches the known-spam store: it is handed over unused, its indexes not created.
+                ContentReports reports = ContentReports.onStores(new FingerprintStore(client.getDatabase(store.database)
+                    .getCollection(FingerprintStore.COLLECTION)), trainingReports(client, store), Clock.systemUTC());
                 for (Path path : paths) {
                     for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
                         try {
-                            extractor.extract(message.bytes());
-                        } catch (MessagingException | RuntimeException e) {
+                            failed += printQueued(reports.reportHam(message.bytes()), message, "", out);
+                        } catch (ContentReports.UnreadableMessage e) {
                             failed++;
                             out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
-                            continue;
                         }
-                        Optional<TrainingReports.Report> report = queue(training, message, false, "operator", out);
-                        failed += report.isEmpty() ? 1 : 0;
-                        report.ifPresent(value -> out.printf("%s\t%s%n", message.origin(), value.id()));
                     }
                 }
             }
@@ -386,13 +379,13 @@ public final class FilterTool implements Callable<Integer> {
         return reports;
     }
 
-    private static Optional<TrainingReports.Report> queue(TrainingReports training, MessageFolders.RawMessage message,
-                                                          boolean spam, String source, PrintWriter out) {
-        try {
-            return Optional.of(training.add(message.bytes(), spam, source, Clock.systemUTC().instant()));
-        } catch (IllegalArgumentException e) {
-            out.printf("%s\tnot queued for learning: %s%n", message.origin(), e.getMessage());
-            return Optional.empty();
+    /** Prints the training report's id after {@code before}, or why the message was not queued; 1 for the latter. */
+    private static int printQueued(ContentReports.Outcome outcome, MessageFolders.RawMessage message, String before, PrintWriter out) {
+        if (outcome.training().isEmpty()) {
+            out.printf("%s\tnot queued for learning: %s%n", message.origin(), outcome.trainingRefused().orElse(""));
+            return 1;
         }
+        out.printf("%s\t%s%s%n", message.origin(), before, outcome.training().get().id());
+        return 0;
     }
 }

@@ -14,7 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
-import org.bson.Document;
 import org.jamesshaping.runtime.DaemonThreads;
 import org.jamesshaping.store.MongoConnection;
 import org.slf4j.Logger;
@@ -22,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoCollection;
 
 /**
  * Known-spam lookups for the mail path, backed by MongoDB but never waiting on it.
@@ -81,11 +79,6 @@ public class FingerprintService implements Closeable {
             threshold, refreshInterval, clock);
     }
 
-    /** For callers that manage the collection themselves (tests, tools); starts refreshing at once. */
-    public FingerprintService(MongoCollection<Document> collection, double threshold, Duration refreshInterval, Clock clock) {
-        this(new FingerprintStore(collection), null, threshold, refreshInterval, clock);
-    }
-
     private FingerprintService(FingerprintStore store, MongoClient ownedClient, double threshold, Duration refreshInterval,
                                Clock clock) {
         if (threshold <= 0 || threshold > 1) {
@@ -121,18 +114,6 @@ public class FingerprintService implements Closeable {
             index = index.with(List.of(signature));
         }
         return signature;
-    }
-
-    public boolean isLoaded() {
-        return loaded;
-    }
-
-    public int indexSize() {
-        return index.size();
-    }
-
-    public double threshold() {
-        return threshold;
     }
 
     private void countHit(String id) {
@@ -209,8 +190,6 @@ public class FingerprintService implements Closeable {
         } catch (RuntimeException e) {
             LOGGER.debug("Dropping unwritten fingerprint hit counts: {}", e.getMessage());
         }
-        if (ownedClient != null) {
-            ownedClient.close();
-        }
+        ownedClient.close();
     }
 }

@@ -1,11 +1,13 @@
 package org.jamesshaping.filter.mailet;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
+import org.apache.james.util.DurationParser;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
@@ -37,7 +39,6 @@ abstract class ContentFilterMailet extends GenericMailet {
     private final MongoConnection configuredConnection;
     protected ContentExtractor extractor;
     private long maxMessageBytes;
-    private MongoConnection effectiveConnection;
 
     protected ContentFilterMailet(FilterStores stores, VerdictListener listener, MongoConnection configuredConnection) {
         this.stores = stores;
@@ -150,30 +151,28 @@ abstract class ContentFilterMailet extends GenericMailet {
         }
     }
 
-    /** Durations as 500ms, 10s, 5m, 1h, or plain seconds. */
+    /** A positive duration as James reads them ({@link DurationParser}: 500ms, 10s, 5m, 1h, 1d; a plain number is seconds). */
     protected Duration durationParameter(String name, Duration defaultValue) throws MailetException {
+        Duration duration = durationOrZeroParameter(name, defaultValue);
+        if (duration.isZero()) {
+            throw new MailetException(getMailetName() + ": " + name + " must be positive, got '" + getInitParameter(name).trim() + "'");
+        }
+        return duration;
+    }
+
+    /** As {@link #durationParameter}, where 0 is allowed (it means "never"). */
+    protected Duration durationOrZeroParameter(String name, Duration defaultValue) throws MailetException {
         String value = getInitParameter(name);
         if (value == null || value.isBlank()) {
             return defaultValue;
         }
-        String raw = value.trim().toLowerCase(Locale.ROOT);
+        String raw = value.trim();
         try {
-            if (raw.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(raw.substring(0, raw.length() - 2)));
-            }
-            char unit = raw.charAt(raw.length() - 1);
-            String number = Character.isDigit(unit) ? raw : raw.substring(0, raw.length() - 1);
-            long amount = Long.parseLong(number);
-            switch (unit) {
-                case 'm':
-                    return Duration.ofMinutes(amount);
-                case 'h':
-                    return Duration.ofHours(amount);
-                default:
-                    return Duration.ofSeconds(amount);
-            }
-        } catch (NumberFormatException e) {
-            throw new MailetException(getMailetName() + ": " + name + " must be a duration like 10s, got " + value);
+            return DurationParser.parse(raw, ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            // Thrown from init, so James refuses to start rather than run with a misread interval.
+            throw new MailetException(getMailetName() + ": " + name + " is not a duration (like 500ms, 10s, 5m, 1h, 1d): '"
+                + raw + "' (" + e.getMessage() + ")");
         }
     }
 
@@ -183,17 +182,11 @@ abstract class ContentFilterMailet extends GenericMailet {
      */
     protected MongoConnection mongoConnection() throws MailetException {
         try {
-            effectiveConnection = new MongoConnection(stringParameter("mongoUri", configuredConnection.uri()),
+            return new MongoConnection(stringParameter("mongoUri", configuredConnection.uri()),
                 stringParameter("database", configuredConnection.database()),
                 durationParameter("mongoTimeout", configuredConnection.timeout()));
-            return effectiveConnection;
         } catch (IllegalArgumentException e) {
             throw new MailetException(getMailetName() + ": " + e.getMessage());
         }
-    }
-
-    /** The connection chosen at init (for tests and diagnostics); null before. */
-    MongoConnection effectiveConnection() {
-        return effectiveConnection;
     }
 }

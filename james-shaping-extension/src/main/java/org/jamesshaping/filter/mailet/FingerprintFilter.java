@@ -42,11 +42,6 @@ public class FingerprintFilter extends ContentFilterMailet {
         super(stores, listener, MongoConnection.of(settings));
     }
 
-    /** Outside James (tests): MongoDB at {@link MongoConnection#DEFAULT_URI} unless the parameters say otherwise. */
-    public FingerprintFilter(FilterStores stores, VerdictListener listener) {
-        super(stores, listener, MongoConnection.defaults());
-    }
-
     @Override
     public void init() throws MessagingException {
         super.init();

@@ -34,17 +34,12 @@ public class PredictiveFilter extends ContentFilterMailet {
         super(stores, listener, MongoConnection.of(settings));
     }
 
-    /** Outside James (tests): MongoDB at {@link MongoConnection#DEFAULT_URI} unless the parameters say otherwise. */
-    public PredictiveFilter(FilterStores stores, VerdictListener listener) {
-        super(stores, listener, MongoConnection.defaults());
-    }
-
     @Override
     public void init() throws MessagingException {
         super.init();
         String model = stringParameter("model", "mongo");
         // Learning from operator reports only applies to the shared model; a model file is the operator's own.
-        Duration learnInterval = durationParameter("learnInterval", Duration.ofSeconds(60));
+        Duration learnInterval = durationOrZeroParameter("learnInterval", Duration.ofSeconds(60));
         models = stores.models(model, mongoConnection(), durationParameter("refreshInterval", Duration.ofSeconds(60)),
             model.equals("mongo") ? learnInterval : Duration.ZERO);
         if (getInitParameter("threshold") != null) {

@@ -18,7 +18,7 @@ import java.util.Random;
  * weights averages the margins: one weight vector, the same scoring cost, and much less of the variance that the
  * order of the stochastic updates puts on the few messages near the threshold.</p>
  *
- * <p>{@link #trainWithTunedThreshold} also chooses the spam threshold, by cross-validation inside the training
+ * <p>{@link #tuneThreshold} chooses the spam threshold, by cross-validation inside the training
  * set only: models trained on {@value #TUNING_FOLDS}-1 of {@value #TUNING_FOLDS} parts score the remaining part, and
  * the threshold is set just above the ham score that keeps the false-positive rate of those held-out scores within
  * the target. Messages used to evaluate the final model must not be in the training set, or the threshold is
@@ -85,14 +85,6 @@ public final class ModelTrainer {
 
     public int dimensionBits() {
         return dimensionBits;
-    }
-
-    /**
-     * Trains on all examples with a threshold chosen by cross-validation on these examples only (see the class
-     * comment); with fewer than {@link #MIN_EXAMPLES_PER_CLASS_FOR_TUNING} spam or ham, the default threshold.
-     */
-    public PredictiveModel trainWithTunedThreshold(List<Example> examples, double targetFalsePositiveRate) {
-        return train(examples, tuneThreshold(examples, targetFalsePositiveRate).orElse(PredictiveModel.DEFAULT_THRESHOLD));
     }
 
     /** The threshold tuned on held-out parts of {@code examples}, or empty when there are too few examples. */

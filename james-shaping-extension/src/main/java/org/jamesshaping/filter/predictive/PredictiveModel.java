@@ -9,7 +9,7 @@ import java.time.Instant;
  */
 public final class PredictiveModel {
     /**
-     * Used when the training set is too small to tune a threshold ({@link ModelTrainer#trainWithTunedThreshold}),
+     * Used when the training set is too small to tune a threshold ({@link ModelTrainer#tuneThreshold}),
      * or when a caller fixes none; normally the threshold is tuned at training time.
      */
     public static final double DEFAULT_THRESHOLD = 0.2;
@@ -60,11 +60,6 @@ public final class PredictiveModel {
 
     public boolean isSpam(double score) {
         return score >= threshold;
-    }
-
-    /** The same weights with another decision threshold (tuned by the tool or set by the operator). */
-    public PredictiveModel withThreshold(double newThreshold) {
-        return new PredictiveModel(featureVersion, dimensionBits, weights, bias, newThreshold, spamCount, hamCount, trainedAt);
     }
 
     public FeatureExtractor featureExtractor() {

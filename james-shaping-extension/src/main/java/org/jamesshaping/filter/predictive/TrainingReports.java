@@ -143,12 +143,9 @@ public final class TrainingReports {
      * learned stays learned: reporting it again does not teach it twice.
      */
     public Report add(byte[] raw, boolean spam, String source, Instant now) {
-        if (raw.length == 0) {
-            throw new IllegalArgumentException("the reported message is empty");
-        }
-        if (raw.length > MAX_MESSAGE_BYTES) {
-            throw new IllegalArgumentException("the reported message has " + raw.length + " bytes; at most "
-                + MAX_MESSAGE_BYTES + " are accepted");
+        Optional<String> refusal = refusal(raw);
+        if (refusal.isPresent()) {
+            throw new IllegalArgumentException(refusal.get());
         }
         String label = spam ? "spam" : "ham";
         Document stored = collection.findOneAndUpdate(Filters.eq("_id", digest(raw) + ":" + label),
@@ -162,6 +159,17 @@ public final class TrainingReports {
                 Updates.inc("reports", 1L)),
             new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER).projection(Projections.exclude("raw")));
         return new Report(stored);
+    }
+
+    /** Why {@link #add} would refuse this message (empty, or over {@link #MAX_MESSAGE_BYTES}); empty when it would keep it. */
+    public static Optional<String> refusal(byte[] raw) {
+        if (raw.length == 0) {
+            return Optional.of("the reported message is empty");
+        }
+        if (raw.length > MAX_MESSAGE_BYTES) {
+            return Optional.of("the reported message has " + raw.length + " bytes; at most " + MAX_MESSAGE_BYTES + " are accepted");
+        }
+        return Optional.empty();
     }
 
     /** Pending reports, oldest first, with their messages. */

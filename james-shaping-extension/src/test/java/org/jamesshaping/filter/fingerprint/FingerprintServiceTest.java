@@ -60,7 +60,7 @@ public class FingerprintServiceTest {
         Fingerprint spam = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
         try (MongoClient client = connection().open()) {
             MongoCollection<Document> collection = client.getDatabase("filter_test").getCollection(FingerprintStore.COLLECTION);
-            try (FingerprintService service = new FingerprintService(collection, 0.5, Duration.ofHours(1), Clock.systemUTC())) {
+            try (FingerprintService service = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Clock.systemUTC())) {
                 awaitLoaded(service);
                 service.report(spam, SpamSignature.Source.OPERATOR_REPORT);
                 service.report(spam, SpamSignature.Source.SPAMTRAP);
@@ -110,12 +110,17 @@ public class FingerprintServiceTest {
         }
     }
 
+    /** Waits for the service's first load: until then it answers every lookup UNAVAILABLE. */
     public static void awaitLoaded(FingerprintService service) throws InterruptedException {
+        // Unlike every text the tests report, so that probing never matches (nor counts a hit).
+        Fingerprint probe = new Fingerprinter().fingerprint("Autumn planting notes for the allotment: divide the rhubarb "
+            + "crowns, mulch the asparagus bed with compost, sow broad beans along the south fence, lift the last of the "
+            + "dahlias before the first frost and store the tubers in dry sand in the shed until spring comes back.").orElseThrow();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!service.isLoaded() && System.nanoTime() < deadline) {
+        while (service.lookup(probe).status() == FingerprintService.Lookup.Status.UNAVAILABLE && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        assertThat(service.isLoaded()).isTrue();
+        assertThat(service.lookup(probe).status()).isEqualTo(FingerprintService.Lookup.Status.NO_MATCH);
     }
 
     private MongoConnection connection() {

@@ -1,6 +1,7 @@
 package org.jamesshaping.filter.mailet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.server.core.MailImpl;
@@ -23,6 +25,7 @@ import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.fingerprint.FingerprintServiceTest;
+import org.jamesshaping.filter.fingerprint.FingerprintStore;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.FeatureExtractor;
@@ -47,6 +50,12 @@ class ContentFilterMailetsTest {
     private static final String SPAM_TEXT = "Congratulations, you have been selected to receive a free cruise to the Bahamas. "
         + "Simply call our toll free number today and claim your luxury vacation package before this limited offer expires. "
         + "Thousands of satisfied customers have already enjoyed this exclusive deal from our travel partners.";
+    private static final String OTHER_TEXT = "The quarterly engineering review will cover the storage migration, the new build "
+        + "pipeline and the on-call rotation. Please bring your team's open issues and the list of risks you are tracking, "
+        + "so that we can agree on priorities for the next release cycle together.";
+
+    /** What James would inject with no MongoDB configured; the tests name theirs in the mailets' parameters. */
+    private static final StoreSettings OUTSIDE_JAMES = StoreSettings.defaults(MongoConnection.DEFAULT_URI);
 
     private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
     private final FilterStores stores = new FilterStores();
@@ -71,7 +80,7 @@ class ContentFilterMailetsTest {
     }
 
     private FingerprintFilter fingerprintFilter(String uri) throws Exception {
-        FingerprintFilter mailet = new FingerprintFilter(stores, listener);
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
         mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", uri, "database", "filter_test",
             "mongoTimeout", "500ms", "refreshInterval", "100ms")));
         return mailet;
@@ -146,7 +155,7 @@ class ContentFilterMailetsTest {
         }
         Path file = folder.resolve("model.bin");
         ModelCodec.writeFile(new ModelTrainer(16, 10, 0.5, 1, 1e-6, 1).train(examples, 0.5), file);
-        PredictiveFilter mailet = new PredictiveFilter(stores, listener);
+        PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
         mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", file.toString(), "refreshInterval", "100ms")));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         Mail spam = mail(SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
@@ -170,7 +179,7 @@ class ContentFilterMailetsTest {
 
     @Test
     void jamesBuildsTheMailetsWithTheExtensionsMongoSettingsAndParametersOverrideThem() throws Exception {
-        StoreSettings settings = StoreSettings.defaults(mongo.uri()).withDatabase("from_properties").withTimeout(Duration.ofMillis(700));
+        StoreSettings settings = StoreSettings.defaults(mongo.uri()).withDatabase("from_properties").withTimeout(Duration.ofMillis(1500));
         Injector injector = Guice.createInjector(binder -> {
             binder.bind(StoreSettings.class).toInstance(settings);
             binder.bind(VerdictListener.class).toInstance(listener);
@@ -183,7 +192,6 @@ class ContentFilterMailetsTest {
 
         PredictiveFilter predictive = injector.getInstance(PredictiveFilter.class);
         predictive.init(new TestMailetConfig("PredictiveFilter", Map.of("refreshInterval", "100ms")));
-        assertThat(predictive.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "from_properties", Duration.ofMillis(700)));
         Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         do {
@@ -193,14 +201,110 @@ class ContentFilterMailetsTest {
         assertThat(mail.getMessage().getHeader(ShapingHeaders.SCORE, null)).as("scored with the model of the configured database")
             .matches("\\d\\.\\d{4}");
 
-        FingerprintFilter fingerprint = injector.getInstance(FingerprintFilter.class);
-        fingerprint.init(new TestMailetConfig("FingerprintFilter", Map.of("database", "own_database", "mongoTimeout", "300ms")));
-        assertThat(fingerprint.effectiveConnection()).isEqualTo(new MongoConnection(mongo.uri(), "own_database", Duration.ofMillis(300)));
+        // A spamtrap filter writes what it sees: with its own database, there and not in the configured one.
+        FingerprintFilter trap = injector.getInstance(FingerprintFilter.class);
+        trap.init(new TestMailetConfig("Spamtrap", Map.of("database", "own_database", "reportAs", "spamtrap")));
+        Mail trapped = mail(SpamMutator.message("Win", SPAM_TEXT, false));
+        trap.service(trapped);
+        assertThat(trapped.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("known-spam");
+        try (MongoClient client = new MongoConnection(mongo.uri(), "own_database", Duration.ofSeconds(2)).open()) {
+            assertThat(client.getDatabase("own_database").getCollection(FingerprintStore.COLLECTION).countDocuments()).isEqualTo(1);
+            assertThat(client.getDatabase("from_properties").getCollection(FingerprintStore.COLLECTION).countDocuments()).isZero();
+        }
+
+        // Against a MongoDB that is down, that write gives up after the timeout in force: the parameter's, else the settings'.
+        FingerprintFilter quick = injector.getInstance(FingerprintFilter.class);
+        quick.init(new TestMailetConfig("Quick", Map.of("mongoUri", EmbeddedMongo.deadUri(), "mongoTimeout", "100ms", "reportAs", "spamtrap")));
+        FingerprintFilter patient = injector.getInstance(FingerprintFilter.class);
+        patient.init(new TestMailetConfig("Patient", Map.of("mongoUri", EmbeddedMongo.deadUri(), "reportAs", "spamtrap")));
+        Mail toQuick = mail(SpamMutator.message("Win", SPAM_TEXT, false));
+        Mail toPatient = mail(SpamMutator.message("Win", SPAM_TEXT, false));
+        long quickMillis = millisToService(quick, toQuick);
+        long patientMillis = millisToService(patient, toPatient);
+        assertThat(toQuick.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=error");
+        assertThat(toPatient.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=error");
+        assertThat(quickMillis).isLessThan(1000);
+        assertThat(patientMillis).isGreaterThanOrEqualTo(1400);
+    }
+
+    private static long millisToService(ContentFilterMailet mailet, Mail mail) {
+        long start = System.nanoTime();
+        mailet.service(mail);
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    }
+
+    @Test
+    void durationParametersReadUnitsAsJamesDoesSoADayIsADay() throws Exception {
+        // Two indexes of one store (FilterStores keeps one per store and threshold), refreshed every day and every second.
+        FingerprintFilter daily = fingerprintFilter(Map.of("refreshInterval", "1d"));
+        FingerprintFilter everySecond = fingerprintFilter(Map.of("refreshInterval", "1s", "threshold", "0.51"));
+        awaitNoMatch(daily);
+        awaitNoMatch(everySecond);
+
+        // Another server reports the spam after both loaded.
+        try (MongoClient client = new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2)).open()) {
+            new FingerprintStore(client.getDatabase("filter_test").getCollection(FingerprintStore.COLLECTION))
+                .report(new Fingerprinter().fingerprint(SPAM_TEXT).orElseThrow(), SpamSignature.Source.OPERATOR_REPORT,
+                    java.time.Instant.now());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Mail seen;
+        do {
+            seen = mail(SpamMutator.message("Win", SPAM_TEXT, false));
+            everySecond.service(seen);
+        } while (!seen.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null).contains("; match=") && System.nanoTime() < deadline);
+        assertThat(seen.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).as("refreshed within a second").contains("; match=");
+
+        // More than a second later still: read as a second, 1d would have refreshed by now.
+        Thread.sleep(1500);
+        Mail notYet = mail(SpamMutator.message("Win", SPAM_TEXT, false));
+        daily.service(notYet);
+        assertThat(notYet.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).as("not refreshed before a day").endsWith("; no-match");
+    }
+
+    @Test
+    void aBadDurationFailsTheMailetsInitNamingTheMailetTheParameterAndTheValue() throws Exception {
+        for (String bad : List.of("1x", "ten seconds", "-5s", "0")) {
+            FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+            assertThatThrownBy(() -> mailet.init(new TestMailetConfig("KnownSpam",
+                Map.of("mongoUri", mongo.uri(), "refreshInterval", bad))))
+                .isInstanceOf(MessagingException.class)
+                .hasMessageContainingAll("KnownSpam", "refreshInterval", "'" + bad + "'");
+        }
+        PredictiveFilter timeout = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
+        assertThatThrownBy(() -> timeout.init(new TestMailetConfig("Predictive", Map.of("mongoUri", mongo.uri(), "mongoTimeout", "2 fortnights"))))
+            .isInstanceOf(MessagingException.class).hasMessageContainingAll("Predictive", "mongoTimeout", "'2 fortnights'");
+        PredictiveFilter learning = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
+        assertThatThrownBy(() -> learning.init(new TestMailetConfig("Predictive", Map.of("mongoUri", mongo.uri(), "learnInterval", "soon"))))
+            .isInstanceOf(MessagingException.class).hasMessageContainingAll("Predictive", "learnInterval", "'soon'");
+
+        // learnInterval 0 is documented as "never learn on this server".
+        new PredictiveFilter(stores, listener, OUTSIDE_JAMES)
+            .init(new TestMailetConfig("Predictive", Map.of("mongoUri", mongo.uri(), "learnInterval", "0", "refreshInterval", "2 hours")));
+    }
+
+    private FingerprintFilter fingerprintFilter(Map<String, String> parameters) throws Exception {
+        Map<String, String> all = new java.util.HashMap<>(Map.of("mongoUri", mongo.uri(), "database", "filter_test"));
+        all.putAll(parameters);
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+        mailet.init(new TestMailetConfig("FingerprintFilter", all));
+        return mailet;
+    }
+
+    /** Until its index is loaded the filter says not-run; then an unreported text gets no-match. */
+    private static void awaitNoMatch(FingerprintFilter mailet) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Mail mail;
+        do {
+            mail = mail(SpamMutator.message("Notes", OTHER_TEXT, false));
+            mailet.service(mail);
+        } while (!mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null).endsWith("; no-match") && System.nanoTime() < deadline);
+        assertThat(mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).endsWith("; no-match");
     }
 
     @Test
     void predictiveFilterWithoutAModelSaysItDidNotRun() throws Exception {
-        PredictiveFilter mailet = new PredictiveFilter(stores, listener);
+        PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
         mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("mongoUri", EmbeddedMongo.deadUri(), "mongoTimeout", "300ms")));
         Mail mail = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
         long start = System.nanoTime();

@@ -59,14 +59,14 @@ class ModelTrainerTest {
         long aboveCap = java.util.Arrays.stream(scores).filter(score -> score >= ModelTrainer.MAX_TUNED_THRESHOLD).count();
         assertThat(java.util.Arrays.stream(scores).filter(score -> score >= strict).count()).isLessThanOrEqualTo(Math.max(4, aboveCap));
         assertThat(java.util.Arrays.stream(scores).filter(score -> score >= lenient).count()).isLessThanOrEqualTo(40);
-        assertThat(TRAINER.trainWithTunedThreshold(examples, 0.1).threshold()).isEqualTo(lenient);
+        assertThat(TRAINER.train(examples, lenient).threshold()).isEqualTo(lenient);
     }
 
     @Test
     void tooFewExamplesKeepTheDefaultThreshold() {
         List<ModelTrainer.Example> examples = overlappingExamples(ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING - 1, 300, 5);
+        // Empty: the caller (filter train) then uses PredictiveModel.DEFAULT_THRESHOLD, as FilterToolTest shows.
         assertThat(TRAINER.tuneThreshold(examples, 0.01)).isEmpty();
-        assertThat(TRAINER.trainWithTunedThreshold(examples, 0.01).threshold()).isEqualTo(PredictiveModel.DEFAULT_THRESHOLD);
     }
 
     @Test
