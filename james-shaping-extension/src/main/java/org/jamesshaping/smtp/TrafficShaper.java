@@ -1,6 +1,5 @@
 package org.jamesshaping.smtp;
 
-import java.net.InetAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,13 +30,10 @@ import org.apache.mailet.Mail;
 import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.ScoringConfig;
 import org.jamesshaping.scoring.ScoringConfigReader;
-import org.jamesshaping.scoring.Signal;
-import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.shaping.ConnectionRegistry;
 import org.jamesshaping.shaping.SenderClassifier;
 import org.jamesshaping.shaping.ShapedConnection;
 import org.jamesshaping.shaping.ShapingPolicy;
-import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.ReputationStore;
 
 /**
@@ -56,22 +52,22 @@ import org.jamesshaping.store.ReputationStore;
  */
 public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHandler<SMTPSession>,
         ProtocolHandlerResultHandler<Response, SMTPSession>, RcptHook, JamesMessageHook, ExtensibleHandler {
-    private final ReputationStore reputation;
     private final SenderClassifier classifier;
     private final ConnectionRegistry registry;
     private final Scoring scoring;
     private final ShapingLog log;
+    private final Decider decider;
     private final JamesWelcomeMessageHandler welcome = new JamesWelcomeMessageHandler();
     private volatile ShapingPolicy policy = ShapingPolicy.defaults();
 
     @Inject
     public TrafficShaper(ReputationStore reputation, SenderClassifier classifier, ConnectionRegistry registry, Scoring scoring,
                          ShapingMetrics metrics) {
-        this.reputation = reputation;
         this.classifier = classifier;
         this.registry = registry;
         this.scoring = scoring;
         this.log = new ShapingLog(metrics);
+        this.decider = new Decider(reputation, classifier, registry, log);
     }
 
     @Override
@@ -114,7 +110,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             state.replies().greetingWritten();
             return greeting;
         }
-        Response refusal = decide(session, state, "connect");
+        Response refusal = decider.decide(session, state, policy, "connect");
         if (refusal != null) {
             return refusal;
         }
@@ -159,24 +155,15 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             state.unshape();
         }
         if (!shaping.decided()) {
-            Response refusal = decide(session, state, "first command");
-            if (refusal != null) {
-                return refusal;
-            }
-            Response blocked = blockedReply(shaping);
+            // Behind a PROXY-protocol load balancer this first command ran undecided.
+            Response refusal = decider.decide(session, state, policy, "first command");
+            Response blocked = refusal == null ? decider.blockedReply(shaping) : refusal;
             if (blocked != null) {
                 return blocked;
             }
         }
         if (!state.replies().greetingSent() && !shaping.earlyTalker()) {
-            shaping.markEarlyTalker();
-            log.earlyTalker();
-            if (shaping.address() != null) {
-                reputation.record(shaping.address(), new SignalCounts().add(Signal.EARLY_TALK).add(Signal.PROTOCOL_VIOLATION));
-            }
-            if (!shaping.exempt()) {
-                decide(session, state, "early talk");
-            }
+            decider.earlyTalk(session, state, policy);
         }
         long delay = shaping.settings().replyDelayNanos();
         if (state.replies().hasPending() || delay > 0) {
@@ -204,13 +191,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         state.enterData(false);
         ShapedConnection shaping = state.shaping();
-        if (!shaping.decided()) {
-            return response;
-        }
-        if (!shaping.stillCurrent(classifier)) {
-            decide(session, state, command.isGreeting() ? "HELO/EHLO" : "MAIL FROM");
-        }
-        Response refusal = blockedReply(shaping);
+        Response refusal = decider.recheck(session, state, policy, command.isGreeting() ? "HELO/EHLO" : "MAIL FROM");
         if (refusal == null && command == SmtpCommand.MAIL && shaping.overMessageLimit()) {
             log.overMessageLimit(shaping);
             refusal = SmtpReplies.TOO_MANY_MESSAGES;
@@ -241,45 +222,5 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         log.messageRefused(state.shaping());
         return SmtpReplies.MESSAGE_REFUSED;
-    }
-
-    /** Decides or re-decides the class and applies it; the {@code 421} that refuses the connection, or null. */
-    private Response decide(SMTPSession session, ConnectionState state, String when) {
-        InetAddress client = SmtpSessions.clientAddress(session).orElse(null);
-        if (client == null) {
-            return null;
-        }
-        ShapedConnection shaping = state.shaping();
-        shaping.identify(client, reputation.keysOf(client));
-        String user = session.getUsername() == null ? null : session.getUsername().asString();
-        ShapedConnection.Change change = shaping.decide(classifier, session.isRelayingAllowed(), user);
-        if (change.none()) {
-            return null;
-        }
-        log.decided(client, change, when, policy.dryRun());
-        if (change.refused()) {
-            return SmtpReplies.overLimit(change.overLimit());
-        }
-        if (!shaping.exempt() && !policy.dryRun()) {
-            state.applyReadRates(shaping.settings(), registry, policy);
-        }
-        return null;
-    }
-
-    /** {@code 554 5.7.1} with the operator's reason for an operator's block, or for class 9 when shaping; or null. */
-    private Response blockedReply(ShapedConnection shaping) {
-        if (!shaping.decided()) {
-            return null;
-        }
-        // Enforced for relay networks and authenticated sessions too: an explicit operator decision. Their decisions
-        // do not look at statuses, so only they cost a lookup in the in-memory table.
-        String reason = shaping.exempt() && shaping.address() != null
-            ? reputation.manualStatus(shaping.address()).filter(match -> match.status().value() == ManualStatus.Value.BLOCK).map(match -> match.status().reason()).orElse(null)
-            : shaping.operatorBlockReason();
-        if (reason == null && !shaping.blocked()) {
-            return null;
-        }
-        log.blocked();
-        return reason != null ? SmtpReplies.operatorBlock(reason) : SmtpReplies.POOR_REPUTATION;
     }
 }
