@@ -29,6 +29,7 @@ import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.admin.cli.MessageFolders;
+import org.jamesshaping.bench.Stats;
 
 /**
  * The content-filter benchmark: 5-fold cross-validation over spam-1 + easy-ham-1 + hard-ham-1 for the predictive
@@ -60,25 +61,13 @@ public final class FilterBenchmark {
 
         /** 100 * (1 - area under the ROC curve), ties counted half. */
         double oneMinusRocaPercent() {
-            List<double[]> sorted = new ArrayList<>(scored);
-            sorted.sort(Comparator.comparingDouble(pair -> pair[0]));
-            double rankSum = 0;
-            int i = 0;
-            while (i < sorted.size()) {
-                int j = i;
-                while (j < sorted.size() && sorted.get(j)[0] == sorted.get(i)[0]) {
-                    j++;
-                }
-                double averageRank = (i + 1 + j) / 2.0;
-                for (int k = i; k < j; k++) {
-                    if (sorted.get(k)[1] == 1) {
-                        rankSum += averageRank;
-                    }
-                }
-                i = j;
+            double[] scores = new double[scored.size()];
+            boolean[] isSpam = new boolean[scored.size()];
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = scored.get(i)[0];
+                isSpam[i] = scored.get(i)[1] == 1;
             }
-            double auc = (rankSum - spam * (spam + 1) / 2.0) / ((double) spam * ham);
-            return 100 * (1 - auc);
+            return 100 * (1 - Stats.areaUnderRoc(scores, isSpam));
         }
 
         /** Spam caught by the best threshold allowing at most {@code allowed} false positives: a point of the ROC curve, chosen after the fact. */
@@ -91,12 +80,12 @@ public final class FilterBenchmark {
             hamScores.sort(Comparator.reverseOrder());
             double bar = hamScores.get(Math.min(allowed, hamScores.size() - 1));
             long caughtAbove = spamScores.stream().filter(score -> score > bar).count();
-            return String.format(Locale.ROOT, "%d/%d (%.2f%%)", caughtAbove, spamScores.size(), 100.0 * caughtAbove / spamScores.size());
+            return String.format(Locale.ROOT, "%d/%d (%.2f%%)", caughtAbove, spamScores.size(), Stats.percent(caughtAbove, spamScores.size()));
         }
 
         String row(String name) {
             return String.format(Locale.ROOT, "| %-22s | %4d/%d (%.2f%%) | %3d/%d (%.2f%%) | %.3f%% | %,.0f |", name, caught, spam,
-                100.0 * caught / spam, falsePositives, ham, 100.0 * falsePositives / ham, oneMinusRocaPercent(),
+                Stats.percent(caught, spam), falsePositives, ham, Stats.percent(falsePositives, ham), oneMinusRocaPercent(),
                 classified / (classifyNanos / 1e9));
         }
     }
@@ -314,9 +303,9 @@ public final class FilterBenchmark {
             matched += counts[0];
             total += counts[1];
             System.out.printf(Locale.ROOT, "| %-18s | %5d/%d (%.2f%%) |%n", entry.getKey().name().toLowerCase(Locale.ROOT), counts[0],
-                counts[1], 100.0 * counts[0] / counts[1]);
+                counts[1], Stats.percent(counts[0], counts[1]));
         }
-        System.out.printf(Locale.ROOT, "| %-18s | %5d/%d (%.2f%%) |%n", "total", matched, total, 100.0 * matched / total);
+        System.out.printf(Locale.ROOT, "| %-18s | %5d/%d (%.2f%%) |%n", "total", matched, total, Stats.percent(matched, total));
         int hamMessages = 0;
         int hamFingerprinted = 0;
         int hamMatches = 0;

@@ -8,6 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.jamesshaping.bench.Stats;
+
 /**
  * Benchmark 1, held connections: N concurrent connections (default 10,000) from N loopback addresses pinned to
  * tarpitting class 8 (greeting 20s, each reply 5s), held for a minute while each keeps sending NOOP, from one
@@ -42,10 +44,10 @@ public final class HeldConnectionsBenchmark {
         System.out.println("machine: " + BenchSupport.machine());
 
         Path work = BenchSupport.workDir("held");
-        BenchSupport.Conf conf = BenchSupport.Conf.copyOfSample(work.resolve("conf"));
+        BenchConf conf = BenchConf.copyOfSample(work.resolve("conf"));
         // Class 8 as in preset stage3 (greeting 20s, replies 5s, 512 B/s commands), without the per-address and
         // per-subnet connection limits, which would otherwise refuse all but 1 per address and 5 per /24.
-        conf.shaperClasses(BenchSupport.classBlock(8, "20s", "5s", 512, 8192, 0, 0, 0, 5, 2));
+        conf.shaperClasses(BenchConf.classBlock(8, "20s", "5s", 512, 8192, 0, 0, 0, 5, 2));
         String maxHeld = conf.read("smtpserver.xml").replaceAll("(?s).*<maxHeldConnections>(\\d+)</maxHeldConnections>.*", "$1");
         if (Integer.parseInt(maxHeld) <= connections) {
             conf.replace("smtpserver.xml", "<maxHeldConnections>" + maxHeld + "</maxHeldConnections>",
@@ -54,7 +56,7 @@ public final class HeldConnectionsBenchmark {
         System.out.println("conf: james-conf/ with class 8 limits per IP/subnet/minute set to 0, maxHeldConnections "
             + Math.max(Integer.parseInt(maxHeld), connections + 1000) + "; James -Xmx1g");
 
-        try (BenchSupport.JamesChild james = BenchSupport.JamesChild.start("held", work, conf, "1g")) {
+        try (JamesChild james = JamesChild.start("held", work, conf, "1g")) {
             james.pin("127.0.96.0/19", 8);
             james.pin("127.0.128.0/19", 8);
             String[] sources = new String[connections];
@@ -124,8 +126,8 @@ public final class HeldConnectionsBenchmark {
             Snapshot after = Snapshot.take(james, "10s after closing them");
 
             System.out.println();
-            System.out.println(BenchSupport.table(during));
-            long[] greetings = BenchSupport.sorted(holder.greetingNanos);
+            System.out.println(TextTable.format(during));
+            long[] greetings = Stats.sorted(holder.greetingNanos);
             int firstGreeted = 0;
             while (firstGreeted < greetings.length && greetings[firstGreeted] == 0) {
                 firstGreeted++;
@@ -134,7 +136,7 @@ public final class HeldConnectionsBenchmark {
             System.out.printf(Locale.ROOT, "held connections: connected %d, greeted %d, failed connects %d, closed by James %d, "
                     + "open at the end of the hold %d; tarpitted greeting (connect to 220) p50 %.2fs, min %.2fs, max %.2fs%n",
                 holder.connected.get(), holder.greeted.get(), holder.failedConnects.get(), holder.closedByServer.get(), stillOpen,
-                BenchSupport.percentile(greeted, 50) / 1e9, greeted.length == 0 ? 0 : greeted[0] / 1e9,
+                Stats.percentile(greeted, 50) / 1e9, greeted.length == 0 ? 0 : greeted[0] / 1e9,
                 greeted.length == 0 ? 0 : greeted[greeted.length - 1] / 1e9);
             if (!holder.unexpected.isEmpty()) {
                 for (Map.Entry<String, java.util.concurrent.atomic.AtomicInteger> entry : holder.unexpected.entrySet()) {
@@ -152,7 +154,7 @@ public final class HeldConnectionsBenchmark {
             for (Snapshot s : List.of(before, held, after)) {
                 memory.add(s.row());
             }
-            System.out.println(BenchSupport.table(memory));
+            System.out.println(TextTable.format(memory));
             System.out.printf(Locale.ROOT, "per held connection (%d held vs baseline): heap %+.0f bytes, RSS %+.1f KB "
                     + "(RSS includes the heap James grew and kept, and the kernel socket buffers are not in it)%n",
                 stillOpen, (held.heapKb - before.heapKb) * 1024.0 / Math.max(1, stillOpen), (held.rssKb - before.rssKb) / (double) Math.max(1, stillOpen));
@@ -171,7 +173,7 @@ public final class HeldConnectionsBenchmark {
                         String.format(Locale.ROOT, "%.2f", instances / (double) Math.max(1, stillOpen)), String.valueOf(bytes),
                         String.format(Locale.ROOT, "%.0f", bytes / (double) Math.max(1, stillOpen))});
                 });
-            System.out.println(BenchSupport.table(classes));
+            System.out.println(TextTable.format(classes));
             System.out.printf(Locale.ROOT, "IO threads: %d before, at most %d during the hold, %d after%n%n", before.threads[0], threadsIoMax,
                 after.threads[0]);
 
@@ -180,13 +182,13 @@ public final class HeldConnectionsBenchmark {
                 "greeting max", "EHLO p50", "EHLO p99", "EHLO max"});
             latency.add(latencyRow("no held connection", cleanBefore));
             latency.add(latencyRow(stillOpen + " held connections", cleanDuring));
-            System.out.println(BenchSupport.table(latency));
+            System.out.println(TextTable.format(latency));
             System.out.println("(greeting: connect to 220; EHLO: EHLO sent to 250 received)");
         }
     }
 
     /** Live objects by class name: [instances, bytes]. */
-    private static Map<String, long[]> histogram(BenchSupport.JamesChild james) throws Exception {
+    private static Map<String, long[]> histogram(JamesChild james) throws Exception {
         Map<String, long[]> result = new java.util.HashMap<>();
         java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
         for (String line : james.jcmd("GC.class_histogram").split("\n")) {
@@ -211,11 +213,11 @@ public final class HeldConnectionsBenchmark {
     }
 
     private static String[] latencyRow(String label, long[][] samples) {
-        long[] greeting = BenchSupport.sorted(samples[0]);
-        long[] ehlo = BenchSupport.sorted(samples[1]);
-        return new String[] {label, BenchSupport.micros(BenchSupport.percentile(greeting, 50)), BenchSupport.micros(BenchSupport.percentile(greeting, 99)),
-            BenchSupport.micros(greeting[greeting.length - 1]), BenchSupport.micros(BenchSupport.percentile(ehlo, 50)),
-            BenchSupport.micros(BenchSupport.percentile(ehlo, 99)), BenchSupport.micros(ehlo[ehlo.length - 1])};
+        long[] greeting = Stats.sorted(samples[0]);
+        long[] ehlo = Stats.sorted(samples[1]);
+        return new String[] {label, BenchSupport.millis(Stats.percentile(greeting, 50)), BenchSupport.millis(Stats.percentile(greeting, 99)),
+            BenchSupport.millis(greeting[greeting.length - 1]), BenchSupport.millis(Stats.percentile(ehlo, 50)),
+            BenchSupport.millis(Stats.percentile(ehlo, 99)), BenchSupport.millis(ehlo[ehlo.length - 1])};
     }
 
     /** Sessions from the clean, unpinned 127.0.0.2: [connect-to-greeting nanos, EHLO nanos]. */
@@ -254,7 +256,7 @@ public final class HeldConnectionsBenchmark {
             this.rssKb = rssKb;
         }
 
-        static Snapshot take(BenchSupport.JamesChild james, String label) throws Exception {
+        static Snapshot take(JamesChild james, String label) throws Exception {
             int[] threads = james.threadCounts();
             long fds = james.openFds();
             double held = james.metric("shaping_held_connections");

@@ -1,9 +1,9 @@
 package org.jamesshaping.bench.shaping;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
+
+import org.jamesshaping.bench.Stats;
 
 /**
  * Benchmark 3, DATA read rate: configured {@code dataReadRate} against measured bytes per second. Classes 4 to 7
@@ -39,19 +39,22 @@ public final class ReadRateBenchmark {
         System.out.println("machine: " + BenchSupport.machine());
 
         Path work = BenchSupport.workDir("readrate");
-        BenchSupport.Conf conf = BenchSupport.Conf.copyOfSample(work.resolve("conf"));
+        BenchConf conf = BenchConf.copyOfSample(work.resolve("conf"));
         StringBuilder classes = new StringBuilder();
         for (int i = 0; i < RATES.length; i++) {
-            classes.append(BenchSupport.classBlock(4 + i, "0", "0", 0, RATES[i], 0, 0, 0, 0, 0));
+            classes.append(BenchConf.classBlock(4 + i, "0", "0", 0, RATES[i], 0, 0, 0, 0, 0));
         }
         conf.shaperClasses(classes.toString());
         String receiveBuffer = conf.read("smtpserver.xml").replaceAll("(?s).*<receiveBuffer>(\\d+)</receiveBuffer>.*", "$1");
         System.out.println("conf: james-conf/ with classes 4..7: dataReadRate " + java.util.Arrays.toString(RATES)
             + ", no delays or limits; receiveBuffer " + receiveBuffer + " (as shipped); James -Xmx1g");
 
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"configured", "message", "measured (median)", "error", "runs", "marginal rate", "marginal error"});
-        try (BenchSupport.JamesChild james = BenchSupport.JamesChild.start("readrate", work, conf, "1g")) {
+        // A row per message size as each rate is done: progress, and each figure printed once.
+        TextTable.Live rows = new TextTable.Live(System.out,
+            new String[] {"configured", "message", "measured (median)", "error", "runs", "marginal rate", "marginal error"},
+            new String[] {widestLabel(), "10485760 B in 10.00s", "1048576 B/s", "+10.0%",
+                "1048576, ".repeat(repeats - 1) + "1048576", "1048576 B/s", "+10.0%"});
+        try (JamesChild james = JamesChild.start("readrate", work, conf, "1g")) {
             for (int i = 0; i < RATES.length; i++) {
                 james.pin("127.0." + (50 + i) + ".2", 4 + i);
             }
@@ -74,22 +77,24 @@ public final class ReadRateBenchmark {
                     fullTimes[r] = send(source, james.smtpPort, full);
                     runs.append(r == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", full.length / fullTimes[r]));
                 }
-                double fullTime = BenchSupport.median(fullTimes);
-                double halfTime = BenchSupport.median(halfTimes);
+                double fullTime = Stats.median(fullTimes);
+                double halfTime = Stats.median(halfTimes);
                 double measured = full.length / fullTime;
                 double measuredHalf = half.length / halfTime;
                 double marginal = (full.length - half.length) / (fullTime - halfTime);
-                rows.add(new String[] {label(rate), String.format(Locale.ROOT, "%d B in %.2fs", full.length, fullTime),
+                rows.row(label(rate), String.format(Locale.ROOT, "%d B in %.2fs", full.length, fullTime),
                     String.format(Locale.ROOT, "%.0f B/s", measured), percent(measured, rate), runs.toString(),
-                    String.format(Locale.ROOT, "%.0f B/s", marginal), percent(marginal, rate)});
-                rows.add(new String[] {"", String.format(Locale.ROOT, "%d B in %.2fs", half.length, halfTime),
-                    String.format(Locale.ROOT, "%.0f B/s", measuredHalf), percent(measuredHalf, rate), "", "", ""});
-                System.out.printf(Locale.ROOT, "  %s: %.0f B/s measured (%s), marginal %.0f B/s%n", label(rate), measured, percent(measured, rate), marginal);
+                    String.format(Locale.ROOT, "%.0f B/s", marginal), percent(marginal, rate));
+                rows.row("", String.format(Locale.ROOT, "%d B in %.2fs", half.length, halfTime),
+                    String.format(Locale.ROOT, "%.0f B/s", measuredHalf), percent(measuredHalf, rate), "", "", "");
             }
         }
         System.out.println();
-        System.out.println(BenchSupport.table(rows));
         System.out.println("(measured: bytes / time from the first DATA byte written to the 250 reply; error = measured / configured - 1)");
+    }
+
+    private static String widestLabel() {
+        return java.util.Arrays.stream(RATES).mapToObj(ReadRateBenchmark::label).reduce("", (a, b) -> a.length() >= b.length() ? a : b);
     }
 
     private static String label(long rate) {

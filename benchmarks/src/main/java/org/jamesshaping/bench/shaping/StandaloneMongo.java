@@ -43,10 +43,9 @@ public final class StandaloneMongo implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
             "-Dlogback.configurationFile=" + logback));
-        // It serves a request or two a second, so the JIT would leave its code interpreted for minutes, in CPU
-        // bursts on the cores James uses (21 us of CPU per message of the extension at 1,000 sessions/s); a real
-        // MongoDB is native code, on another machine. Compiled at once by C1, it used 4 us. MONGO_JVM_ARGS replaces
-        // these flags.
+        // It serves a request or two a second, so the JIT would leave it interpreted for minutes, in CPU bursts on
+        // James's cores, where a real MongoDB is native code on another machine: compiled at once by C1 instead.
+        // MONGO_JVM_ARGS replaces these flags.
         String flags = System.getenv("MONGO_JVM_ARGS");
         if (flags == null) {
             flags = "-XX:TieredStopAtLevel=1 -XX:Tier3InvocationThreshold=20 -XX:Tier3MinInvocationThreshold=10 "
@@ -74,7 +73,7 @@ public final class StandaloneMongo implements AutoCloseable {
 
     /** User plus system CPU time of the process, in clock ticks. */
     long cpuTicks() throws IOException {
-        return BenchSupport.cpuTicks(pid());
+        return ProcCpu.cpuTicks(pid());
     }
 
     @Override

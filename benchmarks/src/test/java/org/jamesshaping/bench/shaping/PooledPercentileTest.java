@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.LongStream;
 
+import org.jamesshaping.bench.Stats;
 import org.junit.jupiter.api.Test;
 
 /** The overhead benchmark's pooled percentile, computed without concatenating rounds, and its resampled interval. */
@@ -18,14 +19,14 @@ class PooledPercentileTest {
             long[][] rounds = new long[1 + random.nextInt(6)][];
             for (int r = 0; r < rounds.length; r++) {
                 // Small value range: many ties between and within rounds.
-                rounds[r] = BenchSupport.sorted(LongStream.generate(() -> random.nextInt(50)).limit(random.nextInt(300)).toArray());
+                rounds[r] = Stats.sorted(LongStream.generate(() -> random.nextInt(50)).limit(random.nextInt(300)).toArray());
             }
             int[] picks = random.ints(rounds.length, 0, rounds.length).toArray();
-            long[] together = BenchSupport.sorted(Arrays.stream(picks).mapToObj(pick -> rounds[pick]).flatMapToLong(Arrays::stream).toArray());
+            long[] together = Stats.sorted(Arrays.stream(picks).mapToObj(pick -> rounds[pick]).flatMapToLong(Arrays::stream).toArray());
             for (double p : new double[] {1, 50, 99, 100}) {
-                assertThat(OverheadBenchmark.pooledPercentile(rounds, picks, p))
+                assertThat(Stats.pooledPercentile(rounds, picks, p))
                     .as("p%s of %s", p, Arrays.toString(together))
-                    .isEqualTo(BenchSupport.percentile(together, p));
+                    .isEqualTo(Stats.percentile(together, p));
             }
         }
     }
@@ -38,10 +39,10 @@ class PooledPercentileTest {
         for (int r = 0; r < 20; r++) {
             base[r] = roundOfSessions();
             same[r] = roundOfSessions();
-            slowTail[r] = BenchSupport.sorted(Arrays.stream(roundOfSessions()).map(t -> t > 5_000 ? 2 * t : t).toArray());
+            slowTail[r] = Stats.sorted(Arrays.stream(roundOfSessions()).map(t -> t > 5_000 ? 2 * t : t).toArray());
         }
-        double[] identical = OverheadBenchmark.pooledP99RatioInterval(same, base, 500, new Random(1));
-        double[] doubled = OverheadBenchmark.pooledP99RatioInterval(slowTail, base, 500, new Random(1));
+        double[] identical = Stats.pooledRatioInterval(same, base, 99, 500, new Random(1));
+        double[] doubled = Stats.pooledRatioInterval(slowTail, base, 99, 500, new Random(1));
 
         assertThat(identical[0]).isLessThan(1.0);
         assertThat(identical[1]).isGreaterThan(1.0);
@@ -50,6 +51,6 @@ class PooledPercentileTest {
 
     /** Session times with an exponential tail: 1,000 to 8,000 or so, p99 near 5,600. */
     private long[] roundOfSessions() {
-        return BenchSupport.sorted(LongStream.generate(() -> 1000 + (long) (-1000 * Math.log(1 - random.nextDouble()))).limit(2000).toArray());
+        return Stats.sorted(LongStream.generate(() -> 1000 + (long) (-1000 * Math.log(1 - random.nextDouble()))).limit(2000).toArray());
     }
 }

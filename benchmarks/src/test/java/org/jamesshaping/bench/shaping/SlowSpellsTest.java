@@ -23,7 +23,7 @@ class SlowSpellsTest {
         }
         times[5] = 9_000_000;
 
-        OverheadBenchmark.Spells spells = new OverheadBenchmark.Spells();
+        SlowSpells spells = new SlowSpells();
         spells.add(starts, times, 1_000_000, 2_000_000);
 
         assertThat(spells.windows).isEqualTo(20);
@@ -40,7 +40,7 @@ class SlowSpellsTest {
         Arrays.setAll(starts, i -> START + i * 10_000L);
         Arrays.setAll(times, i -> i < 10 ? 5_000_000 : 1_000_000);
 
-        OverheadBenchmark.Spells spells = new OverheadBenchmark.Spells();
+        SlowSpells spells = new SlowSpells();
         spells.add(starts, times, 1_000_000, 4_000_000);
 
         assertThat(spells.slow).isEqualTo(1);
