@@ -2,15 +2,14 @@ package org.jamesshaping.admin;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import org.jamesshaping.runtime.Durations;
 
 /** How long an operator's status lasts: {@code 30m}, {@code 12h}, {@code 1d}, {@code 2w}, or ISO-8601 ({@code PT30M}, {@code P1D}). */
 public final class Ttl {
-    private static final Pattern SHORT = Pattern.compile("(\\d+)\\s*(s|m|h|d|w)");
-
     private Ttl() {
     }
 
@@ -19,22 +18,13 @@ public final class Ttl {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }
-        String trimmed = text.trim().toLowerCase(Locale.US);
         Duration duration;
-        Matcher matcher = SHORT.matcher(trimmed);
-        if (matcher.matches()) {
-            long amount = Long.parseLong(matcher.group(1));
-            switch (matcher.group(2)) {
-                case "s": duration = Duration.ofSeconds(amount); break;
-                case "m": duration = Duration.ofMinutes(amount); break;
-                case "h": duration = Duration.ofHours(amount); break;
-                case "d": duration = Duration.ofDays(amount); break;
-                default: duration = Duration.ofDays(7 * amount); break;
-            }
-        } else {
+        try {
+            duration = Durations.parse(text, ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException notShort) {
             try {
                 duration = Duration.parse(text.trim().toUpperCase(Locale.US));
-            } catch (DateTimeParseException e) {
+            } catch (DateTimeParseException | ArithmeticException e) {
                 throw new IllegalArgumentException("ttl '" + text + "' is not a duration like 30m, 12h, 1d, 2w or PT30M");
             }
         }

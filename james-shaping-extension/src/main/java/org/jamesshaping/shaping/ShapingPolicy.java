@@ -10,7 +10,7 @@ import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
-import org.apache.james.util.DurationParser;
+import org.jamesshaping.runtime.Durations;
 import org.jamesshaping.scoring.ClassDecision;
 
 /**
@@ -168,13 +168,9 @@ public final class ShapingPolicy {
             return defaultValue;
         }
         try {
-            Duration value = DurationParser.parse(raw.trim(), ChronoUnit.MILLIS);
-            if (value.isNegative()) {
-                throw new ConfigurationException("TrafficShaper " + where + ": " + key + " must not be negative");
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("TrafficShaper " + where + ": " + key + " is not a duration (like 500ms, 2s): '" + raw + "'");
+            return Durations.parse(raw, ChronoUnit.MILLIS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("TrafficShaper " + where + ": " + key + ": " + e.getMessage());
         }
     }
 

@@ -5,7 +5,7 @@ import java.time.temporal.ChronoUnit;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
-import org.apache.james.util.DurationParser;
+import org.jamesshaping.runtime.Durations;
 
 /**
  * The reputation store's settings, read from {@code conf/shaping.properties} (every key is documented in the
@@ -79,15 +79,16 @@ public final class StoreSettings {
 
     static Duration duration(Configuration conf, String key, String defaultValue) throws ConfigurationException {
         String raw = conf.getString(key, defaultValue).trim();
+        Duration duration;
         try {
-            Duration duration = DurationParser.parse(raw, ChronoUnit.SECONDS);
-            if (duration.isZero() || duration.isNegative()) {
-                throw new ConfigurationException("shaping.properties: " + key + " must be positive, got '" + raw + "'");
-            }
-            return duration;
-        } catch (NumberFormatException e) {
-            throw new ConfigurationException("shaping.properties: " + key + " is not a duration (like 500ms, 5s, 7d): '" + raw + "'");
+            duration = Durations.parse(raw, ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("shaping.properties: " + key + ": " + e.getMessage());
         }
+        if (duration.isZero()) {
+            throw new ConfigurationException("shaping.properties: " + key + " must be positive, got '" + raw + "'");
+        }
+        return duration;
     }
 
     private static long positiveLong(Configuration conf, String key, long defaultValue) throws ConfigurationException {

@@ -7,7 +7,6 @@ import java.util.Locale;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
-import org.apache.james.util.DurationParser;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
@@ -18,6 +17,7 @@ import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.runtime.Durations;
 import org.jamesshaping.store.MongoConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +151,7 @@ abstract class ContentFilterMailet extends GenericMailet {
         }
     }
 
-    /** A positive duration as James reads them ({@link DurationParser}: 500ms, 10s, 5m, 1h, 1d; a plain number is seconds). */
+    /** A positive duration as James reads them ({@link Durations}: 500ms, 10s, 5m, 1h, 1d; a plain number is seconds). */
     protected Duration durationParameter(String name, Duration defaultValue) throws MailetException {
         Duration duration = durationOrZeroParameter(name, defaultValue);
         if (duration.isZero()) {
@@ -168,11 +168,10 @@ abstract class ContentFilterMailet extends GenericMailet {
         }
         String raw = value.trim();
         try {
-            return DurationParser.parse(raw, ChronoUnit.SECONDS);
+            return Durations.parse(raw, ChronoUnit.SECONDS);
         } catch (IllegalArgumentException e) {
             // Thrown from init, so James refuses to start rather than run with a misread interval.
-            throw new MailetException(getMailetName() + ": " + name + " is not a duration (like 500ms, 10s, 5m, 1h, 1d): '"
-                + raw + "' (" + e.getMessage() + ")");
+            throw new MailetException(getMailetName() + ": " + name + ": " + e.getMessage());
         }
     }
 
