@@ -107,8 +107,8 @@ public class ConnectionRegistry {
         sweepAbove = Math.max(MIN_SWEEP_SIZE, 2 * concurrent.size());
     }
 
-    /** Counters kept (live or idle), for tests. */
-    int trackedCounters() {
+    /** Addresses and subnets with a concurrent-connection counter kept, live or idle (the {@code shaping_connection_counters} gauge). */
+    public int trackedCounters() {
         return concurrent.size();
     }
 

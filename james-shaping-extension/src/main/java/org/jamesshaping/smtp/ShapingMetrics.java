@@ -34,6 +34,7 @@ public class ShapingMetrics {
         dryRunShaped = metricFactory.generate("shaping_dry_run_would_shape");
         blockedByClass = metricFactory.generate("shaping_class_9_refusals");
         gaugeRegistry.register("shaping_held_connections", registry::held);
+        gaugeRegistry.register("shaping_connection_counters", registry::trackedCounters);
     }
 
     void connection(int level) {
