@@ -4,6 +4,7 @@ import java.util.function.LongSupplier;
 
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolTransport;
+import org.apache.james.protocols.netty.HandlerConstants;
 import org.jamesshaping.shaping.ClassSettings;
 import org.jamesshaping.shaping.ConnectionRegistry;
 import org.jamesshaping.shaping.ShapedConnection;
@@ -22,6 +23,8 @@ import io.netty.util.AttributeKey;
 final class ConnectionState {
     private static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("jamesshaping.connection");
     private static final LongSupplier NANO_CLOCK = System::nanoTime;
+    /** James's name for its command dispatcher in the pipeline ({@code HandlerConstants.CORE_HANDLER}). */
+    private static final String CORE_HANDLER = HandlerConstants.CORE_HANDLER;
 
     private final Channel channel;
     private final ReadGate gate;
@@ -29,9 +32,11 @@ final class ConnectionState {
     private ReplyQueue replies;
     private ReadThrottle throttle;
     private boolean inData;
+    private boolean pipeliningOffered;
+    private boolean ending;
     private RecordedSignals signals;
 
-    private ConnectionState(Channel channel) {
+    ConnectionState(Channel channel) {
         this.channel = channel;
         this.gate = new ReadGate(channel);
     }
@@ -50,10 +55,16 @@ final class ConnectionState {
         return state;
     }
 
-    /** Starts shaping this connection (the shaper, at connect). */
-    void startShaping(ShapedConnection connection, ProtocolTransport transport, ProtocolSession session) {
+    /**
+     * Starts shaping this connection (the shaper, at connect): its replies are queued, and its lines go through a
+     * {@link LineGate} placed just before James's command dispatcher.
+     */
+    void startShaping(ShapedConnection connection, ProtocolTransport transport, ProtocolSession session, LineGate.Shaper shaper) {
         shaping = connection;
         replies = new ReplyQueue(channel, reply -> transport.writeResponse(reply, session), gate, NANO_CLOCK);
+        LineGate lines = new LineGate(replies, this, shaper);
+        replies.whenIdle(lines::release);
+        channel.pipeline().addBefore(CORE_HANDLER, LineGate.NAME, lines);
     }
 
     /** The shaper's policy state, or null when no shaper runs on this connection. */
@@ -84,6 +95,29 @@ final class ConnectionState {
                 settings, policy.receiveBufferBytes(), policy.maxDelay().toNanos(), NANO_CLOCK);
         }
         throttle.retune(inData ? settings.dataReadRate() : settings.commandReadRate());
+    }
+
+    /** DATA was answered 354 and its end has not been read yet. */
+    boolean inData() {
+        return inData;
+    }
+
+    /** Whether the last HELO/EHLO offered PIPELINING (James offers it in its EHLO reply). */
+    boolean pipeliningOffered() {
+        return pipeliningOffered;
+    }
+
+    void pipeliningOffered(boolean offered) {
+        pipeliningOffered = offered;
+    }
+
+    /** A reply that ends the session has been given: nothing read after it may be executed. */
+    boolean ending() {
+        return ending;
+    }
+
+    void sessionEnding() {
+        ending = true;
     }
 
     /** Switches between the command and the DATA read rate. */

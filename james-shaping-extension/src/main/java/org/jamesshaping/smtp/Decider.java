@@ -81,6 +81,24 @@ final class Decider {
         }
     }
 
+    /** Commands sent ahead of their replies on a session that was not offered PIPELINING (RFC 2920): a protocol violation. */
+    void pipelinedUnasked(ConnectionState state) {
+        InetAddress client = state.shaping().address();
+        if (client != null) {
+            reputation.record(client, Signal.PROTOCOL_VIOLATION);
+        }
+    }
+
+    /** More pipelined ahead than an honest client sends: a protocol violation, and the {@code 421} that ends it. */
+    Response overHeld(ConnectionState state) {
+        InetAddress client = state.shaping().address();
+        if (client != null) {
+            reputation.record(client, Signal.PROTOCOL_VIOLATION);
+        }
+        log.limitRejected();
+        return SmtpReplies.TOO_MUCH_AHEAD;
+    }
+
     /** {@code 554 5.7.1} with the operator's reason for an operator's block, or for class 9 when shaping; or null. */
     Response blockedReply(ShapedConnection shaping) {
         if (!shaping.decided()) {

@@ -17,15 +17,22 @@ import io.netty.channel.Channel;
  * ten thousand small timer entries. Used on that event loop only.
  */
 final class ReplyQueue {
+    /** A reply owed, or (with {@code action}) something held as a reply is: a line James has not read yet. */
     private static final class Pending {
         final Response response;
+        final Runnable action;
         final long dueNanos;
         final boolean greeting;
 
-        Pending(Response response, long dueNanos, boolean greeting) {
+        Pending(Response response, Runnable action, long dueNanos, boolean greeting) {
             this.response = response;
+            this.action = action;
             this.dueNanos = dueNanos;
             this.greeting = greeting;
+        }
+
+        Pending dueNow() {
+            return new Pending(response, action, 0, greeting);
         }
     }
 
@@ -38,6 +45,8 @@ final class ReplyQueue {
     private long lastDueNanos;
     private boolean drainScheduled;
     private boolean greetingSent;
+    /** Told when nothing is owed any more: the line gate hands James the next held line. */
+    private Runnable idle = () -> { };
 
     /** @param writer writes a reply on the connection (James's transport) */
     ReplyQueue(Channel channel, Consumer<Response> writer, ReadGate gate, LongSupplier nanoClock) {
@@ -45,6 +54,10 @@ final class ReplyQueue {
         this.writer = writer;
         this.gate = gate;
         this.nanoClock = nanoClock;
+    }
+
+    void whenIdle(Runnable task) {
+        this.idle = task;
     }
 
     boolean hasPending() {
@@ -66,8 +79,20 @@ final class ReplyQueue {
      * socket; lines already read are answered in turn (pausing reads does not stop those).
      */
     void enqueue(Response response, long delayNanos) {
-        add(response, delayNanos, false);
+        add(response, null, delayNanos, false);
         gate.pause(ReadGate.REPLIES);
+    }
+
+    /** Runs {@code action} in the replies' order, one delay after the previous one, as if it were a reply. */
+    void enqueueAction(Runnable action, long delayNanos) {
+        add(null, action, delayNanos, false);
+        gate.pause(ReadGate.REPLIES);
+    }
+
+    /** Writes {@code reply}, which ends the session, at once: what was still owed is dropped. */
+    void writeNow(Response reply) {
+        clear();
+        writer.accept(reply);
     }
 
     /**
@@ -75,16 +100,16 @@ final class ReplyQueue {
      * and how a client that gives up is noticed (with reads paused, its FIN would wait unseen in the socket).
      */
     void enqueueGreeting(Response greeting, long delayNanos) {
-        add(greeting, delayNanos, true);
+        add(greeting, null, delayNanos, true);
     }
 
-    private void add(Response response, long delayNanos, boolean greeting) {
+    private void add(Response response, Runnable action, long delayNanos, boolean greeting) {
         long due = Math.max(nanoClock.getAsLong(), lastDueNanos) + delayNanos;
         lastDueNanos = due;
         if (pending == null) {
             pending = new ArrayDeque<>(4);
         }
-        pending.addLast(new Pending(response, due, greeting));
+        pending.addLast(new Pending(response, action, due, greeting));
         scheduleDrain();
     }
 
@@ -106,6 +131,10 @@ final class ReplyQueue {
         long now = nanoClock.getAsLong();
         while (!pending.isEmpty() && pending.peekFirst().dueNanos <= now) {
             Pending next = pending.pollFirst();
+            if (next.action != null) {
+                next.action.run();
+                continue;
+            }
             writer.accept(next.response);
             greetingSent |= next.greeting;
             if (next.response.isEndSession()) {
@@ -115,6 +144,7 @@ final class ReplyQueue {
         }
         if (pending.isEmpty()) {
             gate.resume(ReadGate.REPLIES);
+            idle.run();
         } else {
             scheduleDrain();
         }
@@ -127,7 +157,7 @@ final class ReplyQueue {
             return;
         }
         Deque<Pending> due = new ArrayDeque<>();
-        pending.forEach(entry -> due.addLast(new Pending(entry.response, 0, entry.greeting)));
+        pending.forEach(entry -> due.addLast(entry.dueNow()));
         pending.clear();
         pending.addAll(due);
         drain();

@@ -27,6 +27,8 @@ final class SmtpReplies {
         .build();
     static final Response TOO_MANY_MESSAGES = ending(SMTPRetCode.SERVICE_NOT_AVAILABLE,
         TEMPORARY_POLICY + " Too many messages in one connection, please reconnect later");
+    static final Response TOO_MUCH_AHEAD = ending(SMTPRetCode.SERVICE_NOT_AVAILABLE,
+        TEMPORARY_POLICY + " Too many commands sent ahead of their replies");
     static final Response POOR_REPUTATION = ending(SMTPRetCode.TRANSACTION_FAILED, REFUSED + " Your address has a poor reputation here");
 
     private SmtpReplies() {

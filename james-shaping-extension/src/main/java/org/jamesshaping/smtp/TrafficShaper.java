@@ -104,7 +104,8 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         if (state == null || ChannelAccess.transport(session).isEmpty()) {
             return greeting;
         }
-        state.startShaping(new ShapedConnection(registry, policy), ChannelAccess.transport(session).get(), session);
+        state.startShaping(new ShapedConnection(registry, policy), ChannelAccess.transport(session).get(), session,
+            new GateShaper(session, state));
         if (ChannelAccess.transport(session).get().isProxyRequired()) {
             // Before the PROXY header James only knows the proxy's address: decide at the first command.
             state.replies().greetingWritten();
@@ -162,8 +163,8 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
                 return blocked;
             }
         }
-        if (!state.replies().greetingSent() && !shaping.earlyTalker()) {
-            decider.earlyTalk(session, state, policy);
+        if (response.isEndSession()) {
+            state.sessionEnding();
         }
         long delay = shaping.settings().replyDelayNanos();
         if (state.replies().hasPending() || delay > 0) {
@@ -188,6 +189,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         if ((command != SmtpCommand.MAIL && !command.isGreeting()) || code == null || !code.startsWith("2")) {
             return response;
+        }
+        if (command.isGreeting()) {
+            state.pipeliningOffered(command == SmtpCommand.EHLO);
         }
         state.enterData(false);
         ShapedConnection shaping = state.shaping();
@@ -222,5 +226,49 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         log.messageRefused(state.shaping());
         return SmtpReplies.MESSAGE_REFUSED;
+    }
+
+    /** What the line gate of one connection asks of the shaper. */
+    private final class GateShaper implements LineGate.Shaper {
+        private final SMTPSession session;
+        private final ConnectionState state;
+
+        GateShaper(SMTPSession session, ConnectionState state) {
+            this.session = session;
+            this.state = state;
+        }
+
+        @Override
+        public Response refusalBefore() {
+            ShapedConnection shaping = state.shaping();
+            if (!shaping.decided()) {
+                // Behind a PROXY-protocol load balancer the real client is known from the first command on.
+                Response refusal = decider.decide(session, state, policy, "first command");
+                if (refusal != null) {
+                    return refusal;
+                }
+            }
+            return shaping.exempt() ? null : decider.blockedReply(shaping);
+        }
+
+        @Override
+        public void earlyTalk() {
+            decider.earlyTalk(session, state, policy);
+        }
+
+        @Override
+        public void pipelinedUnasked() {
+            decider.pipelinedUnasked(state);
+        }
+
+        @Override
+        public Response overHeld() {
+            return decider.overHeld(state);
+        }
+
+        @Override
+        public long endOfDataDelayNanos() {
+            return state.shaping().settings().replyDelayNanos();
+        }
     }
 }

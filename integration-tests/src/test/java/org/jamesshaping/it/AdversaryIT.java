@@ -1,0 +1,124 @@
+package org.jamesshaping.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks by a sender that has read the source, over real SMTP: each test is one way around the shaping, and asserts
+ * what the operator needs to hold. Class 6 here answers each reply 300 ms late and takes 2 messages per connection.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AdversaryIT {
+    static final long REPLY_DELAY_MILLIS = 300;
+    static final String CLASSES = "<preset>stage3</preset>\n"
+        + "<class level=\"6\"><greetingDelay>0</greetingDelay><replyDelay>" + REPLY_DELAY_MILLIS + "ms</replyDelay>"
+        + "<commandReadRate>0</commandReadRate><dataReadRate>0</dataReadRate><maxConnectionsPerIp>0</maxConnectionsPerIp>"
+        + "<maxConnectionsPerSubnet>0</maxConnectionsPerSubnet><connectionsPerMinutePerIp>0</connectionsPerMinutePerIp>"
+        + "<maxRecipientsPerTransaction>3</maxRecipientsPerTransaction><maxMessagesPerConnection>2</maxMessagesPerConnection>"
+        + "<rejectAtData>false</rejectAtData></class>\n";
+
+    @TempDir
+    static Path folder;
+    JamesWithStore running;
+    int port;
+
+    @BeforeAll
+    void start() throws Exception {
+        running = JamesWithStore.start(folder, settings -> settings
+            .replaceInFile("smtpserver.xml", "<preset>stage3</preset>", CLASSES));
+        port = running.smtpPort();
+    }
+
+    @AfterAll
+    void stop() {
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    private void pin(String ipOrCidr, int level) {
+        assertThat(running.webAdmin().put("/shaping/reputation/" + ipOrCidr + "/status",
+            "{\"class\":" + level + ",\"reason\":\"test\"}").status).isEqualTo(204);
+    }
+
+    private static String transaction(int n, String... recipients) {
+        StringBuilder lines = new StringBuilder("MAIL FROM:<bulk@spam.example>\r\n");
+        for (String recipient : recipients) {
+            lines.append("RCPT TO:<").append(recipient).append(">\r\n");
+        }
+        return lines.append("DATA\r\nSubject: offer ").append(n).append("\r\n\r\nBuy now ").append(n).append("\r\n.\r\n").toString();
+    }
+
+    /** Every reply until the server closes the connection. */
+    private static List<SmtpClient.Reply> repliesUntilClosed(SmtpClient client) {
+        List<SmtpClient.Reply> replies = new ArrayList<>();
+        try {
+            while (true) {
+                replies.add(client.readReply());
+            }
+        } catch (IOException | RuntimeException closed) {
+            return replies;
+        }
+    }
+
+    @Test
+    void aSenderPipeliningSevenTransactionsGetsTwoMessagesInAtOneReplyDelayPerCommandThenA421() throws Exception {
+        pin("127.0.150.7", 6);
+        try (SmtpClient bot = SmtpClient.connect("127.0.150.7", port)) {
+            assertThat(bot.readReply().code).isEqualTo(220);
+            StringBuilder blind = new StringBuilder("EHLO bot.example\r\n");
+            for (int n = 1; n <= 7; n++) {
+                blind.append(transaction(n, "user1@james.local"));
+            }
+            long start = System.nanoTime();
+            bot.send(blind.toString());
+            List<SmtpClient.Reply> replies = repliesUntilClosed(bot);
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            long accepted = replies.stream().filter(reply -> reply.code == 250 && reply.text().contains("Message received")).count();
+            assertThat(accepted).as("messages taken, limit 2 per connection: %s", replies).isEqualTo(2);
+            assertThat(replies.get(replies.size() - 1).code).as("ends with the limit's 421: %s", replies).isEqualTo(421);
+            // EHLO, then per transaction MAIL, RCPT, DATA and the end of DATA, then the third MAIL: 10 replies, each held.
+            assertThat(replies).hasSize(10);
+            assertThat(elapsed).as("one reply delay per command").isGreaterThanOrEqualTo(10 * REPLY_DELAY_MILLIS - 100);
+        }
+    }
+
+    @Test
+    void aBlockedSenderCannotRunAnyCommandNotEvenOneThatIsNotHeloOrMail() throws Exception {
+        assertThat(running.webAdmin().put("/shaping/reputation/127.0.151.9/status", "{\"status\":\"block\",\"reason\":\"abuse\"}").status)
+            .isEqualTo(204);
+        try (SmtpClient blocked = SmtpClient.connect("127.0.151.9", port)) {
+            assertThat(blocked.readReply().code).isEqualTo(220);
+            blocked.send("VRFY postmaster\r\nNOOP\r\nNOOP\r\n");
+            List<SmtpClient.Reply> replies = repliesUntilClosed(blocked);
+            assertThat(replies).as("the first command refused, nothing after it answered").hasSize(1);
+            assertThat(replies.get(0).code).isEqualTo(554);
+            assertThat(replies.get(0).text()).contains("5.7.1 abuse");
+        }
+    }
+
+    @Test
+    void pipeliningAfterHeloWhichDoesNotOfferItIsAProtocolViolation() throws Exception {
+        pin("127.0.152.7", 6);
+        try (SmtpClient client = SmtpClient.connect("127.0.152.7", port)) {
+            assertThat(client.readReply().code).isEqualTo(220);
+            client.send("HELO old.example\r\nNOOP\r\nNOOP\r\nQUIT\r\n");
+            assertThat(repliesUntilClosed(client)).extracting(reply -> reply.code).containsExactly(250, 250, 250, 221);
+        }
+        Eventually.within(java.time.Duration.ofSeconds(5), () ->
+            assertThat(running.webAdmin().get("/shaping/reputation/127.0.152.7").json()
+                .get("record").get("counters").get("protocolViolations").get("total").asLong()).isGreaterThanOrEqualTo(1));
+    }
+}
