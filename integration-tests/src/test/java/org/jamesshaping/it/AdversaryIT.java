@@ -26,7 +26,9 @@ class AdversaryIT {
         + "<commandReadRate>0</commandReadRate><dataReadRate>0</dataReadRate><maxConnectionsPerIp>0</maxConnectionsPerIp>"
         + "<maxConnectionsPerSubnet>0</maxConnectionsPerSubnet><connectionsPerMinutePerIp>0</connectionsPerMinutePerIp>"
         + "<maxRecipientsPerTransaction>3</maxRecipientsPerTransaction><maxMessagesPerConnection>2</maxMessagesPerConnection>"
-        + "<rejectAtData>false</rejectAtData></class>\n";
+        + "<rejectAtData>false</rejectAtData></class>\n"
+        + "<class level=\"7\"><greetingDelay>0</greetingDelay><replyDelay>0</replyDelay><commandReadRate>0</commandReadRate>"
+        + "<dataReadRate>0</dataReadRate><maxConnectionsPerIp>1</maxConnectionsPerIp></class>\n";
 
     @TempDir
     static Path folder;
@@ -120,5 +122,37 @@ class AdversaryIT {
         Eventually.within(java.time.Duration.ofSeconds(5), () ->
             assertThat(running.webAdmin().get("/shaping/reputation/127.0.152.7").json()
                 .get("record").get("counters").get("protocolViolations").get("total").asLong()).isGreaterThanOrEqualTo(1));
+    }
+
+    private long total(String address, String counter) {
+        return running.webAdmin().get("/shaping/reputation/" + address).json().get("record").get("counters").get(counter).get("total").asLong();
+    }
+
+    @Test
+    void failedAuthenticationIsASignalAgainstTheSender() throws Exception {
+        String wrongPassword = java.util.Base64.getEncoder().encodeToString("\0user1@james.local\0guess".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        try (SmtpClient client = SmtpClient.connect("127.0.153.5", port)) {
+            assertThat(client.readReply().code).isEqualTo(220);
+            assertThat(client.command("EHLO guesser.example").code).isEqualTo(250);
+            assertThat(client.command("AUTH PLAIN " + wrongPassword).code).isEqualTo(535);
+            assertThat(client.command("AUTH LOGIN").code).isEqualTo(334);
+            assertThat(client.command(java.util.Base64.getEncoder().encodeToString("user1@james.local".getBytes())).code).isEqualTo(334);
+            assertThat(client.command(java.util.Base64.getEncoder().encodeToString("guess2".getBytes())).code).isEqualTo(535);
+        }
+        Eventually.within(java.time.Duration.ofSeconds(5), () -> assertThat(total("127.0.153.5", "authFailures")).isEqualTo(2));
+    }
+
+    @Test
+    void aConnectionReclassifiedMidSessionIsHeldToTheLimitsOfItsNewClass() throws Exception {
+        try (SmtpClient first = SmtpClient.connect("127.0.154.7", port);
+             SmtpClient second = SmtpClient.connect("127.0.154.7", port)) {
+            assertThat(first.readReply().code).isEqualTo(220);
+            assertThat(second.readReply().code).isEqualTo(220);
+            pin("127.0.154.7", 7);
+            assertThat(first.command("EHLO one.example").code).isEqualTo(250);
+            SmtpClient.Reply over = second.command("EHLO two.example");
+            assertThat(over.code).as("class 7 takes one connection per address: %s", over).isEqualTo(421);
+            assertThat(over.text()).contains("Too many concurrent connections from your address");
+        }
     }
 }

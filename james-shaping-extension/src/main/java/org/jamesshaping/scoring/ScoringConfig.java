@@ -41,6 +41,7 @@ public final class ScoringConfig {
         weights.put(Signal.KNOWN_SPAM, 6.0);
         weights.put(Signal.REPORTED_SPAM, 8.0);
         weights.put(Signal.MESSAGE_ABORTED, 0.5);
+        weights.put(Signal.AUTH_FAILURE, 1.5);
         weights.put(Signal.HAM, -2.0);
         weights.put(Signal.REPORTED_HAM, -8.0);
         weights.put(Signal.MESSAGE_ACCEPTED, -1.0);

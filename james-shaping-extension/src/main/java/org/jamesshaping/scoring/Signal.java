@@ -22,7 +22,9 @@ public enum Signal {
     HAM("ham"),
     KNOWN_SPAM("knownSpam"),
     REPORTED_SPAM("reportedSpam"),
-    REPORTED_HAM("reportedHam");
+    REPORTED_HAM("reportedHam"),
+    /** AUTH answered 535: a wrong password, or someone guessing them. */
+    AUTH_FAILURE("authFailures");
 
     /** Every signal, indexed by ordinal: {@link #values()} clones its array on each call, which adds up on the SMTP path. */
     private static final Signal[] ALL = values();

@@ -16,6 +16,7 @@ import org.jamesshaping.store.ReputationKey;
 public final class ShapedConnection {
     /** Talking before the greeting makes a sender this class at least. */
     public static final int EARLY_TALKER_CLASS = 7;
+    private static final String SERVER_BUSY = "Server busy";
     private static final ClassDecision RELAY = new ClassDecision(0, List.of("relay network (authorizedAddresses)"), true);
 
     /** What a decision changed, for the log and the metrics. */
@@ -48,7 +49,7 @@ public final class ShapedConnection {
             return decision == null;
         }
 
-        /** The connection's first decision (the limits were checked). */
+        /** The connection's first decision. */
         public boolean first() {
             return decision != null && previous == null;
         }
@@ -62,7 +63,7 @@ public final class ShapedConnection {
             return decision;
         }
 
-        /** Which limit the first decision found exceeded ("Too many concurrent connections from your address"), or null. */
+        /** Which limit the decision found exceeded ("Too many concurrent connections from your address"), or null. */
         public String overLimit() {
             return overLimit;
         }
@@ -123,9 +124,10 @@ public final class ShapedConnection {
         ClassSettings nextSettings = policy.settings(next.level());
         String over = null;
         boolean busy = false;
-        if (previous == null && !next.exempt()) {
-            over = overLimit(nextSettings);
-            busy = "Server busy".equals(over);
+        if (!next.exempt() && (previous == null || previous.level() != next.level())) {
+            // Checked again on a change of class: a sender that turns bad mid-connection is held to its new limits.
+            over = overLimit(nextSettings, previous == null);
+            busy = SERVER_BUSY.equals(over);
         }
         boolean refused = over != null && !policy.dryRun();
         Change change = new Change(previous, next, !nextSettings.isUnshaped(), over, refused, busy);
@@ -167,20 +169,24 @@ public final class ShapedConnection {
         return classified;
     }
 
-    /** The first limit this connection would exceed in a class with {@code candidate} settings, or null. */
-    private String overLimit(ClassSettings candidate) {
-        if (candidate.maxConnectionsPerIp() > 0 && registry.connections(addressKey) >= candidate.maxConnectionsPerIp()) {
+    /**
+     * The first limit this connection would exceed in a class with {@code candidate} settings, or null. The rate of new
+     * connections is a limit on connecting: checked at the first decision only.
+     */
+    private String overLimit(ClassSettings candidate, boolean connecting) {
+        int self = countedConcurrent ? 1 : 0;
+        if (candidate.maxConnectionsPerIp() > 0 && registry.connections(addressKey) - self >= candidate.maxConnectionsPerIp()) {
             return "Too many concurrent connections from your address";
         }
-        if (candidate.maxConnectionsPerSubnet() > 0 && registry.connections(subnetKey) >= candidate.maxConnectionsPerSubnet()) {
+        if (candidate.maxConnectionsPerSubnet() > 0 && registry.connections(subnetKey) - self >= candidate.maxConnectionsPerSubnet()) {
             return "Too many concurrent connections from your network";
         }
-        if (!registry.admitRate(addressKey, candidate.connectionsPerMinutePerIp(), System.nanoTime())) {
+        if (connecting && !registry.admitRate(addressKey, candidate.connectionsPerMinutePerIp(), System.nanoTime())) {
             return "Too many connections per minute from your address";
         }
-        if (candidate.holds() && !policy.dryRun()) {
+        if (candidate.holds() && !holding && !policy.dryRun()) {
             if (!registry.tryHold(policy.maxHeldConnections())) {
-                return "Server busy";
+                return SERVER_BUSY;
             }
             holding = true;
         }

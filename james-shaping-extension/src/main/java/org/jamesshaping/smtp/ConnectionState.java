@@ -34,6 +34,7 @@ final class ConnectionState {
     private boolean inData;
     private boolean pipeliningOffered;
     private boolean ending;
+    private boolean inAuth;
     private RecordedSignals signals;
 
     ConnectionState(Channel channel) {
@@ -109,6 +110,15 @@ final class ConnectionState {
 
     void pipeliningOffered(boolean offered) {
         pipeliningOffered = offered;
+    }
+
+    /** AUTH was answered 334: the next lines go to James's own AUTH line handler, whose replies pass no result handler. */
+    boolean inAuth() {
+        return inAuth;
+    }
+
+    void inAuth(boolean exchange) {
+        inAuth = exchange;
     }
 
     /** A reply that ends the session has been given: nothing read after it may be executed. */

@@ -63,22 +63,26 @@ final class Decider {
             return null;
         }
         if (!shaping.stillCurrent(classifier)) {
-            decide(session, state, policy, when);
+            Response refusal = decide(session, state, policy, when);
+            if (refusal != null) {
+                return refusal;
+            }
         }
         return blockedReply(shaping);
     }
 
-    /** A command read before the greeting went out: recorded, and the sender decided again as an early talker. */
-    void earlyTalk(SMTPSession session, ConnectionState state, ShapingPolicy policy) {
+    /**
+     * A command read before the greeting went out: recorded, and the sender decided again as an early talker; the
+     * {@code 421} if its new class's limits refuse it, or null.
+     */
+    Response earlyTalk(SMTPSession session, ConnectionState state, ShapingPolicy policy) {
         ShapedConnection shaping = state.shaping();
         shaping.markEarlyTalker();
         log.earlyTalker();
         if (shaping.address() != null) {
             reputation.record(shaping.address(), new SignalCounts().add(Signal.EARLY_TALK).add(Signal.PROTOCOL_VIOLATION));
         }
-        if (!shaping.exempt()) {
-            decide(session, state, policy, "early talk");
-        }
+        return shaping.exempt() ? null : decide(session, state, policy, "early talk");
     }
 
     /** Commands sent ahead of their replies on a session that was not offered PIPELINING (RFC 2920): a protocol violation. */

@@ -28,8 +28,8 @@ final class LineGate extends ChannelInboundHandlerAdapter {
         /** The refusal that ends the session before this line is executed (a blocked sender), or null. */
         Response refusalBefore();
 
-        /** A line came before the greeting went out. */
-        void earlyTalk();
+        /** A line came before the greeting went out; the refusal that ends the session, or null. */
+        Response earlyTalk();
 
         /** A line came while a reply was owed, on a session that was not offered PIPELINING. */
         void pipelinedUnasked();
@@ -37,7 +37,7 @@ final class LineGate extends ChannelInboundHandlerAdapter {
         /** More was held than any honest client sends ahead: the session ends with this reply. */
         Response overHeld();
 
-        /** The delay of the reply that ends DATA, in nanoseconds. */
+        /** The delay of the replies James writes past the reply queue (the end of DATA, the steps of AUTH), in nanoseconds. */
         long endOfDataDelayNanos();
     }
 
@@ -76,7 +76,12 @@ final class LineGate extends ChannelInboundHandlerAdapter {
         }
         if (!replies.greetingSent() && !earlyTalkSeen) {
             earlyTalkSeen = true;
-            shaper.earlyTalk();
+            Response refusal = shaper.earlyTalk();
+            if (refusal != null) {
+                line.release();
+                end(refusal);
+                return;
+            }
         } else if (replies.hasPending() && !state.pipeliningOffered() && !state.inData() && !pipeliningSeen) {
             pipeliningSeen = true;
             shaper.pipelinedUnasked();
@@ -116,9 +121,11 @@ final class LineGate extends ChannelInboundHandlerAdapter {
             end(refusal);
             return;
         }
-        long delay = state.inData() && isEndOfData(line) ? shaper.endOfDataDelayNanos() : 0;
+        // The end of DATA and the steps of AUTH are answered by line handlers of James's own, past the reply queue:
+        // they are held as replies are, so that the message is taken, or a password tried, one reply delay later.
+        boolean answeredPastTheQueue = state.inData() ? isEndOfData(line) : state.inAuth();
+        long delay = answeredPastTheQueue ? shaper.endOfDataDelayNanos() : 0;
         if (delay > 0) {
-            // Held as a reply: the message is taken, and its reply written, one reply delay after the dot.
             replies.enqueueAction(() -> fire(line), delay);
             return;
         }

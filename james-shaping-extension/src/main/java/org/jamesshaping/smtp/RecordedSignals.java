@@ -12,6 +12,8 @@ final class RecordedSignals {
     boolean connectionCounted;
     /** DATA was answered 354 and the message is not known to be complete yet. */
     boolean inData;
+    /** AUTH was answered 334: its outcome is known at the next command or at disconnect. */
+    boolean authPending;
 
     RecordedSignals(InetAddress client) {
         this.client = client;

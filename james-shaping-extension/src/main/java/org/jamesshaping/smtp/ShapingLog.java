@@ -32,14 +32,16 @@ final class ShapingLog {
         boolean newClass = change.previous() == null || change.previous().level() != level;
         if (change.first()) {
             metrics.connection(level);
-            if (change.overLimit() != null) {
-                metrics.limitRejections.increment();
-                if (change.serverBusy()) {
-                    metrics.overloadRejections.increment();
-                }
-                LOGGER.info("Shaping {}: class {} at {} ({}); {}{}", client.getHostAddress(), level, when,
-                    change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421");
-            } else if (LOGGER.isInfoEnabled()) {
+        }
+        if (change.overLimit() != null) {
+            metrics.limitRejections.increment();
+            if (change.serverBusy()) {
+                metrics.overloadRejections.increment();
+            }
+            LOGGER.info("Shaping {}: class {}{} at {} ({}); {}{}", client.getHostAddress(), change.first() ? "" : change.previous().level() + " -> ",
+                level, when, change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421");
+        } else if (change.first()) {
+            if (LOGGER.isInfoEnabled()) {
                 // Guarded: every connection passes here, and its address would be formatted even with INFO off.
                 LOGGER.info("Shaping {}: class {} at {} ({}){}", client.getHostAddress(), level, when,
                     change.decision().lazyWhy(), dryRun && change.shapedClass() ? " [dry run: not shaped]" : "");

@@ -7,6 +7,7 @@ import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
 import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
+import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 
 /**
@@ -14,10 +15,10 @@ import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
  * result handlers once with that handler, and once more with the line handler that writes it.
  */
 enum SmtpCommand {
-    HELO, EHLO, MAIL, RCPT, DATA,
+    HELO, EHLO, MAIL, RCPT, DATA, AUTH,
     /** A command James does not know. */
     UNKNOWN,
-    /** Any other command (NOOP, RSET, VRFY, AUTH, ...). */
+    /** Any other command (NOOP, RSET, VRFY, ...). */
     OTHER;
 
     /** The command {@code handler} answered, or null when it is not a command handler (the line-level call). */
@@ -39,6 +40,9 @@ enum SmtpCommand {
         }
         if (handler instanceof EhloCmdHandler) {
             return EHLO;
+        }
+        if (handler instanceof AuthCmdHandler) {
+            return AUTH;
         }
         return handler instanceof UnknownCmdHandler ? UNKNOWN : OTHER;
     }

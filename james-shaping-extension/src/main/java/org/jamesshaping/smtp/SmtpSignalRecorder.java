@@ -77,12 +77,27 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
                 literal = literal.substring(5);
             }
             try {
-                return !ReputationKey.parseAddress(literal).equals(ReputationKey.normalize(client));
+                InetAddress named = ReputationKey.parseAddress(literal);
+                InetAddress own = ReputationKey.normalize(client);
+                // An MTA behind NAT names the private address it has: no lie about who it is.
+                return !named.equals(own) && !(isPrivate(named) && !isPrivate(own));
             } catch (IllegalArgumentException e) {
                 return true;
             }
         }
         return !isDomainName(name);
+    }
+
+    /** RFC 1918 and RFC 6598 (carrier NAT) IPv4, IPv6 unique local (fc00::/7), link-local or loopback. */
+    static boolean isPrivate(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        if (bytes.length == 4) {
+            int first = bytes[0] & 0xff;
+            int second = bytes[1] & 0xff;
+            return first == 10 || (first == 172 && second >= 16 && second <= 31) || (first == 192 && second == 168)
+                || (first == 100 && second >= 64 && second <= 127) || address.isLoopbackAddress() || address.isLinkLocalAddress();
+        }
+        return (bytes[0] & 0xfe) == 0xfc || address.isLinkLocalAddress() || address.isLoopbackAddress();
     }
 
     /**
@@ -140,12 +155,20 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             // A command after DATA's 354: the message was read to its end.
             messageDone(session, signals);
         }
+        authDone(session, signals);
         String code = response.getRetCode();
         if (command == SmtpCommand.RCPT) {
             if (isUnknownUser(response)) {
                 signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
             }
             note(signals, isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
+        } else if (command == SmtpCommand.AUTH) {
+            if ("535".equals(code)) {
+                note(signals, Signal.AUTH_FAILURE);
+            } else if ("334".equals(code)) {
+                // The rest of the exchange goes to a line handler of James's own, past the result handlers.
+                signals.authPending = true;
+            }
         } else if (isProtocolError(code) || command == SmtpCommand.UNKNOWN) {
             note(signals, Signal.PROTOCOL_VIOLATION);
         } else if (command == SmtpCommand.DATA && "354".equals(code)) {
@@ -212,6 +235,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             return;
         }
         countConnectionOnce(signals);
+        authDone(session, signals);
         if (signals.inData) {
             // James closes the transaction (forgets its sender) once the message is read to its end and handled.
             if (session.getAttachment(SMTPSession.SENDER, State.Transaction).isPresent()) {
@@ -222,6 +246,16 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             }
         }
         record(signals);
+    }
+
+    /** An AUTH exchange under way when the session moves on: it failed (or was given up) unless the session is authenticated. */
+    private void authDone(ProtocolSession session, RecordedSignals signals) {
+        if (signals.authPending) {
+            signals.authPending = false;
+            if (((SMTPSession) session).getUsername() == null) {
+                note(signals, Signal.AUTH_FAILURE);
+            }
+        }
     }
 
     /**

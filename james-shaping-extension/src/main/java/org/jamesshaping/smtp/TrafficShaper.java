@@ -181,6 +181,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
      */
     private Response afterCommand(SMTPSession session, ConnectionState state, Response response, SmtpCommand command) {
         String code = response.getRetCode();
+        state.inAuth(command == SmtpCommand.AUTH && "334".equals(code));
         if (command == SmtpCommand.DATA) {
             if ("354".equals(code)) {
                 state.enterData(true);
@@ -252,8 +253,8 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
 
         @Override
-        public void earlyTalk() {
-            decider.earlyTalk(session, state, policy);
+        public Response earlyTalk() {
+            return decider.earlyTalk(session, state, policy);
         }
 
         @Override

@@ -42,8 +42,9 @@ class LineGateTest {
         }
 
         @Override
-        public void earlyTalk() {
+        public Response earlyTalk() {
             told.add("early talk");
+            return null;
         }
 
         @Override

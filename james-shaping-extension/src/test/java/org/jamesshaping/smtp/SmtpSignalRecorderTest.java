@@ -22,6 +22,10 @@ class SmtpSignalRecorderTest {
         "[203.0.113.7], false",
         "[198.51.100.1], true",
         "[IPv6:2001:db8::1], true",
+        "[192.168.1.20], false",
+        "[10.0.0.7], false",
+        "[IPv6:fd00::7], false",
+        "[127.0.0.1], false",
         "localhost, true",
         "bot, true",
         "'', true",
@@ -41,6 +45,12 @@ class SmtpSignalRecorderTest {
     })
     void heloAnomaliesAreForeignAddressLiteralsAndNamesThatAreNotDomains(String helo, boolean anomaly) {
         assertThat(SmtpSignalRecorder.isHeloAnomaly(helo, CLIENT)).isEqualTo(anomaly);
+    }
+
+    @Test
+    void aPrivateClientNamingAnotherPrivateAddressIsStillAnAnomaly() {
+        assertThat(SmtpSignalRecorder.isHeloAnomaly("[10.0.0.7]", ReputationKey.parseAddress("10.0.0.5"))).isTrue();
+        assertThat(SmtpSignalRecorder.isHeloAnomaly("[10.0.0.5]", ReputationKey.parseAddress("10.0.0.5"))).isFalse();
     }
 
     /** The hand-written check must accept exactly what the RFC 1035 expression it replaced accepted. */
