@@ -15,9 +15,10 @@ import java.util.Map;
  *
  * <p>Each key's decayed signals are weighed into a bad and a good mass. Badness is their Bayesian average with
  * a neutral prior ({@code priorBadness} worth {@code priorStrength} events), so a new sender starts neutral and
- * one typo does not condemn it: confidence grows with volume. The neighbours' badness (the subnet without the
- * address itself) is a second prior worth at most {@code subnetWeight} events: it decides a fresh address in a
- * /24 full of bots, and is outweighed by an address's own long clean history.</p>
+ * one typo does not condemn it: confidence grows with volume. The neighbours (the subnet without the address
+ * itself) are a second prior, counted by address: how many of them are bad and how many good on their own evidence,
+ * each worth {@code neighbourAddressWeight} events, at most {@code subnetWeight} in all. Many bad neighbours put a
+ * fresh address in a slow class; one does not; an address's own long clean history outweighs them.</p>
  */
 public final class ReputationClassifier {
     /**
@@ -49,12 +50,14 @@ public final class ReputationClassifier {
         private final double netBadness;
         private final double netInfluence;
         private final boolean nothingKnown;
+        private final Standing standing;
         private final Evidence address;
         private final Evidence subnet;
         private final ReputationClassifier classifier;
 
         Judgement(int level, double badness, Mass own, double netBadness, double netInfluence, boolean nothingKnown,
-                  Evidence address, Evidence subnet, ReputationClassifier classifier) {
+                  Standing standing, Evidence address, Evidence subnet, ReputationClassifier classifier) {
+            this.standing = standing;
             this.level = level;
             this.badness = badness;
             this.own = own;
@@ -72,6 +75,11 @@ public final class ReputationClassifier {
 
         public double badness() {
             return badness;
+        }
+
+        /** What the address's own evidence says of it, for its network's counts. */
+        public Standing standing() {
+            return standing;
         }
 
         public List<String> reasons() {
@@ -96,9 +104,13 @@ public final class ReputationClassifier {
             contributions.put("badness", round(badness));
             contributions.put("neighboursBadness", round(netBadness));
             contributions.put("neighboursWeight", round(netInfluence));
+            contributions.put("standing", standing.name().toLowerCase(Locale.US));
             return contributions;
         }
     }
+
+    /** The worst class the neighbours can bring a sender to: 8 refuses its mail, and that takes evidence of its own. */
+    static final int NEIGHBOURS_ALONE_AT_MOST = 7;
 
     private final ScoringConfig settings;
 
@@ -123,7 +135,8 @@ public final class ReputationClassifier {
         Mass mass = new Mass();
         WeightTable table = settings.weightTable;
         for (int i = 0; i < table.signals.length; i++) {
-            double contribution = snapshot.decayed(table.signals[i]) * table.weights[i];
+            // Never below zero: a withdrawal recorded before what it withdraws has reached this copy is not evidence.
+            double contribution = Math.max(0, snapshot.decayed(table.signals[i])) * table.weights[i];
             if (contribution > 0) {
                 mass.bad += contribution;
             } else {
@@ -148,34 +161,47 @@ public final class ReputationClassifier {
         return parts;
     }
 
+    /**
+     * Judges a sender by its own evidence and its neighbours'. Its neighbours count by address, not by mass: each
+     * distinct neighbour address with a standing of its own ({@link Standing}) is worth a few events, so one noisy
+     * address cannot condemn its network; and the neighbours alone never make a class that refuses mail (8 or 9).
+     */
     public Judgement judge(Evidence address, Evidence subnet) {
         Mass own = mass(address);
-        Mass net = mass(subnet);
-        // The subnet includes the address itself: judge the neighbours only.
-        double netBad = Math.max(0, net.bad - own.bad);
-        double netGood = Math.max(0, net.good - own.good);
-        double netEvidence = netBad + netGood;
-        double netBadness = netEvidence > 0 ? netBad / netEvidence : settings.priorBadness;
-        double netInfluence = Math.min(netEvidence, settings.subnetWeight);
+        double prior = settings.priorStrength * settings.priorBadness;
+        double ownBadness = (own.bad + prior) / (own.evidence() + settings.priorStrength);
+        Standing standing = ownBadness >= settings.thresholds[3] ? Standing.BAD
+            : own.good >= settings.trustedGood && ownBadness <= settings.trustedMaxBadness ? Standing.GOOD : Standing.NEUTRAL;
+        // The network's counts include this address once its standing was counted: judge the neighbours only.
+        double badNeighbours = Math.max(0, subnet.decayed(Signal.BAD_ADDRESS) - (standing == Standing.BAD ? 1 : 0));
+        double goodNeighbours = Math.max(0, subnet.decayed(Signal.GOOD_ADDRESS) - (standing == Standing.GOOD ? 1 : 0));
+        double neighbours = badNeighbours + goodNeighbours;
+        double netBadness = (badNeighbours + settings.priorBadness) / (neighbours + 1);
+        double netInfluence = Math.min(settings.subnetWeight, settings.neighbourAddressWeight * neighbours);
 
-        double badness = (own.bad + netInfluence * netBadness + settings.priorStrength * settings.priorBadness)
-            / (own.evidence() + netInfluence + settings.priorStrength);
+        double badness = (own.bad + netInfluence * netBadness + prior) / (own.evidence() + netInfluence + settings.priorStrength);
+        int level = level(own, badness);
+        if (level > NEIGHBOURS_ALONE_AT_MOST) {
+            level = Math.max(NEIGHBOURS_ALONE_AT_MOST, level(own, ownBadness));
+        }
+        return new Judgement(level, badness, own, netBadness, netInfluence, own.evidence() == 0 && neighbours == 0,
+            standing, address, subnet, this);
+    }
 
-        int level;
+    private int level(Mass own, double badness) {
         if (own.good >= settings.fastLaneGood && badness <= settings.fastLaneMaxBadness) {
-            level = 0;
-        } else if (own.good >= settings.trustedGood && badness <= settings.trustedMaxBadness) {
-            level = 1;
-        } else {
-            level = 2;
-            for (double threshold : settings.thresholds) {
-                if (badness >= threshold) {
-                    level++;
-                }
+            return 0;
+        }
+        if (own.good >= settings.trustedGood && badness <= settings.trustedMaxBadness) {
+            return 1;
+        }
+        int level = 2;
+        for (double threshold : settings.thresholds) {
+            if (badness >= threshold) {
+                level++;
             }
         }
-        return new Judgement(level, badness, own, netBadness, netInfluence, own.evidence() == 0 && netEvidence == 0,
-            address, subnet, this);
+        return level;
     }
 
     private static double round(double value) {

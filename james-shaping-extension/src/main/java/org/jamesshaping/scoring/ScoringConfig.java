@@ -20,6 +20,10 @@ public final class ScoringConfig {
     double priorStrength = 10;
     /** The neighbours (the /24 or /64 without the address) count as at most this many events. */
     double subnetWeight = 20;
+    /** Each distinct neighbour address with a standing of its own counts as this many events, up to {@link #subnetWeight}. */
+    double neighbourAddressWeight = 2;
+    /** Good evidence of a message counts at most this many of its distinct recipients; so does the spam verdict on it. */
+    int recipientsPerMessage = 5;
     /** Class 0 (fast lane): at least this much good evidence and at most this badness. */
     double fastLaneGood = 20;
     double fastLaneMaxBadness = 0.12;
@@ -44,8 +48,9 @@ public final class ScoringConfig {
         weights.put(Signal.AUTH_FAILURE, 1.5);
         weights.put(Signal.HAM, -2.0);
         weights.put(Signal.REPORTED_HAM, -8.0);
+        // Good evidence only from messages taken at the end of DATA: an accepted RCPT alone earns nothing.
         weights.put(Signal.MESSAGE_ACCEPTED, -1.0);
-        weights.put(Signal.RECIPIENT_ACCEPTED, -0.5);
+        weights.put(Signal.RECIPIENT_DELIVERED, -0.5);
         weightTable = new ReputationClassifier.WeightTable(weights);
     }
 
@@ -64,6 +69,21 @@ public final class ScoringConfig {
     public ScoringConfig subnetWeight(double value) {
         this.subnetWeight = value;
         return this;
+    }
+
+    public ScoringConfig neighbourAddressWeight(double value) {
+        this.neighbourAddressWeight = value;
+        return this;
+    }
+
+    public ScoringConfig recipientsPerMessage(int value) {
+        this.recipientsPerMessage = value;
+        return this;
+    }
+
+    /** The recipients of a message that count, for its good evidence and for a spam verdict on it: 1 to the cap. */
+    public int countedRecipients(int distinct) {
+        return Math.max(1, Math.min(distinct, recipientsPerMessage));
     }
 
     public ScoringConfig fastLane(double fastLaneGoodValue, double maxBadness, double trustedGoodValue, double trustedMaxBadnessValue) {
@@ -100,7 +120,8 @@ public final class ScoringConfig {
         }
         ScoringConfig that = (ScoringConfig) other;
         return weights.equals(that.weights) && priorBadness == that.priorBadness && priorStrength == that.priorStrength
-            && subnetWeight == that.subnetWeight && fastLaneGood == that.fastLaneGood
+            && subnetWeight == that.subnetWeight && neighbourAddressWeight == that.neighbourAddressWeight
+            && recipientsPerMessage == that.recipientsPerMessage && fastLaneGood == that.fastLaneGood
             && fastLaneMaxBadness == that.fastLaneMaxBadness && trustedGood == that.trustedGood
             && trustedMaxBadness == that.trustedMaxBadness && Arrays.equals(thresholds, that.thresholds);
     }

@@ -21,7 +21,7 @@ import org.apache.commons.configuration2.tree.ImmutableNode;
 public final class ScoringConfigReader {
     static final String PREFIX = "scoring.";
     private static final String WEIGHT = PREFIX + "weight.";
-    private static final Set<String> KEYS = Set.of(PREFIX + "prior.badness", PREFIX + "prior.strength", PREFIX + "subnet.weight",
+    private static final Set<String> KEYS = Set.of(PREFIX + "prior.badness", PREFIX + "prior.strength", PREFIX + "subnet.weight", PREFIX + "subnet.address.weight", PREFIX + "recipients.per.message",
         PREFIX + "fastlane.good", PREFIX + "fastlane.max.badness", PREFIX + "trusted.good", PREFIX + "trusted.max.badness",
         PREFIX + "thresholds");
 

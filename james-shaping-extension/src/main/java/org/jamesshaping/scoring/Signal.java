@@ -24,7 +24,13 @@ public enum Signal {
     REPORTED_SPAM("reportedSpam"),
     REPORTED_HAM("reportedHam"),
     /** AUTH answered 535: a wrong password, or someone guessing them. */
-    AUTH_FAILURE("authFailures");
+    AUTH_FAILURE("authFailures"),
+    /** The distinct recipients of a message accepted at the end of DATA, at most a few per message. */
+    RECIPIENT_DELIVERED("rcptDelivered"),
+    /** On a network's key: addresses of it that turned bad on their own evidence (and less one when they recover). */
+    BAD_ADDRESS("badAddresses"),
+    /** On a network's key: addresses of it with a clean history of their own. */
+    GOOD_ADDRESS("goodAddresses");
 
     /** Every signal, indexed by ordinal: {@link #values()} clones its array on each call, which adds up on the SMTP path. */
     private static final Signal[] ALL = values();
@@ -46,7 +52,8 @@ public enum Signal {
      * recording it does not make the shaper re-check open connections ({@link ReputationStore#changes()}).
      */
     public boolean speaksForSender() {
-        return this == CONNECTION || this == RECIPIENT_ACCEPTED || this == MESSAGE_ACCEPTED || this == HAM || this == REPORTED_HAM;
+        return this == CONNECTION || this == RECIPIENT_ACCEPTED || this == MESSAGE_ACCEPTED || this == HAM || this == REPORTED_HAM
+            || this == RECIPIENT_DELIVERED || this == GOOD_ADDRESS;
     }
 
     /** The signal of this ordinal, without the copy {@link #values()} makes. */

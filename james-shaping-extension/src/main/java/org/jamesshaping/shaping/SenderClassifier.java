@@ -17,10 +17,15 @@ import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.ReputationClassifier;
 import org.jamesshaping.scoring.Scoring;
+import org.jamesshaping.scoring.Standing;
 import org.jamesshaping.store.ManualStatus;
+import org.jamesshaping.store.ReputationKey;
 import org.jamesshaping.store.SenderReputation;
 import org.jamesshaping.store.SenderView;
 import org.jamesshaping.store.StatusMatch;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * Decides a sender's class from what is in memory: operator statuses first (allow: 0, block: 9, pin: the
@@ -52,6 +57,8 @@ public class SenderClassifier {
      * the others on the SMTP path, as without renewal; the store thread's work stays bounded.
      */
     static final int MAX_RENEWED = 10_000;
+    /** Addresses whose standing is remembered, at most; past it the oldest may count once more in their network. */
+    private static final int MAX_STANDINGS = 200_000;
 
     /**
      * The decisions made while {@link SenderReputation#changes()} stays at {@code changes}, for at most a second
@@ -90,6 +97,11 @@ public class SenderClassifier {
     private final LongSupplier nanoClock;
     private volatile Reusable reusable;
     private final Scoring scoring;
+    /**
+     * The standing this server last counted each address under in its network, so that an address counts once
+     * however often it is judged. Kept a half-life: a standing counted again after that decays to about the same.
+     */
+    private final Cache<ReputationKey, Standing> standings;
     private final AtomicBoolean renewing = new AtomicBoolean();
 
     @Inject
@@ -100,6 +112,7 @@ public class SenderClassifier {
     SenderClassifier(SenderReputation reputation, Scoring scoring, Scheduler scheduler, LongSupplier nanoClock) {
         this.reputation = reputation;
         this.scoring = scoring;
+        this.standings = Caffeine.newBuilder().maximumSize(MAX_STANDINGS).expireAfterWrite(reputation.halfLife()).build();
         this.scheduler = scheduler;
         this.nanoClock = nanoClock;
         this.reusable = new Reusable(Long.MIN_VALUE, nanoClock.getAsLong());
@@ -205,6 +218,7 @@ public class SenderClassifier {
             }
         }
         ReputationClassifier.Judgement judgement = scoring.classifier().judge(view.address(), view.subnet());
+        countStanding(view.address().key(), judgement.standing());
         boolean loaded = view.address().isLoaded();
         return new ClassDecision(judgement.level(), () -> {
             List<String> reasons = new ArrayList<>(judgement.reasons());
@@ -213,5 +227,20 @@ public class SenderClassifier {
             }
             return reasons;
         }, false);
+    }
+
+    /** Tells the store when an address's standing of its own changed since this server last counted it. */
+    private void countStanding(ReputationKey address, Standing now) {
+        if (now == Standing.NEUTRAL && standings.getIfPresent(address) == null) {
+            return;
+        }
+        Standing[] before = {Standing.NEUTRAL};
+        standings.asMap().compute(address, (key, old) -> {
+            before[0] = old == null ? Standing.NEUTRAL : old;
+            return now == Standing.NEUTRAL ? null : now;
+        });
+        if (before[0] != now) {
+            reputation.standingChanged(address, before[0], now);
+        }
     }
 }

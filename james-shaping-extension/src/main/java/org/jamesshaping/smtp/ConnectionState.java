@@ -35,6 +35,7 @@ final class ConnectionState {
     private boolean pipeliningOffered;
     private boolean ending;
     private boolean inAuth;
+    private boolean evidenceAgainst;
     private RecordedSignals signals;
 
     ConnectionState(Channel channel) {
@@ -119,6 +120,16 @@ final class ConnectionState {
 
     void inAuth(boolean exchange) {
         inAuth = exchange;
+    }
+
+    /** Something against the sender was recorded on this connection (a spamtrap; the recorder's own flag for the rest). */
+    void evidenceAgainst() {
+        evidenceAgainst = true;
+    }
+
+    /** Whether anything against the sender was recorded on this connection: its standing is judged again at the end. */
+    boolean hadEvidenceAgainst() {
+        return evidenceAgainst || (signals != null && signals.evidenceAgainst);
     }
 
     /** A reply that ends the session has been given: nothing read after it may be executed. */

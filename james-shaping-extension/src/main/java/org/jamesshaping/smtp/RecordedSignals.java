@@ -14,6 +14,10 @@ final class RecordedSignals {
     boolean inData;
     /** AUTH was answered 334: its outcome is known at the next command or at disconnect. */
     boolean authPending;
+    /** Something against the sender was recorded on this connection: its standing may have changed. */
+    boolean evidenceAgainst;
+    /** Distinct recipients the current transaction has had accepted. */
+    int transactionRecipients;
 
     RecordedSignals(InetAddress client) {
         this.client = client;

@@ -1,12 +1,15 @@
 package org.jamesshaping.smtp;
 
 import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 
 import javax.inject.Inject;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.MailAddress;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.ProtocolSession.State;
 import org.apache.james.protocols.api.Response;
@@ -14,6 +17,7 @@ import org.apache.james.protocols.api.handler.DisconnectHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.store.ReputationKey;
@@ -53,10 +57,12 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     private static final int MAX_DEFERRED = 32;
 
     private final ReputationStore reputation;
+    private final Scoring scoring;
 
     @Inject
-    public SmtpSignalRecorder(ReputationStore reputation) {
+    public SmtpSignalRecorder(ReputationStore reputation, Scoring scoring) {
         this.reputation = reputation;
+        this.scoring = scoring;
     }
 
     @Override
@@ -161,6 +167,9 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             if (isUnknownUser(response)) {
                 signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
             }
+            if (isPositive(code)) {
+                signals.transactionRecipients = distinctRecipients(session);
+            }
             note(signals, isPositive(code) ? Signal.RECIPIENT_ACCEPTED : Signal.RECIPIENT_REJECTED);
         } else if (command == SmtpCommand.AUTH) {
             if ("535".equals(code)) {
@@ -210,8 +219,17 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
     }
 
     private void record(RecordedSignals signals) {
+        if (!signals.unrecorded.onlyForSender()) {
+            signals.evidenceAgainst = true;
+        }
         reputation.record(signals.client, signals.unrecorded);
         signals.unrecorded.clear();
+    }
+
+    /** The transaction's distinct accepted recipients: the same one named fifty times is one. */
+    private static int distinctRecipients(ProtocolSession session) {
+        List<MailAddress> recipients = session.getAttachment(SMTPSession.RCPT_LIST, State.Transaction).orElse(List.of());
+        return recipients.size() <= 1 ? recipients.size() : new HashSet<>(recipients).size();
     }
 
     /** James answers an unknown local user with "550 5.1.1 ..." (bad destination mailbox, RFC 3463). */
@@ -267,8 +285,10 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         ConnectionState state = ConnectionState.of(session);
         boolean refused = state != null && state.shaping() != null && state.shaping().refusesMessages();
         if (!refused) {
-            signals.unrecorded.add(Signal.MESSAGE_ACCEPTED);
+            signals.unrecorded.add(Signal.MESSAGE_ACCEPTED)
+                .add(Signal.RECIPIENT_DELIVERED, scoring.classifier().settings().countedRecipients(signals.transactionRecipients));
         }
+        signals.transactionRecipients = 0;
         record(signals);
     }
 

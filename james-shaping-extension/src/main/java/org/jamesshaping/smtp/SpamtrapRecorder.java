@@ -63,6 +63,10 @@ public class SpamtrapRecorder implements RcptHook {
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt, Map<String, String> parameters) {
         if (rcpt != null && spamtraps.contains(rcpt.asString().toLowerCase(Locale.US))) {
             SmtpSessions.clientAddress(session).ifPresent(client -> reputation.record(client, Signal.SPAMTRAP_HIT));
+            ConnectionState state = ConnectionState.of(session);
+            if (state != null) {
+                state.evidenceAgainst();
+            }
         }
         return HookResult.DECLINED;
     }

@@ -127,9 +127,15 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     @Override
     public void onDisconnect(SMTPSession session) {
         ConnectionState state = ConnectionState.of(session);
-        if (state != null) {
-            state.close();
+        if (state == null) {
+            return;
         }
+        ShapedConnection shaping = state.shaping();
+        if (shaping != null && shaping.address() != null && !shaping.exempt() && state.hadEvidenceAgainst()) {
+            // A sender that misbehaved and left is judged once more, so that its network counts it as it stands now.
+            classifier.classify(shaping.address());
+        }
+        state.close();
     }
 
     /**

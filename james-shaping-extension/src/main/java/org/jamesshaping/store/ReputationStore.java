@@ -20,6 +20,7 @@ import org.bson.Document;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
+import org.jamesshaping.scoring.Standing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -148,6 +149,23 @@ public class ReputationStore implements SenderReputation, Closeable {
         }
         recordInBuffer(address, counts);
         changes.incrementAndGet();
+    }
+
+    @Override
+    public void standingChanged(ReputationKey address, Standing before, Standing now) {
+        SignalCounts delta = now.networkDeltaFrom(before);
+        ReputationKey network = ReputationKey.subnetOf(ReputationKey.parseAddress(address.id()));
+        if (!buffer.record(network, delta)) {
+            droppedUpdates.increment();
+        }
+        if (!delta.onlyForSender()) {
+            changes.incrementAndGet();
+        }
+    }
+
+    @Override
+    public Duration halfLife() {
+        return settings.halfLife().duration();
     }
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {

@@ -1,6 +1,9 @@
 package org.jamesshaping.store;
 
 import java.net.InetAddress;
+import java.time.Duration;
+
+import org.jamesshaping.scoring.Standing;
 
 /**
  * What the shaper's decisions read: answered from memory, never waiting on MongoDB. {@link ReputationStore} is the
@@ -16,4 +19,13 @@ public interface SenderReputation {
      * copy it replaces, an operator status set, removed or changed. Decisions taken before it moved may be stale.
      */
     long changes();
+
+    /**
+     * An address's standing on its own evidence changed: its network counts it under the new one (and no longer under
+     * the old). Called at the change, on the SMTP path: in memory only.
+     */
+    void standingChanged(ReputationKey address, Standing before, Standing now);
+
+    /** How long a standing counts in its network at full weight: the decay half-life. */
+    Duration halfLife();
 }

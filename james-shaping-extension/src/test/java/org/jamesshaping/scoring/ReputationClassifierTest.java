@@ -79,9 +79,87 @@ class ReputationClassifierTest {
     }
 
     @Test
-    void aFreshAddressInABotSubnetStartsInAWorseClass() {
+    void aFreshAddressAmongTenBadNeighbourAddressesStartsInClassSevenButOneBadNeighbourDoesNotCondemnIt() {
+        assertThat(new History().neighbours(Signal.BAD_ADDRESS, 10).classNow(classifier)).isEqualTo(7);
+        assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1).classNow(classifier)).isLessThanOrEqualTo(4);
+        assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1).neighbours(Signal.GOOD_ADDRESS, 30).classNow(classifier))
+            .as("shared hosting: one bad tenant among many good ones").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void neighboursAloneNeverMakeAClassThatRefusesMail() {
+        assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1000).classNow(classifier)).isEqualTo(7);
+        assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1000).own(Signal.SPAMTRAP_HIT, 3).classNow(classifier))
+            .as("with evidence of its own").isEqualTo(8);
+    }
+
+    @Test
+    void howMuchANeighbourSentDoesNotCount() {
         History fresh = new History().neighbours(Signal.UNKNOWN_RECIPIENT, 200).neighbours(Signal.SPAMTRAP_HIT, 20);
-        assertThat(fresh.classNow(classifier)).isGreaterThanOrEqualTo(6);
+        assertThat(fresh.classNow(classifier)).isEqualTo(3);
+    }
+
+    @Test
+    void acceptedRecipientsWithoutAMessageEarnNothing() {
+        History laundering = new History().own(Signal.CONNECTION, 1).own(Signal.RECIPIENT_ACCEPTED, 50);
+        assertThat(laundering.classNow(classifier)).isEqualTo(3);
+    }
+
+    /** A message to {@code recipients} taken at the end of DATA, as the recorder counts it. */
+    private History message(History history, int recipients) {
+        int counted = classifier.settings().countedRecipients(recipients);
+        return history.own(Signal.MESSAGE_ACCEPTED, 1).own(Signal.RECIPIENT_DELIVERED, counted);
+    }
+
+    /** A spam verdict on such a message, as the verdict listener counts it. */
+    private History spamVerdict(History history, int recipients) {
+        int counted = classifier.settings().countedRecipients(recipients);
+        return history.own(Signal.SPAM, counted).own(Signal.MESSAGE_ACCEPTED, -1).own(Signal.RECIPIENT_DELIVERED, -counted);
+    }
+
+    @Test
+    void aSenderWhoseMailIsAllSpamReachesClassEightOnContentVerdictsAloneWithinAFewMessages() {
+        for (int recipients : new int[] {1, 10, 50}) {
+            History spammer = new History();
+            int messages = 0;
+            while (spammer.classNow(classifier) < 8 && messages < 100) {
+                spamVerdict(message(spammer, recipients), recipients);
+                messages++;
+            }
+            System.out.printf("all-spam sender, %d recipients per message: class 8 after %d messages%n", recipients, messages);
+            assertThat(messages).as("%d recipients per message", recipients).isLessThanOrEqualTo(5);
+        }
+    }
+
+    @Test
+    void aSenderThatWarmsUpWithCleanMailAndThenSpamsIsShapedWithinABoundedNumberOfSpamMessages() {
+        History spammer = new History();
+        for (int i = 0; i < 20; i++) {
+            message(spammer, 2);
+        }
+        assertThat(spammer.classNow(classifier)).as("warmed up: the fast lane").isZero();
+        int spam = 0;
+        while (spammer.classNow(classifier) < 7 && spam < 100) {
+            spamVerdict(message(spammer, 2), 2);
+            spam++;
+        }
+        System.out.printf("after 20 clean messages, class 7 after %d spam messages%n", spam);
+        assertThat(spam).isLessThanOrEqualTo(12);
+    }
+
+    @Test
+    void anAddressStandsBadOrGoodOnItsOwnEvidenceOnly() {
+        History bad = new History().own(Signal.UNKNOWN_RECIPIENT, 20);
+        History good = new History().own(Signal.MESSAGE_ACCEPTED, 10).neighbours(Signal.BAD_ADDRESS, 50);
+        assertThat(judge(bad).standing()).isEqualTo(Standing.BAD);
+        assertThat(judge(good).standing()).isEqualTo(Standing.GOOD);
+        assertThat(judge(new History().neighbours(Signal.BAD_ADDRESS, 50)).standing()).isEqualTo(Standing.NEUTRAL);
+    }
+
+    private ReputationClassifier.Judgement judge(History history) {
+        return classifier.judge(
+            new ReputationSnapshot(ReputationKey.parse("192.0.2.10"), history.address, HALF_LIFE, T0, true),
+            new ReputationSnapshot(ReputationKey.parse("192.0.2.0/24"), history.subnet, HALF_LIFE, T0, true));
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import javax.mail.MessagingException;
@@ -33,7 +34,9 @@ import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.PredictiveModelStoreTest;
+import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.Signal;
+import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.store.StoreSettings;
 import org.jamesshaping.testsupport.EmbeddedMongo;
@@ -63,7 +66,13 @@ class ContentFilterMailetsTest {
     private final List<Signal> signals = new ArrayList<>();
     private final VerdictListener listener = (mail, verdict) -> {
         verdicts.add(verdict);
-        new ReputationVerdictListener((InetAddress address, Signal signal) -> signals.add(signal)).onVerdict(mail, verdict);
+        new ReputationVerdictListener((InetAddress address, SignalCounts counts) -> {
+            for (Signal signal : Signal.values()) {
+                if (counts.count(signal) > 0) {
+                    signals.add(signal);
+                }
+            }
+        }, new Scoring(Optional.empty())).onVerdict(mail, verdict);
     };
 
     @AfterEach
