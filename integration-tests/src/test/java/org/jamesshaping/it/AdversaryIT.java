@@ -155,4 +155,105 @@ class AdversaryIT {
             assertThat(over.text()).contains("Too many concurrent connections from your address");
         }
     }
+
+    private int classOf(String address) {
+        return running.webAdmin().get("/shaping/reputation/" + address).json().get("class").asInt();
+    }
+
+    /** One transaction guessing {@code guesses} local users, as a dictionary attack does. */
+    private void dictionaryAttack(String source, int guesses) throws IOException {
+        try (SmtpClient bot = SmtpClient.connect(source, port)) {
+            bot.readReply();
+            bot.command("EHLO bot.example");
+            bot.command("MAIL FROM:<x@spam.example>");
+            for (int i = 0; i < guesses; i++) {
+                bot.command("RCPT TO:<guess" + i + "@james.local>");
+            }
+            bot.command("QUIT");
+        }
+    }
+
+    @Test
+    void acceptedRecipientsWithoutAMessageDoNotBuyAGoodName() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            try (SmtpClient client = SmtpClient.connect("127.0.155.5", port)) {
+                client.readReply();
+                client.command("EHLO launder.example");
+                client.command("MAIL FROM:<a@launder.example>");
+                for (int i = 0; i < 50; i++) {
+                    assertThat(client.command("RCPT TO:<user1@james.local>").code).isEqualTo(250);
+                }
+                client.command("RSET");
+                client.command("QUIT");
+            }
+        }
+        Eventually.within(java.time.Duration.ofSeconds(5), () -> assertThat(total("127.0.155.5", "rcptAccepted")).isEqualTo(150));
+        assertThat(classOf("127.0.155.5")).as("no better than a sender never seen").isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void oneBadAddressLeavesAFreshNeighbourAtClassFourOrBetterAndItsMessageIsTaken() throws Exception {
+        dictionaryAttack("127.0.156.66", 15);
+        Eventually.within(java.time.Duration.ofSeconds(5), () -> assertThat(classOf("127.0.156.66")).isGreaterThanOrEqualTo(7));
+
+        assertThat(classOf("127.0.156.10")).isLessThanOrEqualTo(4);
+        assertThat(SmtpClient.sendMail("127.0.156.10", port, "alice@neighbour.example", List.of("user1@james.local")).code).isEqualTo(250);
+    }
+
+    @Test
+    void tenBadAddressesPutAFreshNeighbourAtClassSevenOrWorse() throws Exception {
+        for (int bot = 0; bot < 10; bot++) {
+            dictionaryAttack("127.0.157." + (20 + bot), 15);
+        }
+        Eventually.within(java.time.Duration.ofSeconds(5), () -> assertThat(classOf("127.0.157.200")).isGreaterThanOrEqualTo(7));
+    }
+
+    @Test
+    void aSenderThatWarmsUpWithCleanMailThenSendsKnownSpamIsShapedWithinABoundedNumberOfMessages() throws Exception {
+        String spamText = "Exclusive offer for valued members only. Our certified pharmacy ships discreetly to your door, no "
+            + "prescription needed, with savings of up to eighty percent on every order placed this week. Reply today to "
+            + "secure your personal discount before the stock runs out, as thousands of happy customers already did.";
+        assertThat(running.webAdmin().postRaw("/shaping/fingerprints", rfc822("pharmacy@meds.example", "Members only", spamText)).status)
+            .isEqualTo(201);
+        String sender = "127.0.158.5";
+        for (int i = 0; i < 20; i++) {
+            assertThat(send(sender, rfc822("news@warm.example", "Notes " + i, "Minutes of meeting number " + i + " are attached."))).isEqualTo(250);
+        }
+        Eventually.within(java.time.Duration.ofSeconds(10), () -> assertThat(classOf(sender)).isLessThanOrEqualTo(1));
+        int spam = 0;
+        while (classOf(sender) < 7 && spam < 20) {
+            int code = send(sender, rfc822("news@warm.example", "Members only", "Dear friend,\n\n" + spamText));
+            spam++;
+            if (code != 250) {
+                break;
+            }
+            long expected = spam;
+            Eventually.within(java.time.Duration.ofSeconds(10), () -> assertThat(total(sender, "knownSpam")).isEqualTo(expected));
+        }
+        System.out.printf("after 20 clean messages, class 7 after %d known-spam messages%n", spam);
+        assertThat(classOf(sender)).isGreaterThanOrEqualTo(7);
+        assertThat(spam).as("about 12 by the arithmetic of the default weights").isLessThanOrEqualTo(14);
+    }
+
+    private int send(String source, String message) throws IOException {
+        try (SmtpClient client = SmtpClient.connect(source, port)) {
+            client.readReply();
+            client.command("EHLO sender.example");
+            client.command("MAIL FROM:<news@warm.example>");
+            client.command("RCPT TO:<user1@james.local>");
+            if (client.command("DATA").code != 354) {
+                return 0;
+            }
+            client.send(message.replace("\n", "\r\n") + "\r\n.\r\n");
+            int code = client.readReply().code;
+            client.command("QUIT");
+            return code;
+        }
+    }
+
+    private static String rfc822(String from, String subject, String body) {
+        return "From: <" + from + ">\nTo: <user1@james.local>\nSubject: " + subject + "\nMessage-ID: <" + Math.abs(body.hashCode())
+            + "." + System.nanoTime() + "@" + from.substring(from.indexOf('@') + 1) + ">\nMIME-Version: 1.0\n"
+            + "Content-Type: text/plain; charset=us-ascii\n\n" + body;
+    }
 }
