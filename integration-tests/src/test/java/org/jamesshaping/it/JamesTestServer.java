@@ -36,6 +36,8 @@ public final class JamesTestServer implements AutoCloseable {
             .jmxPort(jmxPort)
             .mongoUri(mongoUri);
         TestEnvironment.TEST_STORE_PROPERTIES.forEach(settings::shapingProperty);
+        // Off unless a test turns it on (replacing this line): first contact would otherwise wait in every test.
+        settings.replaceInFile("smtpserver.xml", TestEnvironment.SAMPLE_PREGREET, TestEnvironment.NO_PREGREET);
         customize.accept(settings);
         JamesHome home = JamesHome.prepare(Files.createDirectories(workingDirectory), TestEnvironment.sampleConf(),
             TestEnvironment.extensionJar(), settings);

@@ -38,6 +38,40 @@ class ShapingConfigurationIT {
     }
 
     @Test
+    void thePregreetTestCatchesANewSenderThatTalksFirstAndAPatientOneWaitsOnlyOnce() throws Exception {
+        try (JamesWithStore running = JamesWithStore.start(folder, settings -> settings
+                .replaceInFile("smtpserver.xml", TestEnvironment.NO_PREGREET, "<pregreet>800ms</pregreet>"))) {
+            try (SmtpClient bot = SmtpClient.connect("127.0.111.66", running.smtpPort())) {
+                bot.send("EHLO eager.example\r\n");
+                SmtpClient.Reply greeting = bot.readReply();
+                assertThat(greeting.code).isEqualTo(220);
+                assertThat(greeting.lines).as("a multi-line greeting").hasSize(2);
+            }
+            Eventually.within(java.time.Duration.ofSeconds(5), () -> assertThat(running.webAdmin().get("/shaping/reputation/127.0.111.66")
+                .json().get("record").get("counters").get("earlyTalk").get("total").asLong()).isEqualTo(1));
+            // Its next connection starts shaped (class 6 on one early talk; the talking connection itself ran as class 7).
+            assertThat(running.webAdmin().get("/shaping/reputation/127.0.111.66").json().get("class").asInt()).isGreaterThanOrEqualTo(6);
+
+            assertThat(greetingMillis(running, "127.0.111.10")).as("first contact waits").isBetween(700L, 5000L);
+            // The store writes what speaks for a sender within a few flushes: then the next connection is greeted at once.
+            Eventually.within(java.time.Duration.ofSeconds(15), () ->
+                assertThat(greetingMillis(running, "127.0.111.10")).as("remembered").isLessThan(500L));
+        }
+    }
+
+    /** How long a patient client waits for the whole greeting, then sends a command. */
+    private static long greetingMillis(JamesWithStore running, String source) throws Exception {
+        long start = System.nanoTime();
+        try (SmtpClient client = SmtpClient.connect(source, running.smtpPort())) {
+            assertThat(client.readReply().code).isEqualTo(220);
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertThat(client.command("EHLO patient.example").code).isEqualTo(250);
+            client.command("QUIT");
+            return waited;
+        }
+    }
+
+    @Test
     void twoSmtpServersWhoseReputationBlocksDisagreeStopJamesAtStartSayingSo() throws Exception {
         String sample = Files.readString(TestEnvironment.sampleConf().resolve("smtpserver.xml"));
         String server = sample.substring(sample.indexOf("<smtpserver enabled=\"true\">"), sample.indexOf("</smtpserver>") + "</smtpserver>".length())

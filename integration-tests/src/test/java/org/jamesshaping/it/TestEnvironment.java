@@ -52,6 +52,10 @@ public final class TestEnvironment {
         "flush.interval", "200ms",
         "mongo.timeout", "500ms");
 
+    /** The sample's pregreet test, and the same off, as the test servers run by default. */
+    public static final String SAMPLE_PREGREET = "<pregreet>1500ms</pregreet>";
+    public static final String NO_PREGREET = "<pregreet>0</pregreet>";
+
     /** Another member of a fleet, in its own JVM, with the test store settings, on {@code mongoUri}. */
     public static JamesProcess fleetMember(String name, Path work, String mongoUri) throws Exception {
         init();
@@ -59,6 +63,7 @@ public final class TestEnvironment {
             .mongoUri(mongoUri)
             .startTimeout(Duration.ofSeconds(90))
             .conf(conf -> TEST_STORE_PROPERTIES.forEach((key, value) -> conf.setProperty("shaping.properties", key, value)))
+            .conf(conf -> conf.replace("smtpserver.xml", SAMPLE_PREGREET, NO_PREGREET))
             .start();
     }
 

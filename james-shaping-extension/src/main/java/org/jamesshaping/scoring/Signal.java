@@ -30,7 +30,9 @@ public enum Signal {
     /** On a network's key: addresses of it that turned bad on their own evidence (and less one when they recover). */
     BAD_ADDRESS("badAddresses"),
     /** On a network's key: addresses of it with a clean history of their own. */
-    GOOD_ADDRESS("goodAddresses");
+    GOOD_ADDRESS("goodAddresses"),
+    /** The sender waited for the end of a delayed multi-line greeting: not weighed, it spares it the next wait. */
+    PREGREET_PASSED("pregreetPassed");
 
     /** Every signal, indexed by ordinal: {@link #values()} clones its array on each call, which adds up on the SMTP path. */
     private static final Signal[] ALL = values();
@@ -53,7 +55,7 @@ public enum Signal {
      */
     public boolean speaksForSender() {
         return this == CONNECTION || this == RECIPIENT_ACCEPTED || this == MESSAGE_ACCEPTED || this == HAM || this == REPORTED_HAM
-            || this == RECIPIENT_DELIVERED || this == GOOD_ADDRESS;
+            || this == RECIPIENT_DELIVERED || this == GOOD_ADDRESS || this == PREGREET_PASSED;
     }
 
     /** The signal of this ordinal, without the copy {@link #values()} makes. */

@@ -22,6 +22,7 @@ import org.jamesshaping.scoring.ClassDecision;
  *     <dryRun>false</dryRun>
  *     <maxHeldConnections>20000</maxHeldConnections>
  *     <maxDelay>30s</maxDelay>             <!-- caps every greeting delay, reply delay and read pause -->
+ *     <pregreet>1500ms</pregreet>          <!-- the greeting's last line waits this long for senders not known good; 0: off -->
  *     <class level="7">                     <!-- overrides keys of one class of the preset -->
  *         <greetingDelay>10s</greetingDelay>
  *         <dataReadRate>32768</dataReadRate>
@@ -37,6 +38,11 @@ public final class ShapingPolicy {
      * waits at 15 s, OpenBSD spamd stutters at most a few seconds per line. Stage 3 never reaches it.
      */
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(30);
+    /**
+     * How long the last line of a multi-line greeting waits for a sender not yet known good (postscreen's pregreet
+     * test): a bot that talks first gives itself away. Each legitimate MTA pays it once per half-life.
+     */
+    public static final Duration DEFAULT_PREGREET = Duration.ofMillis(1500);
 
 
     private final List<ClassSettings> classes;
@@ -44,14 +50,16 @@ public final class ShapingPolicy {
     private final int maxHeldConnections;
     private final int receiveBufferBytes;
     private final Duration maxDelay;
+    private final Duration pregreet;
     private final String preset;
 
     private ShapingPolicy(List<ClassSettings> classes, boolean dryRun, int maxHeldConnections, int receiveBufferBytes,
-                          Duration maxDelay, String preset) {
+                          Duration maxDelay, Duration pregreet, String preset) {
         List<ClassSettings> capped = new ArrayList<>();
         classes.forEach(settings -> capped.add(settings.withDelaysAtMost(maxDelay)));
         this.classes = List.copyOf(capped);
         this.maxDelay = maxDelay;
+        this.pregreet = pregreet.compareTo(maxDelay) > 0 ? maxDelay : pregreet;
         this.dryRun = dryRun;
         this.maxHeldConnections = maxHeldConnections;
         this.receiveBufferBytes = receiveBufferBytes;
@@ -59,7 +67,7 @@ public final class ShapingPolicy {
     }
 
     public static ShapingPolicy defaults() {
-        return new ShapingPolicy(preset("stage3"), false, 20_000, 16_384, DEFAULT_MAX_DELAY, "stage3");
+        return new ShapingPolicy(preset("stage3"), false, 20_000, 16_384, DEFAULT_MAX_DELAY, DEFAULT_PREGREET, "stage3");
     }
 
     /**
@@ -135,6 +143,7 @@ public final class ShapingPolicy {
             nonNegativeInt(config, "maxHeldConnections", 20_000, "global"),
             nonNegativeInt(config, "receiveBuffer", 16_384, "global"),
             maxDelay(config),
+            duration(config, "pregreet", DEFAULT_PREGREET, "global"),
             presetName);
     }
 
@@ -209,6 +218,11 @@ public final class ShapingPolicy {
     /** The longest any greeting delay, reply delay or read pause may be, whatever the class says. */
     public Duration maxDelay() {
         return maxDelay;
+    }
+
+    /** The pregreet wait; zero when the test is off. */
+    public Duration pregreet() {
+        return pregreet;
     }
 
     public int receiveBufferBytes() {

@@ -36,6 +36,7 @@ final class ConnectionState {
     private boolean ending;
     private boolean inAuth;
     private boolean evidenceAgainst;
+    private boolean pregreeted;
     private RecordedSignals signals;
 
     ConnectionState(Channel channel) {
@@ -120,6 +121,15 @@ final class ConnectionState {
 
     void inAuth(boolean exchange) {
         inAuth = exchange;
+    }
+
+    /** Its greeting's last line was held for the pregreet test; cleared when its first command shows it waited. */
+    boolean pregreeted() {
+        return pregreeted;
+    }
+
+    void pregreeted(boolean held) {
+        pregreeted = held;
     }
 
     /** Something against the sender was recorded on this connection (a spamtrap; the recorder's own flag for the rest). */

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
 import org.jamesshaping.shaping.ConnectionRegistry;
@@ -83,6 +84,26 @@ final class Decider {
             reputation.record(shaping.address(), new SignalCounts().add(Signal.EARLY_TALK).add(Signal.PROTOCOL_VIOLATION));
         }
         return shaping.exempt() ? null : decide(session, state, policy, "early talk");
+    }
+
+    /**
+     * How long the last line of the greeting waits for this sender: the pregreet wait for a sender not known good
+     * that has not passed the test within a half-life; 0 for the rest (and in dry run, which delays nothing).
+     */
+    long pregreetNanos(ShapedConnection shaping, ShapingPolicy policy) {
+        if (policy.pregreet().isZero() || policy.dryRun() || shaping.exempt() || !shaping.decided() || shaping.address() == null
+            || shaping.decision().level() <= 1 || shaping.decision().level() == ClassDecision.BLOCKED) {
+            return 0;
+        }
+        boolean passed = reputation.sender(shaping.address()).address().decayed(Signal.PREGREET_PASSED) >= 0.5;
+        return passed ? 0 : policy.pregreet().toNanos();
+    }
+
+    /** The sender waited for the end of the greeting before its first command: remembered, so it waits once. */
+    void pregreetPassed(ShapedConnection shaping) {
+        if (!shaping.earlyTalker() && shaping.address() != null) {
+            reputation.record(shaping.address(), Signal.PREGREET_PASSED);
+        }
     }
 
     /** Commands sent ahead of their replies on a session that was not offered PIPELINING (RFC 2920): a protocol violation. */

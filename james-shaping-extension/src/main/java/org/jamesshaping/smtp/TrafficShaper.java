@@ -120,6 +120,12 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             state.replies().enqueueGreeting(greeting, delay);
             return new NoReply(greeting.getRetCode());
         }
+        long pregreet = decider.pregreetNanos(state.shaping(), policy);
+        if (pregreet > 0) {
+            state.replies().enqueueGreeting(greeting, pregreet);
+            state.pregreeted(true);
+            return new GreetingFirstLine(greeting);
+        }
         state.replies().greetingWritten();
         return greeting;
     }
@@ -168,6 +174,10 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
             if (blocked != null) {
                 return blocked;
             }
+        }
+        if (state.pregreeted()) {
+            state.pregreeted(false);
+            decider.pregreetPassed(shaping);
         }
         if (response.isEndSession()) {
             state.sessionEnding();
