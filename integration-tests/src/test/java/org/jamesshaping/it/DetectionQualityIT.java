@@ -135,6 +135,47 @@ class DetectionQualityIT {
         }
     }
 
+    /** A bot that pipelines blindly: EHLO and three transactions to guessed users in one write. */
+    private void blindPipeliner(String source, int index) throws Exception {
+        try (SmtpClient client = SmtpClient.connect(source, james.smtpPort())) {
+            client.readReply();
+            StringBuilder blind = new StringBuilder("EHLO blind.example.net\r\n");
+            for (int t = 0; t < 3; t++) {
+                blind.append("MAIL FROM:<offers@spam.example.net>\r\n");
+                for (int i = 0; i < 3; i++) {
+                    blind.append("RCPT TO:<blind").append(index).append('x').append(t).append('x').append(i).append("@james.local>\r\n");
+                }
+                blind.append("RSET\r\n");
+            }
+            client.send(blind.append("QUIT\r\n").toString());
+            try {
+                while (true) {
+                    client.readReply();
+                }
+            } catch (java.io.IOException closed) {
+                // Read to the end.
+            }
+        }
+    }
+
+    /** A bot that first names a valid recipient many times to look good, then guesses users. */
+    private void launderThenGuess(String source, int index) throws Exception {
+        try (SmtpClient client = SmtpClient.connect(source, james.smtpPort())) {
+            client.readReply();
+            client.command("EHLO launder.example.net");
+            client.command("MAIL FROM:<offers@spam.example.net>");
+            for (int i = 0; i < 20; i++) {
+                client.command("RCPT TO:<user1@james.local>");
+            }
+            client.command("RSET");
+            client.command("MAIL FROM:<offers@spam.example.net>");
+            for (int i = 0; i < 3; i++) {
+                client.command("RCPT TO:<launder" + index + "x" + i + "@james.local>");
+            }
+            client.command("QUIT");
+        }
+    }
+
     @Test
     void botsReachClassSevenWithinTenTransactionsAndNoLegitimateSenderGoesAboveClassThree() throws Exception {
         {
@@ -143,6 +184,9 @@ class DetectionQualityIT {
                 .replaceInFile("smtpserver.xml", "<preset>stage3</preset>", CLASSES));
             webAdmin = james.webAdmin();
             james.james().probe().provision("james.local", "user2@james.local", "secret");
+            for (int user = 1; user <= 12; user++) {
+                james.james().probe().provision("james.local", "member" + user + "@james.local", "secret");
+            }
             try {
                 List<Sender> senders = new ArrayList<>();
                 senders.add(run("bot: dictionary attack", true, 10, this::dictionaryAttack, i -> "127.0.90.10", i -> "127.0.90.10"));
@@ -152,6 +196,27 @@ class DetectionQualityIT {
                 senders.add(run("bot: rotating in a /24", true, 10, this::dictionaryAttack, i -> "127.0.93." + (10 + i),
                     i -> "127.0.93." + (11 + i)));
 
+                senders.add(run("bot: blind pipeliner", true, 10, this::blindPipeliner, i -> "127.0.94.10", i -> "127.0.94.10"));
+                senders.add(run("bot: launders, then guesses", true, 10, this::launderThenGuess, i -> "127.0.96.10", i -> "127.0.96.10"));
+                // A legitimate MTA whose /24 neighbour runs a dictionary attack between each of its messages.
+                senders.add(run("legit: next to a bot in its /24", false, 10, (source, i) -> {
+                    dictionaryAttack("127.0.95.66", 100 + i);
+                    legitMessage(source, "user1@james.local");
+                }, i -> "127.0.95.10", i -> "127.0.95.10"));
+                // A newsletter to twelve subscribers, one of whom has left each time, and two every third time.
+                senders.add(run("legit: bulk list, some dead", false, 10, (source, i) -> {
+                    List<String> list = new ArrayList<>();
+                    for (int user = 1; user <= 12; user++) {
+                        list.add("member" + user + "@james.local");
+                    }
+                    list.add("gone" + i + "@james.local");
+                    if (i % 3 == 0) {
+                        list.add("left" + i + "@james.local");
+                    }
+                    legitMessage(source, list.toArray(String[]::new));
+                }, i -> "127.0.97.10", i -> "127.0.97.10"));
+                senders.add(run("legit: newcomer, one message", false, 1, (source, i) -> legitMessage(source, "user2@james.local"),
+                    i -> "127.0.98.10", i -> "127.0.98.10"));
                 senders.add(run("legit: occasional typo", false, 20, (source, i) ->
                     legitMessage(source, i == 4 ? "usr1@james.local" : "user1@james.local"), i -> "127.0.100.10", i -> "127.0.100.10"));
                 senders.add(run("legit: two recipients, two typos", false, 10, (source, i) ->

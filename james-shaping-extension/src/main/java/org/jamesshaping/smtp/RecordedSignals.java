@@ -16,8 +16,9 @@ final class RecordedSignals {
     boolean authPending;
     /** Something against the sender was recorded on this connection: its standing may have changed. */
     boolean evidenceAgainst;
-    /** Distinct recipients the current transaction has had accepted. */
+    /** Distinct recipients the current transaction has had accepted, and how many it named that do not exist. */
     int transactionRecipients;
+    int transactionUnknown;
 
     RecordedSignals(InetAddress client) {
         this.client = client;

@@ -163,9 +163,14 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         }
         authDone(session, signals);
         String code = response.getRetCode();
+        if (command == SmtpCommand.MAIL && isPositive(code)) {
+            signals.transactionRecipients = 0;
+            signals.transactionUnknown = 0;
+        }
         if (command == SmtpCommand.RCPT) {
             if (isUnknownUser(response)) {
                 signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT);
+                signals.transactionUnknown++;
             }
             if (isPositive(code)) {
                 signals.transactionRecipients = distinctRecipients(session);
@@ -285,10 +290,17 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
         ConnectionState state = ConnectionState.of(session);
         boolean refused = state != null && state.shaping() != null && state.shaping().refusesMessages();
         if (!refused) {
-            signals.unrecorded.add(Signal.MESSAGE_ACCEPTED)
-                .add(Signal.RECIPIENT_DELIVERED, scoring.classifier().settings().countedRecipients(signals.transactionRecipients));
+            int counted = scoring.classifier().settings().countedRecipients(signals.transactionRecipients);
+            signals.unrecorded.add(Signal.MESSAGE_ACCEPTED).add(Signal.RECIPIENT_DELIVERED, counted);
+            if (signals.transactionRecipients > counted && signals.transactionUnknown > 0) {
+                // A list of many good addresses and a few dead ones: its dead ones weigh as its recipients do, at the
+                // same share (a dictionary attack sends no message, or few recipients, and keeps its weight).
+                long kept = (long) signals.transactionUnknown * counted / signals.transactionRecipients;
+                signals.unrecorded.add(Signal.UNKNOWN_RECIPIENT, -(signals.transactionUnknown - kept));
+            }
         }
         signals.transactionRecipients = 0;
+        signals.transactionUnknown = 0;
         record(signals);
     }
 
