@@ -69,7 +69,7 @@ public class ReputationStore implements SenderReputation, Closeable {
         this.client = MongoConnection.of(settings).open();
         MongoCollection<Document> collection = client.getDatabase(settings.database()).getCollection(ReputationRepository.COLLECTION);
         this.repository = new ReputationRepository(collection, settings);
-        this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock);
+        this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock, droppedUpdates::increment);
         this.deltas = new LocalDeltas(buffer, settings.halfLife(), settings.refreshInterval());
         this.cache = new RecordCache(repository, deltas, settings, clock, changes::incrementAndGet,
             metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"), mongoErrors);
@@ -155,9 +155,7 @@ public class ReputationStore implements SenderReputation, Closeable {
     public void standingChanged(ReputationKey address, Standing before, Standing now) {
         SignalCounts delta = now.networkDeltaFrom(before);
         ReputationKey network = ReputationKey.subnetOf(ReputationKey.parseAddress(address.id()));
-        if (!buffer.record(network, delta)) {
-            droppedUpdates.increment();
-        }
+        buffer.record(network, delta);
         if (!delta.onlyForSender()) {
             changes.incrementAndGet();
         }
@@ -170,9 +168,7 @@ public class ReputationStore implements SenderReputation, Closeable {
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
         for (ReputationKey key : keysOf(address)) {
-            if (!buffer.record(key, counts)) {
-                droppedUpdates.increment();
-            }
+            buffer.record(key, counts);
         }
     }
 
