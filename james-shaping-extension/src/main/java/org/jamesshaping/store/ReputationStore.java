@@ -77,6 +77,8 @@ public class ReputationStore implements SenderReputation, Closeable {
         this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet);
         this.flushes = new FlushCycle(repository, buffer, deltas, senderSums, metricFactory, mongoErrors);
         gauges.register("shaping_writebehind_depth", buffer::depth);
+        gauges.register("shaping_writebehind_evicted", buffer::evicted);
+        gauges.register("shaping_dropped_updates_against_senders", buffer::droppedAgainstSenders);
         gauges.register("shaping_status_entries", statuses::size);
         gauges.register("shaping_sender_sums_addresses", senderSums::pendingAddresses);
         gauges.register("shaping_sender_sums_threads", senderSums::threads);

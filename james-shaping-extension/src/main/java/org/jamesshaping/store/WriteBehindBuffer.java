@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jamesshaping.scoring.Signal;
@@ -27,6 +28,10 @@ import com.mongodb.MongoException;
  * after a timeout is applied once) and one pending (what came since, merged). A failed flush keeps both, so the
  * bound {@code buffer.max.keys} counts distinct keys, however long MongoDB is away: an update for a key already
  * held costs no memory and is always merged.</p>
+ *
+ * <p>Past the bound, what speaks against a sender is the last to go: a new key carrying signals against its sender
+ * takes the place of a key holding only signals for one (its update is dropped and counted), and a new key holding
+ * only signals for its sender is dropped. A key with signals against its sender is never evicted.</p>
  *
  * <p>What is held for a key is never changed once published: an update replaces it. So readers on the SMTP path
  * (every reputation snapshot) take it with a plain {@code get}, without a lock.</p>
@@ -49,6 +54,11 @@ public class WriteBehindBuffer {
         }
 
         /** Everything not known written: a new tally when both parts exist, else the part itself (not to be modified). */
+        /** Whether everything held speaks for the sender: what goes first to make room for signals against one. */
+        boolean onlyForSender() {
+            return (inFlight == null || inFlight.delta.onlyForSender()) && (pending == null || pending.onlyForSender());
+        }
+
         Tally unwritten() {
             if (inFlight == null) {
                 return pending;
@@ -93,6 +103,13 @@ public class WriteBehindBuffer {
     private final Runnable onDrop;
     private final ConcurrentHashMap<ReputationKey, Held> held = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong droppedAgainstSenders = new AtomicLong();
+    private final AtomicLong evicted = new AtomicLong();
+    /**
+     * Keys that held only signals for their sender when they came in: where to look for one to evict, checked again
+     * when taken. Rebuilt from the held keys at each flush, so it stays about as large as the buffer.
+     */
+    private volatile ConcurrentLinkedQueue<ReputationKey> evictable = new ConcurrentLinkedQueue<>();
     private final AtomicLong lastDropLog = new AtomicLong(Long.MIN_VALUE / 2);
     private volatile Instant outageSince;
 
@@ -120,26 +137,53 @@ public class WriteBehindBuffer {
             return true;
         }
         Instant now = clock.instant();
-        if (!held.containsKey(key) && held.size() >= maxKeys) {
-            noteDropped(now);
+        boolean forSender = counts.onlyForSender();
+        if (!held.containsKey(key) && held.size() >= maxKeys && (forSender || !evictOneOnlyForSender(now))) {
+            noteDropped(now, !forSender);
             return false;
         }
+        boolean[] added = {false};
         held.compute(key, (k, before) -> {
+            added[0] = before == null;
             Tally updated = before == null || before.pending == null ? Tally.empty() : before.pending.copy();
             updated.add(counts, now, halfLife);
             return new Held(before == null ? null : before.inFlight, updated);
         });
+        if (added[0] && forSender) {
+            evictable.add(key);
+        }
         return true;
     }
 
-    private void noteDropped(Instant now) {
+    /** Removes one key holding only signals for its sender, if there is one; its updates count as dropped. */
+    private boolean evictOneOnlyForSender(Instant now) {
+        ConcurrentLinkedQueue<ReputationKey> candidates = evictable;
+        ReputationKey candidate;
+        while ((candidate = candidates.poll()) != null) {
+            boolean[] removed = {false};
+            held.computeIfPresent(candidate, (k, current) -> {
+                removed[0] = current.onlyForSender();
+                return removed[0] ? null : current;
+            });
+            if (removed[0]) {
+                evicted.incrementAndGet();
+                noteDropped(now, false);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void noteDropped(Instant now, boolean againstSender) {
         long total = dropped.incrementAndGet();
+        long against = againstSender ? droppedAgainstSenders.incrementAndGet() : droppedAgainstSenders.get();
         onDrop.run();
         long nowMillis = now.toEpochMilli();
         long last = lastDropLog.get();
         if (nowMillis - last > DROP_LOG_INTERVAL_MILLIS && lastDropLog.compareAndSet(last, nowMillis)) {
-            LOGGER.warn("Reputation write-behind buffer full ({} keys held); dropping updates for new senders, {} dropped so far",
-                maxKeys, total);
+            LOGGER.warn("Reputation write-behind buffer full ({} keys held): {} updates dropped so far, {} of them against "
+                + "a sender ({} keys holding only signals for their sender evicted to keep signals against one)",
+                maxKeys, total, against, evicted.get());
         }
     }
 
@@ -213,13 +257,18 @@ public class WriteBehindBuffer {
     private Map<ReputationKey, InFlight> takeInFlight() {
         String batchId = UUID.randomUUID().toString();
         Map<ReputationKey, InFlight> toWrite = new LinkedHashMap<>();
+        ConcurrentLinkedQueue<ReputationKey> candidates = new ConcurrentLinkedQueue<>();
         for (ReputationKey key : held.keySet()) {
             Held now = held.computeIfPresent(key, (k, before) -> before.inFlight != null || before.pending == null ? before
                 : new Held(new InFlight(batchId, before.pending), null));
             if (now != null && now.inFlight != null) {
                 toWrite.put(key, now.inFlight);
             }
+            if (now != null && now.onlyForSender()) {
+                candidates.add(key);
+            }
         }
+        evictable = candidates;
         return toWrite;
     }
 
@@ -233,7 +282,18 @@ public class WriteBehindBuffer {
         return held.size();
     }
 
+    /** Updates dropped since start: new keys refused, and keys evicted to make room for signals against a sender. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Updates carrying signals against a sender that were dropped: only when every held key carries such signals. */
+    public long droppedAgainstSenders() {
+        return droppedAgainstSenders.get();
+    }
+
+    /** Keys holding only signals for their sender evicted to make room for signals against one. */
+    public long evicted() {
+        return evicted.get();
     }
 }

@@ -59,11 +59,22 @@ class WriteBehindBufferTest {
         return repository.load(key, clock.instant()).tally().total(signal);
     }
 
+    /** Flushes until nothing is held: the driver sees a restarted server again within its heartbeat. */
+    static void flushUntilEmpty(WriteBehindBuffer buffer) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (buffer.depth() > 0 && System.nanoTime() < deadline) {
+            if (buffer.flush(WriteBehindBufferTest::ignore).failed) {
+                Thread.sleep(100);
+            }
+        }
+        assertThat(buffer.depth()).isZero();
+    }
+
     static void ignore(ReputationKey key, Tally delta, String batchId) {
     }
 
     @Test
-    void theBoundCountsDistinctKeysAndAHeldKeyKeepsMergingAcrossFailedFlushes() {
+    void theBoundCountsDistinctKeysAndAHeldKeyKeepsMergingAcrossFailedFlushes() throws Exception {
         WriteBehindBuffer buffer = new WriteBehindBuffer(repository, settings.halfLife(), 3, clock);
         assertThat(buffer.record(A, Signal.CONNECTION, 1)).isTrue();
         assertThat(buffer.record(B, Signal.CONNECTION, 1)).isTrue();
@@ -81,10 +92,8 @@ class WriteBehindBufferTest {
         assertThat(buffer.dropped()).isEqualTo(1);
 
         mongo.start();
-        assertThat(buffer.flush(WriteBehindBufferTest::ignore).failed).isFalse();
         // What came after the first attempt is pending behind the delta in flight: written by the next flush.
-        assertThat(buffer.flush(WriteBehindBufferTest::ignore).failed).isFalse();
-        assertThat(buffer.depth()).isZero();
+        flushUntilEmpty(buffer);
         assertThat(stored(A, Signal.CONNECTION)).isEqualTo(6);
         assertThat(stored(B, Signal.CONNECTION)).isEqualTo(1);
         assertThat(stored(B, Signal.SPAM)).isEqualTo(5);
@@ -134,5 +143,54 @@ class WriteBehindBufferTest {
         buffer.flush(WriteBehindBufferTest::ignore);
         assertThat(stored(A, Signal.SPAM)).isEqualTo(4);
         assertThat(buffer.depth()).isZero();
+    }
+
+    @Test
+    void whenFullSignalsAgainstASenderTakeThePlaceOfKeysHoldingOnlySignalsForOne() throws Exception {
+        WriteBehindBuffer buffer = new WriteBehindBuffer(repository, settings.halfLife(), 3, clock);
+        ReputationKey e = ReputationKey.parse("192.0.2.5");
+        ReputationKey f = ReputationKey.parse("192.0.2.6");
+        ReputationKey g = ReputationKey.parse("192.0.2.7");
+        buffer.record(A, Signal.CONNECTION, 1);
+        buffer.record(B, Signal.MESSAGE_ACCEPTED, 1);
+        buffer.record(C, Signal.SPAM, 1);
+        mongo.stop();
+        // Every key is in flight after a failed flush: they can be evicted all the same.
+        assertThat(buffer.flush(WriteBehindBufferTest::ignore).failed).isTrue();
+
+        assertThat(buffer.record(D, Signal.RECIPIENT_REJECTED, 2)).isTrue();
+        assertThat(buffer.record(e, Signal.SPAMTRAP_HIT, 1)).isTrue();
+        assertThat(buffer.depth()).isEqualTo(3);
+        assertThat(buffer.evicted()).isEqualTo(2);
+        // Every held key now carries signals against its sender: nothing more can go.
+        assertThat(buffer.record(f, Signal.SPAM, 1)).isFalse();
+        assertThat(buffer.record(g, Signal.CONNECTION, 1)).isFalse();
+        assertThat(buffer.dropped()).isEqualTo(4);
+        assertThat(buffer.droppedAgainstSenders()).isEqualTo(1);
+        // Held keys keep merging.
+        assertThat(buffer.record(C, Signal.SPAM, 1)).isTrue();
+
+        mongo.start();
+        flushUntilEmpty(buffer);
+        assertThat(stored(C, Signal.SPAM)).isEqualTo(2);
+        assertThat(stored(D, Signal.RECIPIENT_REJECTED)).isEqualTo(2);
+        assertThat(stored(e, Signal.SPAMTRAP_HIT)).isEqualTo(1);
+        assertThat(repository.load(A, clock.instant()).isKnown()).isFalse();
+        assertThat(repository.load(B, clock.instant()).isKnown()).isFalse();
+        assertThat(repository.load(f, clock.instant()).isKnown()).isFalse();
+    }
+
+    @Test
+    void aKeyThatCameWithSignalsForItsSenderAndThenGotOneAgainstItIsKeptWhenFull() {
+        WriteBehindBuffer buffer = new WriteBehindBuffer(repository, settings.halfLife(), 2, clock);
+        buffer.record(A, Signal.CONNECTION, 1);
+        buffer.record(A, Signal.RECIPIENT_REJECTED, 1);
+        buffer.record(B, Signal.CONNECTION, 1);
+        assertThat(buffer.record(C, Signal.SPAM, 1)).isTrue();
+        assertThat(buffer.record(D, Signal.SPAM, 1)).isFalse();
+        buffer.flush(WriteBehindBufferTest::ignore);
+        assertThat(stored(A, Signal.RECIPIENT_REJECTED)).isEqualTo(1);
+        assertThat(stored(C, Signal.SPAM)).isEqualTo(1);
+        assertThat(repository.load(B, clock.instant()).isKnown()).isFalse();
     }
 }
