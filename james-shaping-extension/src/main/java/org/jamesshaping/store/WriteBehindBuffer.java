@@ -40,6 +40,9 @@ public class WriteBehindBuffer {
     private static final Logger LOGGER = LoggerFactory.getLogger(WriteBehindBuffer.class);
     private static final int MAX_BATCH_KEYS = 1000;
     private static final long DROP_LOG_INTERVAL_MILLIS = 10_000;
+    /** How long a key MongoDB refused is set aside, doubling with each refusal up to the second: others keep flowing. */
+    static final Duration FIRST_SET_ASIDE = Duration.ofSeconds(1);
+    static final Duration MAX_SET_ASIDE = Duration.ofMinutes(5);
 
     /** What is held for one key; immutable. */
     static final class Held {
@@ -71,10 +74,24 @@ public class WriteBehindBuffer {
     static final class InFlight {
         final String batchId;
         final Tally delta;
+        /** Times MongoDB refused this key's write; past the first, the key is set aside until {@link #retryAtMillis}. */
+        final int refusals;
+        final long retryAtMillis;
 
         InFlight(String batchId, Tally delta) {
+            this(batchId, delta, 0, Long.MIN_VALUE);
+        }
+
+        private InFlight(String batchId, Tally delta, int refusals, long retryAtMillis) {
             this.batchId = batchId;
             this.delta = delta;
+            this.refusals = refusals;
+            this.retryAtMillis = retryAtMillis;
+        }
+
+        InFlight refused(long nowMillis) {
+            long backoff = Math.min(MAX_SET_ASIDE.toMillis(), FIRST_SET_ASIDE.toMillis() << Math.min(refusals, 20));
+            return new InFlight(batchId, delta, refusals + 1, nowMillis + backoff);
         }
     }
 
@@ -200,7 +217,8 @@ public class WriteBehindBuffer {
 
     /**
      * Writes every key's delta in flight (sent before and not known written) and moves what is pending of the other
-     * keys into flight first. Called by one thread only.
+     * keys into flight first. A key MongoDB refuses (an error for that document alone) is set aside and retried with
+     * a backoff; the others are written. Called by one thread only.
      *
      * @param onWritten told of each key and delta once MongoDB has it, before the key's delta leaves the buffer
      */
@@ -230,19 +248,17 @@ public class WriteBehindBuffer {
                 break;
             }
             for (Map.Entry<ReputationKey, InFlight> entry : chunk) {
-                if (refused.containsKey(entry.getKey())) {
+                InFlight sent = entry.getValue();
+                String why = refused.get(entry.getKey());
+                if (why != null) {
                     failed = true;
+                    setAside(entry.getKey(), sent, why);
                     continue;
                 }
-                InFlight sent = entry.getValue();
                 onWritten.written(entry.getKey(), sent.delta, sent.batchId);
                 held.computeIfPresent(entry.getKey(), (key, now) -> now.inFlight != sent ? now
                     : now.pending == null ? null : new Held(null, now.pending));
                 written++;
-            }
-            if (!refused.isEmpty()) {
-                LOGGER.warn("{} reputation updates were refused by MongoDB ({}); retrying them", refused.size(),
-                    refused.values().iterator().next());
             }
         }
         if (!failed && outageSince != null) {
@@ -253,15 +269,27 @@ public class WriteBehindBuffer {
         return new FlushResult(written, depth(), failed);
     }
 
-    /** Every key's delta in flight, pending ones moved into flight under one new batch id. */
+    /** A key whose write MongoDB refused waits, with its batch id, while the other keys keep being written. */
+    private void setAside(ReputationKey key, InFlight sent, String why) {
+        long nowMillis = clock.millis();
+        InFlight later = sent.refused(nowMillis);
+        Held after = held.computeIfPresent(key, (k, now) -> now.inFlight != sent ? now : new Held(later, now.pending));
+        if (after != null && after.inFlight == later) {
+            LOGGER.warn("MongoDB refused the reputation update of {} ({} time(s)): {}; set aside, retried in {} while other "
+                + "keys are written", key, later.refusals, why, Duration.ofMillis(later.retryAtMillis - nowMillis));
+        }
+    }
+
+    /** Every key's delta in flight and due, pending ones moved into flight under one new batch id. */
     private Map<ReputationKey, InFlight> takeInFlight() {
         String batchId = UUID.randomUUID().toString();
+        long nowMillis = clock.millis();
         Map<ReputationKey, InFlight> toWrite = new LinkedHashMap<>();
         ConcurrentLinkedQueue<ReputationKey> candidates = new ConcurrentLinkedQueue<>();
         for (ReputationKey key : held.keySet()) {
             Held now = held.computeIfPresent(key, (k, before) -> before.inFlight != null || before.pending == null ? before
                 : new Held(new InFlight(batchId, before.pending), null));
-            if (now != null && now.inFlight != null) {
+            if (now != null && now.inFlight != null && now.inFlight.retryAtMillis <= nowMillis) {
                 toWrite.put(key, now.inFlight);
             }
             if (now != null && now.onlyForSender()) {

@@ -193,4 +193,47 @@ class WriteBehindBufferTest {
         assertThat(stored(C, Signal.SPAM)).isEqualTo(1);
         assertThat(repository.load(B, clock.instant()).isKnown()).isFalse();
     }
+
+    @Test
+    void aKeyMongoRefusesIsSetAsideWithABackoffWhileTheOthersAreWritten() {
+        // A document whose counters are not a document: MongoDB refuses every $inc on it, and only on it.
+        collection.insertOne(new Document("_id", A.id()).append("totals", "broken"));
+        WriteBehindBuffer buffer = new WriteBehindBuffer(repository, settings.halfLife(), 10, clock);
+        buffer.record(A, Signal.SPAM, 1);
+        buffer.record(B, Signal.SPAM, 1);
+
+        assertThat(buffer.flush(WriteBehindBufferTest::ignore).failed).isTrue();
+        assertThat(stored(B, Signal.SPAM)).isEqualTo(1);
+        String batchId = buffer.held(A).inFlight.batchId;
+
+        buffer.record(A, Signal.SPAM, 1);
+        buffer.record(C, Signal.SPAM, 1);
+        collection.deleteOne(new Document("_id", A.id()));
+        // Set aside for a second: this flush writes C, not A, though A would now be accepted.
+        assertThat(buffer.flush(WriteBehindBufferTest::ignore).failed).isFalse();
+        assertThat(stored(C, Signal.SPAM)).isEqualTo(1);
+        assertThat(repository.load(A, clock.instant()).isKnown()).isFalse();
+
+        clock.advance(WriteBehindBuffer.FIRST_SET_ASIDE);
+        List<String> written = new ArrayList<>();
+        buffer.flush((key, delta, id) -> written.add(key + " " + id));
+        assertThat(written).containsExactly(A + " " + batchId);
+        buffer.flush(WriteBehindBufferTest::ignore);
+        assertThat(stored(A, Signal.SPAM)).isEqualTo(2);
+        assertThat(buffer.depth()).isZero();
+    }
+
+    @Test
+    void aRefusedKeyWaitsLongerAtEachRefusalUpToTheMaximum() {
+        WriteBehindBuffer.InFlight first = new WriteBehindBuffer.InFlight("b", Tally.empty());
+        WriteBehindBuffer.InFlight refused = first;
+        List<Long> waits = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            refused = refused.refused(0);
+            waits.add(refused.retryAtMillis);
+        }
+        assertThat(waits).startsWith(1000L, 2000L, 4000L, 8000L);
+        assertThat(waits.get(11)).isEqualTo(WriteBehindBuffer.MAX_SET_ASIDE.toMillis());
+        assertThat(refused.batchId).isEqualTo("b");
+    }
 }
