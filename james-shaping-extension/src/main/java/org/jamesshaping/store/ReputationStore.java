@@ -239,11 +239,9 @@ public class ReputationStore implements SenderReputation, Closeable {
 
     /** Deletes everything known about a key, updates not yet written included. */
     public boolean forget(ReputationKey key) {
-        boolean existed = mongo(() -> repository.forget(key));
+        boolean existed = flushes.forget(key);
         boolean hadStatus = statuses.remove(key);
         cache.invalidate(key);
-        senderSums.settle(true, true);
-        deltas.forget(key);
         LOGGER.info("Reputation of {} forgotten", key);
         return existed || hadStatus;
     }
