@@ -45,7 +45,8 @@ import com.mongodb.client.model.WriteModel;
 public class ReputationRepository {
     static final String COLLECTION = "reputation";
     private static final int DUPLICATE_KEY = 11000;
-    private static final int REMEMBERED_BATCHES = 64;
+    /** Batch ids a document remembers: a retry is applied once while fewer than this many other batches reached it since. */
+    static final int REMEMBERED_BATCHES = 64;
     private static final Date NEVER = Date.from(Instant.parse("9999-12-31T00:00:00Z"));
 
     private final MongoCollection<Document> collection;
