@@ -74,7 +74,7 @@ public class ReputationStore implements SenderReputation, Closeable {
         this.cache = new RecordCache(repository, deltas, settings, clock, changes::incrementAndGet,
             metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"), mongoErrors);
         this.senderSums = new SenderSums(this::recordInBuffer);
-        this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet);
+        this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet, settings.statusCopy().map(StatusCopy::new));
         this.flushes = new FlushCycle(repository, buffer, deltas, senderSums, metricFactory, mongoErrors);
         gauges.register("shaping_writebehind_depth", buffer::depth);
         gauges.register("shaping_writebehind_evicted", buffer::evicted);
@@ -187,6 +187,11 @@ public class ReputationStore implements SenderReputation, Closeable {
             statuses.reload();
             return null;
         });
+    }
+
+    /** As the store thread's reload, which keeps what is held when MongoDB cannot be read. */
+    void refreshStatusesQuietlyForTest() {
+        refreshStatusesQuietly();
     }
 
     private void refreshStatusesQuietly() {
