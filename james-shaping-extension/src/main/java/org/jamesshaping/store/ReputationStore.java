@@ -72,7 +72,8 @@ public class ReputationStore implements SenderReputation, Closeable {
         this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock, droppedUpdates::increment);
         this.deltas = new LocalDeltas(buffer, settings.halfLife(), settings.refreshInterval());
         this.cache = new RecordCache(repository, deltas, settings, clock, changes::incrementAndGet,
-            metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"), mongoErrors);
+            metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"),
+            metricFactory.generate("shaping_cache_loads_refused"), mongoErrors);
         this.senderSums = new SenderSums(this::recordInBuffer);
         this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet, settings.statusCopy().map(StatusCopy::new));
         this.flushes = new FlushCycle(repository, buffer, deltas, senderSums, metricFactory, mongoErrors);
@@ -80,6 +81,7 @@ public class ReputationStore implements SenderReputation, Closeable {
         gauges.register("shaping_writebehind_evicted", buffer::evicted);
         gauges.register("shaping_dropped_updates_against_senders", buffer::droppedAgainstSenders);
         gauges.register("shaping_status_entries", statuses::size);
+        gauges.register("shaping_cache_load_queue", cache::loadQueueDepth);
         gauges.register("shaping_sender_sums_addresses", senderSums::pendingAddresses);
         gauges.register("shaping_sender_sums_threads", senderSums::threads);
 
