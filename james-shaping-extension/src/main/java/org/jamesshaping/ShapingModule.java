@@ -1,12 +1,14 @@
 package org.jamesshaping;
 
 import java.io.FileNotFoundException;
+import java.nio.file.Path;
 import java.time.Clock;
 
 import javax.inject.Singleton;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.filesystem.api.JamesDirectoriesProvider;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
@@ -45,8 +47,8 @@ public class ShapingModule extends AbstractModule {
 
     @Provides
     @Singleton
-    StoreSettings storeSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
-        return StoreSettings.from(shapingProperties(propertiesProvider));
+    StoreSettings storeSettings(PropertiesProvider propertiesProvider, JamesDirectoriesProvider directories) throws ConfigurationException {
+        return StoreSettings.from(shapingProperties(propertiesProvider), Path.of(directories.getVarDirectory()));
     }
 
     @Provides

@@ -63,6 +63,25 @@ final class FlushCycle {
         }
     }
 
+    /**
+     * Deletes a key's document and everything held for it, between two flushes: a flush under way when the operator
+     * forgets a key has sent that key's delta already, and would write the document back after the delete.
+     *
+     * @return whether MongoDB had a document for the key
+     */
+    synchronized boolean forget(ReputationKey key) {
+        boolean existed;
+        try {
+            existed = repository.forget(key);
+        } catch (MongoException e) {
+            mongoErrors.increment();
+            throw e;
+        }
+        senderSums.settle(true, true);
+        deltas.forget(key);
+        return existed;
+    }
+
     /** Creating an index that exists with the same options is a no-op in MongoDB; until it works, it is retried. */
     void ensureIndexes() {
         if (!indexesCreated) {

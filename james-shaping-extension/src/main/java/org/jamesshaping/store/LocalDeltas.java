@@ -62,6 +62,10 @@ final class LocalDeltas {
 
     /** The record ({@code null}: not read yet) read at {@code readSequence}, with what it may lack, at {@code now}. */
     ReputationSnapshot snapshot(ReputationKey key, ReputationRecord record, long readSequence, Instant now) {
+        // The buffer first, then what was written: a delta the flush writes meanwhile is told written before it
+        // leaves the buffer, so it is seen in one place or both, and the same delta in both is counted once.
+        WriteBehindBuffer.Held held = buffer.held(key);
+        Tally inFlight = held == null || held.inFlight == null ? null : held.inFlight.delta;
         List<Tally> parts = new ArrayList<>(3);
         if (record != null) {
             parts.add(record.tally());
@@ -70,13 +74,14 @@ final class LocalDeltas {
         if (written != null) {
             synchronized (written) {
                 for (Written entry : written) {
-                    if (entry.sequence > readSequence && (record == null || !record.hasApplied(entry.batchId))) {
+                    if (entry.delta != inFlight && entry.sequence > readSequence
+                            && (record == null || !record.hasApplied(entry.batchId))) {
                         parts.add(entry.delta);
                     }
                 }
             }
         }
-        Tally unwritten = buffer.unwritten(key);
+        Tally unwritten = held == null ? null : held.unwritten();
         if (unwritten != null) {
             parts.add(unwritten);
         }

@@ -96,6 +96,11 @@ final class ManualStatusTable {
         localChanges.incrementAndGet();
     }
 
+    /** Every entry held, active or not. */
+    List<Entry> entries() {
+        return entries;
+    }
+
     int size() {
         return entries.size();
     }

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Operators' allow, block and pin entries: written to MongoDB, held in memory in the {@link ManualStatusTable} so
  * that the SMTP path reads them without MongoDB, and reloaded every refresh interval so that an entry set on another
- * server of the fleet applies here too.
+ * server of the fleet applies here too. Each read from MongoDB is kept on local disk ({@link StatusCopy}), so that a
+ * James started while MongoDB is down enforces the last good copy.
  */
 final class OperatorStatuses {
     private static final Logger LOGGER = LoggerFactory.getLogger(OperatorStatuses.class);
@@ -23,11 +24,27 @@ final class OperatorStatuses {
     /** Told when an entry was set, removed, or changed by a reload: decisions taken before may be stale. */
     private final Runnable changed;
     private final ManualStatusTable table = new ManualStatusTable();
+    private final Optional<StatusCopy> copy;
+    private volatile boolean readFromMongo;
 
     OperatorStatuses(ReputationRepository repository, Clock clock, Runnable changed) {
+        this(repository, clock, changed, Optional.empty());
+    }
+
+    /** With a local copy: its entries apply from the start, until MongoDB's are read. */
+    OperatorStatuses(ReputationRepository repository, Clock clock, Runnable changed, Optional<StatusCopy> copy) {
         this.repository = repository;
         this.clock = clock;
         this.changed = changed;
+        this.copy = copy;
+        copy.ifPresent(local -> {
+            List<ReputationRecord> entries = local.load();
+            table.replaceAll(entries, table.version());
+            if (!entries.isEmpty()) {
+                LOGGER.info("{} operator statuses read from the local copy {}; MongoDB's replace them once read", entries.size(),
+                    local.file());
+            }
+        });
     }
 
     /** The most specific entry covering the address, if any; from memory. */
@@ -47,6 +64,7 @@ final class OperatorStatuses {
         repository.setStatus(key, status);
         table.put(key, status);
         changed.run();
+        saveCopy();
         LOGGER.info("Reputation status of {} set to {}{} by {} ({}){}", key, value.asString(),
             status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, status.reason(),
             status.expiresAt().map(at -> " until " + at).orElse(""));
@@ -58,6 +76,7 @@ final class OperatorStatuses {
         boolean had = exact(key).isPresent();
         table.remove(key);
         changed.run();
+        saveCopy();
         return had;
     }
 
@@ -65,9 +84,18 @@ final class OperatorStatuses {
     void reload() {
         long version = table.version();
         List<ReputationRecord> records = repository.withStatus(clock.instant());
+        boolean first = !readFromMongo;
+        readFromMongo = true;
         if (table.replaceAll(records, version)) {
             changed.run();
+            saveCopy();
+        } else if (first) {
+            saveCopy();
         }
+    }
+
+    private void saveCopy() {
+        copy.ifPresent(local -> local.save(table.entries()));
     }
 
     int size() {

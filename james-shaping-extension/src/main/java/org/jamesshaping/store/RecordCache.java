@@ -8,6 +8,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -15,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import org.apache.james.metrics.api.Metric;
@@ -29,7 +32,8 @@ import com.mongodb.MongoException;
 
 /**
  * The records the SMTP path reads, cached in a bounded Caffeine cache and read from MongoDB in the background, so
- * that the SMTP path never waits: a key not cached yet is judged as unknown until its read completes.
+ * that the SMTP path never waits: a key not cached yet is judged as unknown until its read completes. Keys not cached
+ * yet are read in batches from a bounded queue ({@code cache.load.queue}): past it, a sender is judged unknown.
  *
  * <p>No per-key refresh: Caffeine would reload key by key, one query each. Keys the SMTP path used during an
  * interval are re-read together every interval ({@link #refreshHotKeys}); keys read again after an idle spell, whose
@@ -62,7 +66,14 @@ final class RecordCache implements Closeable {
     private final Metric hits;
     private final Metric misses;
     private final Metric mongoErrors;
-    private final ScheduledExecutorService loaders = Executors.newScheduledThreadPool(2, DaemonThreads.named("shaping-cache"));
+    /** Queries reading misses at once, each on a loader thread; one more thread re-reads cached keys. */
+    private static final int MAX_MISS_QUERIES = 2;
+
+    private final ScheduledExecutorService loaders =
+        Executors.newScheduledThreadPool(MAX_MISS_QUERIES + 1, DaemonThreads.named("shaping-cache"));
+    private final BlockingQueue<Miss> missQueue;
+    private final AtomicInteger missQueries = new AtomicInteger();
+    private final Metric loadsRefused;
     private final AsyncLoadingCache<ReputationKey, Loaded> cache;
     /** Age past which a copy is re-read when read; hot keys are re-read every interval and never reach it. */
     private final long staleAfterMillis;
@@ -73,7 +84,9 @@ final class RecordCache implements Closeable {
 
     /** @param mayLookWorse told when a read brings a record that may make its sender look worse than the copy it replaces */
     RecordCache(ReputationRepository repository, LocalDeltas deltas, StoreSettings settings, Clock clock, Runnable mayLookWorse,
-                Metric hits, Metric misses, Metric mongoErrors) {
+                Metric hits, Metric misses, Metric loadsRefused, Metric mongoErrors) {
+        this.loadsRefused = loadsRefused;
+        this.missQueue = new ArrayBlockingQueue<>(settings.cacheLoadQueue());
         this.repository = repository;
         this.deltas = deltas;
         this.clock = clock;
@@ -85,19 +98,78 @@ final class RecordCache implements Closeable {
         this.cache = Caffeine.newBuilder().maximumSize(settings.cacheSize()).executor(loaders).buildAsync(new Loader());
     }
 
+    /** A key not cached yet, waiting to be read, and the future the cache holds for it meanwhile. */
+    private static final class Miss {
+        final ReputationKey key;
+        final CompletableFuture<Loaded> future;
+
+        Miss(ReputationKey key, CompletableFuture<Loaded> future) {
+            this.key = key;
+            this.future = future;
+        }
+    }
+
+    /**
+     * Misses go to a bounded queue, read by at most {@value #MAX_MISS_QUERIES} queries at a time of up to
+     * {@value #REFRESH_BATCH_KEYS} keys each: under a burst of new senders, keys gather while a query runs and the next
+     * reads them together. A key refused by a full queue is judged unknown, and asked for again when next read.
+     */
     private final class Loader implements AsyncCacheLoader<ReputationKey, Loaded> {
         @Override
         public CompletableFuture<Loaded> asyncLoad(ReputationKey key, Executor executor) {
-            return CompletableFuture.supplyAsync(() -> read(Set.of(key)).get(key), executor)
-                .whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : List.of(loaded)));
+            CompletableFuture<Loaded> future = new CompletableFuture<>();
+            if (!missQueue.offer(new Miss(key, future))) {
+                loadsRefused.increment();
+                // Cancelled: Caffeine drops the entry without logging, so the next read of the key asks again.
+                future.cancel(false);
+                return future;
+            }
+            startMissQuery();
+            return future;
         }
+    }
 
-        @Override
-        public CompletableFuture<? extends Map<? extends ReputationKey, ? extends Loaded>> asyncLoadAll(
-                Set<? extends ReputationKey> keys, Executor executor) {
-            return CompletableFuture.supplyAsync(() -> read(Set.copyOf(keys)), executor)
-                .whenComplete((loaded, error) -> firstRead(loaded == null ? List.of() : loaded.values()));
+    private void startMissQuery() {
+        while (true) {
+            int running = missQueries.get();
+            if (running >= MAX_MISS_QUERIES) {
+                return;
+            }
+            if (missQueries.compareAndSet(running, running + 1)) {
+                loaders.execute(this::readMisses);
+                return;
+            }
         }
+    }
+
+    /** Reads queued misses, a batch per query, until none is left. */
+    private void readMisses() {
+        try {
+            List<Miss> batch = new ArrayList<>();
+            while (missQueue.drainTo(batch, REFRESH_BATCH_KEYS) > 0) {
+                readMissBatch(batch);
+                batch.clear();
+            }
+        } finally {
+            missQueries.decrementAndGet();
+            // A miss queued while this query was ending found the queries all running and started none.
+            if (!missQueue.isEmpty()) {
+                startMissQuery();
+            }
+        }
+    }
+
+    private void readMissBatch(List<Miss> batch) {
+        Map<ReputationKey, Loaded> loaded;
+        try {
+            loaded = read(batch.stream().map(miss -> miss.key).collect(Collectors.toSet()));
+        } catch (RuntimeException e) {
+            LOGGER.debug("Could not read {} reputation keys not cached yet", batch.size(), e);
+            batch.forEach(miss -> miss.future.cancel(false));
+            return;
+        }
+        batch.forEach(miss -> miss.future.complete(loaded.get(miss.key)));
+        firstRead(loaded.values());
     }
 
     /** Records read for the first time were judged as unknown until now: only one holding anything against its sender matters. */
@@ -149,6 +221,11 @@ final class RecordCache implements Closeable {
     ReputationSnapshot readNow(ReputationKey key, Instant now) {
         long sequence = deltas.sequence();
         return deltas.snapshot(key, load(Set.of(key)).get(key), sequence, now);
+    }
+
+    /** Keys waiting to be read for the first time (the {@code shaping_cache_load_queue} gauge). */
+    int loadQueueDepth() {
+        return missQueue.size();
     }
 
     void invalidate(ReputationKey key) {

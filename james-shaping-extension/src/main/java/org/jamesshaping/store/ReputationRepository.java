@@ -45,7 +45,8 @@ import com.mongodb.client.model.WriteModel;
 public class ReputationRepository {
     static final String COLLECTION = "reputation";
     private static final int DUPLICATE_KEY = 11000;
-    private static final int REMEMBERED_BATCHES = 64;
+    /** Batch ids a document remembers: a retry is applied once while fewer than this many other batches reached it since. */
+    static final int REMEMBERED_BATCHES = 64;
     private static final Date NEVER = Date.from(Instant.parse("9999-12-31T00:00:00Z"));
 
     private final MongoCollection<Document> collection;
@@ -82,37 +83,51 @@ public class ReputationRepository {
     }
 
     /**
-     * Applies a batch of deltas.
+     * Applies a batch of deltas, all under one batch id.
      *
-     * @return the keys whose delta was not applied and must be retried with the same batch id
+     * @return the keys whose delta was not applied and must be retried with the same batch id, with why
      * @throws com.mongodb.MongoException when the whole batch failed (MongoDB down, timeout, ...)
      */
-    public Set<ReputationKey> apply(String batchId, Map<ReputationKey, Tally> deltas) {
+    public Map<ReputationKey, String> apply(String batchId, Map<ReputationKey, Tally> deltas) {
+        Map<ReputationKey, String> batchIds = new HashMap<>();
+        deltas.keySet().forEach(key -> batchIds.put(key, batchId));
+        return apply(batchIds, deltas);
+    }
+
+    /**
+     * Applies deltas in one unordered bulk write, each under its own key's batch id (a key retried keeps the id of
+     * its first attempt while others carry a new one).
+     *
+     * @return the keys whose delta was not applied and must be retried with the same batch id, with why
+     * @throws com.mongodb.MongoException when the whole batch failed (MongoDB down, timeout, ...)
+     */
+    public Map<ReputationKey, String> apply(Map<ReputationKey, String> batchIds, Map<ReputationKey, Tally> deltas) {
         if (deltas.isEmpty()) {
-            return Set.of();
+            return Map.of();
         }
         List<ReputationKey> order = new ArrayList<>(deltas.keySet());
         List<WriteModel<Document>> writes = new ArrayList<>(order.size());
         for (ReputationKey key : order) {
-            writes.add(upsertDelta(batchId, key, deltas.get(key)));
+            writes.add(upsertDelta(batchIds.get(key), key, deltas.get(key)));
         }
         try {
             collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));
-            return Set.of();
+            return Map.of();
         } catch (MongoBulkWriteException e) {
-            Set<ReputationKey> failed = new HashSet<>();
+            Map<ReputationKey, String> failed = new HashMap<>();
             List<ReputationKey> duplicates = new ArrayList<>();
             for (BulkWriteError error : e.getWriteErrors()) {
+                ReputationKey key = order.get(error.getIndex());
                 if (error.getCode() == DUPLICATE_KEY) {
-                    duplicates.add(order.get(error.getIndex()));
+                    duplicates.add(key);
                 } else {
-                    failed.add(order.get(error.getIndex()));
+                    failed.put(key, "error " + error.getCode() + ": " + error.getMessage());
                 }
             }
-            failed.addAll(notYetApplied(batchId, duplicates));
+            notYetApplied(batchIds, duplicates).forEach(key -> failed.put(key, "inserted by another server at the same moment"));
             if (e.getWriteConcernError() != null) {
                 // The writes happened but their durability is unknown; the batch id makes a retry harmless.
-                return new HashSet<>(order);
+                order.forEach(key -> failed.putIfAbsent(key, "write concern: " + e.getWriteConcernError().getMessage()));
             }
             return failed;
         }
@@ -123,15 +138,16 @@ public class ReputationRepository {
      * not match, so MongoDB tried to insert) or "another server inserted the document at the same moment". Only
      * the document can tell: if its batch list lacks the id, the delta was not applied and is retried.
      */
-    private Set<ReputationKey> notYetApplied(String batchId, List<ReputationKey> duplicates) {
+    private Set<ReputationKey> notYetApplied(Map<ReputationKey, String> batchIds, List<ReputationKey> duplicates) {
         if (duplicates.isEmpty()) {
             return Set.of();
         }
         Map<String, ReputationKey> byId = duplicates.stream().collect(Collectors.toMap(ReputationKey::id, key -> key));
         Set<ReputationKey> notApplied = new HashSet<>(duplicates);
         for (Document document : collection.find(in("_id", new ArrayList<>(byId.keySet())))) {
-            if (document.getList("batches", String.class, List.of()).contains(batchId)) {
-                notApplied.remove(byId.get(document.getString("_id")));
+            ReputationKey key = byId.get(document.getString("_id"));
+            if (key != null && document.getList("batches", String.class, List.of()).contains(batchIds.get(key))) {
+                notApplied.remove(key);
             }
         }
         return notApplied;

@@ -69,15 +69,19 @@ public class ReputationStore implements SenderReputation, Closeable {
         this.client = MongoConnection.of(settings).open();
         MongoCollection<Document> collection = client.getDatabase(settings.database()).getCollection(ReputationRepository.COLLECTION);
         this.repository = new ReputationRepository(collection, settings);
-        this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock);
+        this.buffer = new WriteBehindBuffer(repository, settings.halfLife(), settings.bufferMaxKeys(), clock, droppedUpdates::increment);
         this.deltas = new LocalDeltas(buffer, settings.halfLife(), settings.refreshInterval());
         this.cache = new RecordCache(repository, deltas, settings, clock, changes::incrementAndGet,
-            metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"), mongoErrors);
+            metricFactory.generate("shaping_cache_hits"), metricFactory.generate("shaping_cache_misses"),
+            metricFactory.generate("shaping_cache_loads_refused"), mongoErrors);
         this.senderSums = new SenderSums(this::recordInBuffer);
-        this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet);
+        this.statuses = new OperatorStatuses(repository, clock, changes::incrementAndGet, settings.statusCopy().map(StatusCopy::new));
         this.flushes = new FlushCycle(repository, buffer, deltas, senderSums, metricFactory, mongoErrors);
         gauges.register("shaping_writebehind_depth", buffer::depth);
+        gauges.register("shaping_writebehind_evicted", buffer::evicted);
+        gauges.register("shaping_dropped_updates_against_senders", buffer::droppedAgainstSenders);
         gauges.register("shaping_status_entries", statuses::size);
+        gauges.register("shaping_cache_load_queue", cache::loadQueueDepth);
         gauges.register("shaping_sender_sums_addresses", senderSums::pendingAddresses);
         gauges.register("shaping_sender_sums_threads", senderSums::threads);
 
@@ -155,9 +159,7 @@ public class ReputationStore implements SenderReputation, Closeable {
     public void standingChanged(ReputationKey address, Standing before, Standing now) {
         SignalCounts delta = now.networkDeltaFrom(before);
         ReputationKey network = ReputationKey.subnetOf(ReputationKey.parseAddress(address.id()));
-        if (!buffer.record(network, delta)) {
-            droppedUpdates.increment();
-        }
+        buffer.record(network, delta);
         if (!delta.onlyForSender()) {
             changes.incrementAndGet();
         }
@@ -170,9 +172,7 @@ public class ReputationStore implements SenderReputation, Closeable {
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
         for (ReputationKey key : keysOf(address)) {
-            if (!buffer.record(key, counts)) {
-                droppedUpdates.increment();
-            }
+            buffer.record(key, counts);
         }
     }
 
@@ -189,6 +189,11 @@ public class ReputationStore implements SenderReputation, Closeable {
             statuses.reload();
             return null;
         });
+    }
+
+    /** As the store thread's reload, which keeps what is held when MongoDB cannot be read. */
+    void refreshStatusesQuietlyForTest() {
+        refreshStatusesQuietly();
     }
 
     private void refreshStatusesQuietly() {
@@ -241,11 +246,9 @@ public class ReputationStore implements SenderReputation, Closeable {
 
     /** Deletes everything known about a key, updates not yet written included. */
     public boolean forget(ReputationKey key) {
-        boolean existed = mongo(() -> repository.forget(key));
+        boolean existed = flushes.forget(key);
         boolean hadStatus = statuses.remove(key);
         cache.invalidate(key);
-        senderSums.settle(true, true);
-        deltas.forget(key);
         LOGGER.info("Reputation of {} forgotten", key);
         return existed || hadStatus;
     }

@@ -1,6 +1,9 @@
 package org.jamesshaping.store;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.time.temporal.ChronoUnit;
 
 import org.apache.commons.configuration2.Configuration;
@@ -13,6 +16,9 @@ import org.jamesshaping.runtime.Durations;
  */
 public final class StoreSettings {
     public static final String DEFAULT_URI = "mongodb://127.0.0.1:27017";
+    /** Where the last good copy of the operator statuses is kept, under James's {@code var/} unless absolute. */
+    public static final String DEFAULT_STATUS_COPY = "shaping/operator-statuses.json";
+    public static final int DEFAULT_CACHE_LOAD_QUEUE = 10_000;
 
     private final String mongoUri;
     private final String database;
@@ -23,9 +29,20 @@ public final class StoreSettings {
     private final int bufferMaxKeys;
     private final HalfLife halfLife;
     private final Duration retention;
+    private final Optional<Path> statusCopy;
+    private final int cacheLoadQueue;
 
     public StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
                          Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention) {
+        this(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
+            Optional.empty(), DEFAULT_CACHE_LOAD_QUEUE);
+    }
+
+    private StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
+                          Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention,
+                          Optional<Path> statusCopy, int cacheLoadQueue) {
+        this.statusCopy = statusCopy;
+        this.cacheLoadQueue = cacheLoadQueue;
         this.mongoUri = mongoUri;
         this.database = database;
         this.mongoTimeout = mongoTimeout;
@@ -42,7 +59,22 @@ public final class StoreSettings {
             Duration.ofSeconds(1), 100_000, new HalfLife(Duration.ofDays(7)), Duration.ofDays(30));
     }
 
+    /** As {@link #from(Configuration, Path)} without a local copy of the statuses (tools that are not James). */
     public static StoreSettings from(Configuration conf) throws ConfigurationException {
+        return from(conf, null);
+    }
+
+    /** @param varDirectory James's {@code var/}, under which a relative {@code status.copy.file} is kept */
+    public static StoreSettings from(Configuration conf, Path varDirectory) throws ConfigurationException {
+        String copy = conf.getString("status.copy.file", DEFAULT_STATUS_COPY).trim();
+        Optional<Path> statusCopy;
+        try {
+            Path path = copy.isEmpty() || "none".equals(copy) ? null : Path.of(copy);
+            statusCopy = Optional.ofNullable(path == null || path.isAbsolute() || varDirectory == null ? path
+                : varDirectory.resolve(path));
+        } catch (InvalidPathException e) {
+            throw new ConfigurationException("shaping.properties: status.copy.file is not a path: '" + copy + "'");
+        }
         StoreSettings settings = new StoreSettings(
             conf.getString("mongo.uri", DEFAULT_URI).trim(),
             conf.getString("mongo.database", "james_shaping").trim(),
@@ -52,7 +84,9 @@ public final class StoreSettings {
             duration(conf, "flush.interval", "1s"),
             (int) positiveLong(conf, "buffer.max.keys", 100_000),
             halfLife(conf),
-            duration(conf, "retention", "30d"));
+            duration(conf, "retention", "30d"),
+            statusCopy,
+            (int) positiveLong(conf, "cache.load.queue", DEFAULT_CACHE_LOAD_QUEUE));
         if (!settings.mongoUri.startsWith("mongodb://") && !settings.mongoUri.startsWith("mongodb+srv://")) {
             throw new ConfigurationException("shaping.properties: mongo.uri must start with mongodb:// or mongodb+srv://, got '"
                 + settings.mongoUri + "'");
@@ -105,23 +139,53 @@ public final class StoreSettings {
     }
 
     public StoreSettings withMongoUri(String uri) {
-        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
+            statusCopy, cacheLoadQueue);
     }
 
     public StoreSettings withDatabase(String name) {
-        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
+            statusCopy, cacheLoadQueue);
     }
 
     public StoreSettings withTimeout(Duration timeout) {
-        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
+            statusCopy, cacheLoadQueue);
     }
 
     public StoreSettings withIntervals(Duration refresh, Duration flush) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention,
+            statusCopy, cacheLoadQueue);
     }
 
     public StoreSettings withHalfLife(HalfLife value) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention);
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention,
+            statusCopy, cacheLoadQueue);
+    }
+
+    public StoreSettings withBufferMaxKeys(int keys) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, keys, halfLife, retention,
+            statusCopy, cacheLoadQueue);
+    }
+
+    public StoreSettings withStatusCopy(Path file) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
+            retention, Optional.of(file), cacheLoadQueue);
+    }
+
+    public StoreSettings withCacheLoadQueue(int addresses) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
+            retention, statusCopy, addresses);
+    }
+
+    /** The file holding the last good copy of the operator statuses, if any ({@code status.copy.file}). */
+    public Optional<Path> statusCopy() {
+        return statusCopy;
+    }
+
+    /** Uncached keys waiting to be read at most ({@code cache.load.queue}); past it a sender is judged unknown for now. */
+    public int cacheLoadQueue() {
+        return cacheLoadQueue;
     }
 
     public String mongoUri() {

@@ -23,11 +23,23 @@ import org.jamesshaping.scoring.SignalCounts;
 public final class Tally {
     private static final int SIGNALS = Signal.COUNT;
     private static final EraValues[] NO_ERAS = new EraValues[0];
+    /** The signals that speak for a sender, as bits by ordinal. */
+    private static final long FOR_SENDER = forSenderBits();
 
     static {
         if (SIGNALS > Long.SIZE) {
             throw new IllegalStateException("Tally marks counted signals in a long: at most 64 signals, got " + SIGNALS);
         }
+    }
+
+    private static long forSenderBits() {
+        long bits = 0;
+        for (Signal signal : Signal.values()) {
+            if (signal.speaksForSender()) {
+                bits |= 1L << signal.ordinal();
+            }
+        }
+        return bits;
     }
 
     /**
@@ -281,6 +293,11 @@ public final class Tally {
 
     public Instant lastSeen() {
         return lastSeen;
+    }
+
+    /** Whether every signal counted speaks for the sender: what the write-behind buffer drops first when full. */
+    public boolean onlyForSender() {
+        return (totalsCounted & ~FOR_SENDER) == 0;
     }
 
     public boolean isEmpty() {

@@ -109,6 +109,25 @@ abstract class ReputationStoreContract {
     }
 
     @Test
+    void aReplayIsIgnoredWhileItsBatchIsAmongTheDocumentsLast64AndCountedAgainOnceOlder() {
+        ReputationRepository repository = new ReputationRepository(collection(), settings());
+        ReputationKey key = ReputationKey.parse("198.51.100.2");
+        Tally delta = Tally.empty().add(Signal.SPAM, 1, clock.instant(), settings().halfLife());
+        repository.apply("replayed", Map.of(key, delta));
+        for (int i = 1; i < ReputationRepository.REMEMBERED_BATCHES; i++) {
+            repository.apply("other-" + i, Map.of(key, delta));
+        }
+        // The replayed batch is the oldest of the 64 the document remembers: still recognised.
+        assertThat(repository.apply("replayed", Map.of(key, delta))).isEmpty();
+        assertThat(repository.load(key, clock.instant()).tally().total(Signal.SPAM)).isEqualTo(64);
+
+        repository.apply("other-64", Map.of(key, delta));
+        // 64 other batches since: the document no longer remembers it, and a replay is counted again.
+        repository.apply("replayed", Map.of(key, delta));
+        assertThat(repository.load(key, clock.instant()).tally().total(Signal.SPAM)).isEqualTo(66);
+    }
+
+    @Test
     void concurrentServersNeverLoseIncrements() throws Exception {
         ReputationStore first = service(settings());
         ReputationStore second = service(settings());
