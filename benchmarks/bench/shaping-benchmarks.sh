@@ -4,7 +4,7 @@
 # Each benchmark starts its own James (child JVM through the launcher, embedded MongoDB), uses loopback only,
 # and stops everything at the end. Work files and James logs: benchmarks/target/bench/.
 #
-# Usage: benchmarks/bench/shaping-benchmarks.sh held|overhead|readrate|all [options of that benchmark]
+# Usage: benchmarks/bench/shaping-benchmarks.sh held|overhead|readrate|spray|all [options of that benchmark]
 #   held      10,000 connections tarpitted in class 8 for 60s: IO threads, heap and RSS per connection,
 #             clean sender latency           (--connections N --hold SECONDS --connect-rate N --clean-samples N)
 #   overhead  clean mail through James with and without the extension, interleaved rounds: msgs/s and p99
@@ -13,6 +13,8 @@
 #              of a process of its own) --side-by-side-rounds N (then all variants loaded at once, default 6)
 #              --rate N: paced to N sessions/s, latency from each session's intended start)
 #   readrate  configured vs measured DATA read rate for 16 KB/s .. 1 MB/s   (--seconds S --repeats N)
+#   spray     heap after GC every 10s during connect-and-quit spraying from 20,000 addresses, with and without 300
+#             tarpitted connections held            (--seconds S --rate N --addresses N --held N --threads N)
 # Environment: SKIP_BUILD=1 to use what is already built; MVN_ARGS (e.g. -o) passed to Maven; JAMES_JVM_ARGS and
 # MONGO_JVM_ARGS: extra flags for the James JVMs, and flags replacing the defaults of the overhead benchmark's MongoDB JVM.
 set -euo pipefail
@@ -21,8 +23,8 @@ cd "$ROOT"
 
 which="${1:-}"
 case "$which" in
-  held|overhead|readrate|all) shift ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  held|overhead|readrate|spray|all) shift ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 CP_FILE="benchmarks/target/runtime-classpath.txt"
@@ -40,6 +42,7 @@ case "$which" in
   held)     run org.jamesshaping.bench.shaping.HeldConnectionsBenchmark "$@" ;;
   overhead) run org.jamesshaping.bench.shaping.OverheadBenchmark "$@" ;;
   readrate) run org.jamesshaping.bench.shaping.ReadRateBenchmark "$@" ;;
+  spray)    run org.jamesshaping.bench.shaping.SprayBenchmark "$@" ;;
   all)
     run org.jamesshaping.bench.shaping.HeldConnectionsBenchmark
     run org.jamesshaping.bench.shaping.OverheadBenchmark

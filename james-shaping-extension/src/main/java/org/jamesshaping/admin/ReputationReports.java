@@ -62,6 +62,9 @@ public class ReputationReports {
         Optional<ReputationSnapshot> subnet = key.isSingleAddress()
             ? Optional.of(reputation.lookup(ReputationKey.subnetOf(ReputationKey.parseAddress(key.id()))))
             : Optional.empty();
+        Optional<ReputationSnapshot> wide = key.isSingleAddress()
+            ? Optional.of(reputation.lookup(ReputationKey.wideOf(ReputationKey.parseAddress(key.id()))))
+            : Optional.empty();
         Optional<StatusMatch> status = reputation.effectiveStatus(key);
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -69,11 +72,11 @@ public class ReputationReports {
         report.put("kind", key.kind());
         report.put("known", own.isKnown() || subnet.map(ReputationSnapshot::isKnown).orElse(false) || status.isPresent());
         if (subnet.isPresent()) {
-            SenderView view = new SenderView(own, subnet.get(), status);
+            SenderView view = new SenderView(own, subnet.get(), wide.get(), status);
             ClassDecision decision = classifier.classify(view);
             report.put("class", decision.level());
             report.put("classReasons", decision.reasons());
-            report.put("classContributions", classifier.classifier().judge(own, subnet.get()).contributions());
+            report.put("classContributions", classifier.classifier().judge(own, subnet.get(), wide.get()).contributions());
         } else {
             report.put("class", status.flatMap(match -> match.status().pinnedClass()).orElse(null));
         }
@@ -82,6 +85,7 @@ public class ReputationReports {
         report.put("status", status.map(ReputationReports::status).orElse(null));
         report.put("record", record(own));
         subnet.ifPresent(snapshot -> report.put("subnet", record(snapshot)));
+        wide.ifPresent(snapshot -> report.put("wideNetwork", record(snapshot)));
         return report;
     }
 

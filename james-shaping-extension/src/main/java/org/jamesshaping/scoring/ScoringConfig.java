@@ -22,6 +22,14 @@ public final class ScoringConfig {
     double subnetWeight = 20;
     /** Each distinct neighbour address with a standing of its own counts as this many events, up to {@link #subnetWeight}. */
     double neighbourAddressWeight = 2;
+    /**
+     * The wide network (the /16 or /48, without the sender's own subnet) shifts a sender's prior as at most this many
+     * events: half the subnet's neighbours, so that alone it brings a fresh address to class 6 at worst, and the
+     * own history of a clean sender outweighs it within a few messages.
+     */
+    double wideWeight = 10;
+    /** Each distinct subnet of the wide network with a standing of its own counts as this many events, up to {@link #wideWeight}. */
+    double wideNetworkWeight = 0.5;
     /** Good evidence of a message counts at most this many of its distinct recipients; so does the spam verdict on it. */
     int recipientsPerMessage = 5;
     /** Class 0 (fast lane): at least this much good evidence and at most this badness. */
@@ -76,6 +84,16 @@ public final class ScoringConfig {
         return this;
     }
 
+    public ScoringConfig wideWeight(double value) {
+        this.wideWeight = value;
+        return this;
+    }
+
+    public ScoringConfig wideNetworkWeight(double value) {
+        this.wideNetworkWeight = value;
+        return this;
+    }
+
     public ScoringConfig recipientsPerMessage(int value) {
         this.recipientsPerMessage = value;
         return this;
@@ -121,6 +139,7 @@ public final class ScoringConfig {
         ScoringConfig that = (ScoringConfig) other;
         return weights.equals(that.weights) && priorBadness == that.priorBadness && priorStrength == that.priorStrength
             && subnetWeight == that.subnetWeight && neighbourAddressWeight == that.neighbourAddressWeight
+            && wideWeight == that.wideWeight && wideNetworkWeight == that.wideNetworkWeight
             && recipientsPerMessage == that.recipientsPerMessage && fastLaneGood == that.fastLaneGood
             && fastLaneMaxBadness == that.fastLaneMaxBadness && trustedGood == that.trustedGood
             && trustedMaxBadness == that.trustedMaxBadness && Arrays.equals(thresholds, that.thresholds);

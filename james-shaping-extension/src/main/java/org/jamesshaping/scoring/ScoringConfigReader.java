@@ -21,7 +21,8 @@ import org.apache.commons.configuration2.tree.ImmutableNode;
 public final class ScoringConfigReader {
     static final String PREFIX = "scoring.";
     private static final String WEIGHT = PREFIX + "weight.";
-    private static final Set<String> KEYS = Set.of(PREFIX + "prior.badness", PREFIX + "prior.strength", PREFIX + "subnet.weight", PREFIX + "subnet.address.weight", PREFIX + "recipients.per.message",
+    private static final Set<String> KEYS = Set.of(PREFIX + "prior.badness", PREFIX + "prior.strength", PREFIX + "subnet.weight", PREFIX + "subnet.address.weight",
+        PREFIX + "wide.weight", PREFIX + "wide.network.weight", PREFIX + "recipients.per.message",
         PREFIX + "fastlane.good", PREFIX + "fastlane.max.badness", PREFIX + "trusted.good", PREFIX + "trusted.max.badness",
         PREFIX + "thresholds");
 
@@ -51,6 +52,9 @@ public final class ScoringConfigReader {
         config.prior(badness(properties, PREFIX + "prior.badness", config.priorBadness),
             atLeastZero(properties, PREFIX + "prior.strength", config.priorStrength));
         config.subnetWeight(atLeastZero(properties, PREFIX + "subnet.weight", config.subnetWeight));
+        config.neighbourAddressWeight(atLeastZero(properties, PREFIX + "subnet.address.weight", config.neighbourAddressWeight));
+        config.wideWeight(atLeastZero(properties, PREFIX + "wide.weight", config.wideWeight));
+        config.wideNetworkWeight(atLeastZero(properties, PREFIX + "wide.network.weight", config.wideNetworkWeight));
         config.fastLane(atLeastZero(properties, PREFIX + "fastlane.good", config.fastLaneGood),
             badness(properties, PREFIX + "fastlane.max.badness", config.fastLaneMaxBadness),
             atLeastZero(properties, PREFIX + "trusted.good", config.trustedGood),

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import javax.inject.Inject;
@@ -17,6 +18,7 @@ import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.ReputationClassifier;
 import org.jamesshaping.scoring.Scoring;
+import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.Standing;
 import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.ReputationKey;
@@ -57,15 +59,19 @@ public class SenderClassifier {
      * the others on the SMTP path, as without renewal; the store thread's work stays bounded.
      */
     static final int MAX_RENEWED = 10_000;
-    /** Addresses whose standing is remembered, at most; past it the oldest may count once more in their network. */
+    /** Addresses and subnets whose standing is remembered, at most; past it the oldest may count once more in their network. */
     private static final int MAX_STANDINGS = 200_000;
 
     /**
      * The decisions made while {@link SenderReputation#changes()} stays at {@code changes}, for at most a second
      * from {@code sinceNanos}; replaced as a whole when either runs out. A plain map read per connection and
-     * command, instead of a bounded cache with per-entry ages.
+     * command, instead of a bounded cache with per-entry ages. Connections keep its {@link #id}, never the window:
+     * one held for minutes would keep every decision of that second reachable.
      */
-    public static final class Reusable {
+    static final class Reusable {
+        private static final AtomicLong IDS = new AtomicLong();
+
+        final long id = IDS.incrementAndGet();
         final long changes;
         final long sinceNanos;
         final ConcurrentHashMap<InetAddress, Reused> decisions = new ConcurrentHashMap<>();
@@ -165,18 +171,24 @@ public class SenderClassifier {
         return " by the operator entry for " + match.key() + ": " + match.status().reason();
     }
 
-    /** The window decisions are reused in now: a caller that keeps it can ask {@link #stillCurrent} later. */
-    public Reusable window() {
+    /** The window decisions are reused in now. */
+    Reusable window() {
         return reusable;
     }
 
+    /** The id of the window decisions are reused in now: a caller that keeps it can ask {@link #stillCurrent} later. */
+    public long windowId() {
+        return reusable.id;
+    }
+
     /**
-     * Whether a decision taken while {@code window} was current still stands as it would be reused: that window is
-     * still the current one and still open. A connection asks this before deciding again at HELO/EHLO and MAIL
-     * FROM, and skips the lookup of its address while nothing has changed.
+     * Whether a decision taken while the window {@code windowId} was current still stands as it would be reused: that
+     * window is still the current one and still open. A connection asks this before deciding again at HELO/EHLO and
+     * MAIL FROM, and skips the lookup of its address while nothing has changed. Ids start at 1: 0 is no window.
      */
-    public boolean stillCurrent(Reusable window) {
-        return window != null && window == reusable && window.validFor(reputation.changes(), nanoClock.getAsLong());
+    public boolean stillCurrent(long windowId) {
+        Reusable current = reusable;
+        return current.id == windowId && current.validFor(reputation.changes(), nanoClock.getAsLong());
     }
 
     public ClassDecision classify(InetAddress address) {
@@ -217,11 +229,18 @@ public class SenderClassifier {
                     return new ClassDecision(manual.pinnedClass().orElse(3), () -> List.of("pinned" + entry(match)), false);
             }
         }
-        ReputationClassifier.Judgement judgement = scoring.classifier().judge(view.address(), view.subnet());
-        countStanding(view.address().key(), judgement.standing());
+        ReputationClassifier.Judgement judgement = scoring.classifier().judge(view.address(), view.subnet(), view.wide());
+        Standing before = countStanding(view.address().key(), judgement.standing());
+        // The subnet as its counts are once this address is counted under its standing now: its own standing, for
+        // the wide network. Judged here, at its addresses' judgements: a bot that leaves its /24 has counted it.
+        double bad = view.subnet().decayed(Signal.BAD_ADDRESS) + change(before, judgement.standing(), Standing.BAD);
+        double good = view.subnet().decayed(Signal.GOOD_ADDRESS) + change(before, judgement.standing(), Standing.GOOD);
+        countStanding(view.subnet().key(), ReputationClassifier.networkStanding(bad, good));
         boolean loaded = view.address().isLoaded();
+        // The figures only, not the judgement: it holds both snapshots, and decisions outlive them in connections.
+        ReputationClassifier.Figures figures = judgement.figures();
         return new ClassDecision(judgement.level(), () -> {
-            List<String> reasons = new ArrayList<>(judgement.reasons());
+            List<String> reasons = new ArrayList<>(figures.reasons());
             if (!loaded) {
                 reasons.add("record not read from MongoDB yet");
             }
@@ -229,10 +248,17 @@ public class SenderClassifier {
         }, false);
     }
 
-    /** Tells the store when an address's standing of its own changed since this server last counted it. */
-    private void countStanding(ReputationKey address, Standing now) {
+    private static int change(Standing before, Standing now, Standing counted) {
+        return (now == counted ? 1 : 0) - (before == counted ? 1 : 0);
+    }
+
+    /**
+     * Tells the store when a key's standing of its own (an address's, in its subnet; a subnet's, in its wide network)
+     * changed since this server last counted it; returns the standing it was counted under before.
+     */
+    private Standing countStanding(ReputationKey address, Standing now) {
         if (now == Standing.NEUTRAL && standings.getIfPresent(address) == null) {
-            return;
+            return Standing.NEUTRAL;
         }
         Standing[] before = {Standing.NEUTRAL};
         standings.asMap().compute(address, (key, old) -> {
@@ -242,5 +268,6 @@ public class SenderClassifier {
         if (before[0] != now) {
             reputation.standingChanged(address, before[0], now);
         }
+        return before[0];
     }
 }

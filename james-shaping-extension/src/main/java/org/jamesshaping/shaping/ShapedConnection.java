@@ -85,8 +85,11 @@ public final class ShapedConnection {
     private ReputationKey addressKey;
     private ReputationKey subnetKey;
     private ClassDecision decision;
-    /** The classifier's reuse window when {@link #decision} was taken; null to decide again at the next check. */
-    private SenderClassifier.Reusable window;
+    /**
+     * The id of the classifier's reuse window when {@link #decision} was taken (the window itself would keep all its
+     * decisions reachable as long as this connection lives); 0 to decide again at the next check.
+     */
+    private long windowId;
     private ClassSettings settings = ClassSettings.UNSHAPED;
     private boolean exempt;
     private boolean earlyTalker;
@@ -114,9 +117,9 @@ public final class ShapedConnection {
      * limits; every decision that shapes counts the connection toward the per-address and per-subnet limits.
      */
     public Change decide(SenderClassifier classifier, boolean relayAllowed, String authenticatedUser) {
-        SenderClassifier.Reusable current = classifier.window();
+        long current = classifier.windowId();
         ClassDecision next = classify(classifier, relayAllowed, authenticatedUser);
-        window = current;
+        windowId = current;
         if (next == decision) {
             return Change.NONE;
         }
@@ -195,7 +198,7 @@ public final class ShapedConnection {
 
     /** Whether the decision still stands as the classifier would reuse it: then a check can skip deciding. */
     public boolean stillCurrent(SenderClassifier classifier) {
-        return classifier.stillCurrent(window);
+        return classifier.stillCurrent(windowId);
     }
 
     /** The client talked before the greeting: decided again as an early talker at the next decision. */
@@ -210,7 +213,7 @@ public final class ShapedConnection {
     /** Authenticated: never shaped again; the next check decides again and records why. */
     public void unshape() {
         exempt = true;
-        window = null;
+        windowId = 0;
         settings = ClassSettings.UNSHAPED;
     }
 

@@ -11,12 +11,18 @@ import com.google.common.net.InetAddresses;
  * What a reputation is kept for: one address, or a network in CIDR notation.
  *
  * <p>Every sender is scored under two keys: its address and its subnet (an IPv4 /24 or an IPv6 /64), so that
- * a fresh address in a network full of bots does not start clean. Operators may set a manual status on any
- * CIDR. Keys are parsed from literals only: nothing here ever resolves a host name.</p>
+ * a fresh address in a network full of bots does not start clean. A third, wide key (an IPv4 /16 or an IPv6 /48)
+ * counts only the standings of the subnets inside it, so that a bot hopping to a new /24 or /64 of the same
+ * provider does not start clean either. Operators may set a manual status on any CIDR. Keys are parsed from
+ * literals only: nothing here ever resolves a host name.</p>
  */
 public final class ReputationKey {
     public static final int IPV4_SUBNET_PREFIX = 24;
     public static final int IPV6_SUBNET_PREFIX = 64;
+    /** The wide network of an IPv4 sender: a provider's block, where bots rotate through /24s. */
+    public static final int IPV4_WIDE_PREFIX = 16;
+    /** The wide network of an IPv6 sender: one site's allocation, where bots rotate through /64s. */
+    public static final int IPV6_WIDE_PREFIX = 48;
 
     private final byte[] network;
     private final int prefixLength;
@@ -38,6 +44,27 @@ public final class ReputationKey {
         InetAddress normalized = normalize(address);
         int prefix = normalized instanceof Inet4Address ? IPV4_SUBNET_PREFIX : IPV6_SUBNET_PREFIX;
         return new ReputationKey(normalized.getAddress(), prefix);
+    }
+
+    /** The /16 (IPv4) or /48 (IPv6) whose counts of bad and good subnets an address's subnet goes into. */
+    public static ReputationKey wideOf(InetAddress address) {
+        InetAddress normalized = normalize(address);
+        int prefix = normalized instanceof Inet4Address ? IPV4_WIDE_PREFIX : IPV6_WIDE_PREFIX;
+        return new ReputationKey(normalized.getAddress(), prefix);
+    }
+
+    /**
+     * The network whose counts this key's standing goes into: an address's subnet, a subnet's wide network; null for
+     * any other key (operators' CIDRs, wide networks), whose standing counts nowhere.
+     */
+    public ReputationKey countedIn() {
+        if (isSingleAddress()) {
+            return new ReputationKey(network, isIpv4() ? IPV4_SUBNET_PREFIX : IPV6_SUBNET_PREFIX);
+        }
+        if (prefixLength == (isIpv4() ? IPV4_SUBNET_PREFIX : IPV6_SUBNET_PREFIX)) {
+            return new ReputationKey(network, isIpv4() ? IPV4_WIDE_PREFIX : IPV6_WIDE_PREFIX);
+        }
+        return null;
     }
 
     /**

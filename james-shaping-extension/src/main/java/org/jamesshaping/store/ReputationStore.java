@@ -42,7 +42,7 @@ import com.mongodb.client.MongoCollection;
 public class ReputationStore implements SenderReputation, Closeable {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReputationStore.class);
     private static final int TOP_SCAN_LIMIT = 10_000;
-    /** Addresses whose two keys are kept built; past it the map is emptied (keys are cheap to build once). */
+    /** Addresses whose three keys are kept built; past it the map is emptied (keys are cheap to build once). */
     private static final int MAX_CACHED_KEYS = 100_000;
 
     private final StoreSettings settings;
@@ -54,7 +54,7 @@ public class ReputationStore implements SenderReputation, Closeable {
     private final RecordCache cache;
     private final SenderSums senderSums;
     private final OperatorStatuses statuses;
-    /** An address's two keys, built once: parsing and rendering them costs more than everything else per event. */
+    /** An address's three keys, built once: parsing and rendering them costs more than everything else per event. */
     private final ConcurrentHashMap<InetAddress, ReputationKey[]> keys = new ConcurrentHashMap<>();
     private final AtomicLong changes = new AtomicLong();
     private final FlushCycle flushes;
@@ -104,10 +104,14 @@ public class ReputationStore implements SenderReputation, Closeable {
     public SenderView sender(InetAddress address) {
         Instant now = clock.instant();
         ReputationKey[] senderKeys = keysOf(address);
-        return new SenderView(cache.snapshot(senderKeys[0], now), cache.snapshot(senderKeys[1], now), manualStatus(address));
+        return new SenderView(cache.snapshot(senderKeys[0], now), cache.snapshot(senderKeys[1], now), cache.snapshot(senderKeys[2], now),
+            manualStatus(address));
     }
 
-    /** The address's own key and its subnet's, built once per address. */
+    /**
+     * The address's own key, its subnet's and its wide network's, built once per address. Signals go to the first
+     * two; the wide network counts only subnets' standings ({@link #standingChanged}).
+     */
     public ReputationKey[] keysOf(InetAddress address) {
         ReputationKey[] known = keys.get(address);
         if (known != null) {
@@ -116,7 +120,7 @@ public class ReputationStore implements SenderReputation, Closeable {
         if (keys.size() >= MAX_CACHED_KEYS) {
             keys.clear();
         }
-        ReputationKey[] built = {ReputationKey.ofAddress(address), ReputationKey.subnetOf(address)};
+        ReputationKey[] built = {ReputationKey.ofAddress(address), ReputationKey.subnetOf(address), ReputationKey.wideOf(address)};
         keys.put(address, built);
         return built;
     }
@@ -157,8 +161,11 @@ public class ReputationStore implements SenderReputation, Closeable {
 
     @Override
     public void standingChanged(ReputationKey address, Standing before, Standing now) {
+        ReputationKey network = address.countedIn();
+        if (network == null) {
+            return;
+        }
         SignalCounts delta = now.networkDeltaFrom(before);
-        ReputationKey network = ReputationKey.subnetOf(ReputationKey.parseAddress(address.id()));
         buffer.record(network, delta);
         if (!delta.onlyForSender()) {
             changes.incrementAndGet();
@@ -171,8 +178,10 @@ public class ReputationStore implements SenderReputation, Closeable {
     }
 
     private void recordInBuffer(InetAddress address, SignalCounts counts) {
-        for (ReputationKey key : keysOf(address)) {
-            buffer.record(key, counts);
+        ReputationKey[] senderKeys = keysOf(address);
+        // The address and its subnet: the wide network keeps standings only.
+        for (int i = 0; i < 2; i++) {
+            buffer.record(senderKeys[i], counts);
         }
     }
 

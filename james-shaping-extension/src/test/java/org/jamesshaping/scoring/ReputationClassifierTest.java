@@ -19,6 +19,7 @@ class ReputationClassifierTest {
     private static final class History {
         final Tally address = Tally.empty();
         final Tally subnet = Tally.empty();
+        final Tally wide = Tally.empty();
 
         History own(Signal signal, long count) {
             address.add(signal, count, T0, HALF_LIFE);
@@ -31,10 +32,21 @@ class ReputationClassifierTest {
             return this;
         }
 
+        /** Other subnets of the sender's wide network (its /16) with a standing of their own. */
+        History subnetsAround(Standing standing, long count) {
+            wide.add(standing == Standing.BAD ? Signal.BAD_ADDRESS : Signal.GOOD_ADDRESS, count, T0, HALF_LIFE);
+            return this;
+        }
+
         int classAt(ReputationClassifier classifier, Instant at) {
+            return judgeAt(classifier, at).level();
+        }
+
+        ReputationClassifier.Judgement judgeAt(ReputationClassifier classifier, Instant at) {
             return classifier.judge(
                 new ReputationSnapshot(ReputationKey.parse("192.0.2.10"), address, HALF_LIFE, at, true),
-                new ReputationSnapshot(ReputationKey.parse("192.0.2.0/24"), subnet, HALF_LIFE, at, true)).level();
+                new ReputationSnapshot(ReputationKey.parse("192.0.2.0/24"), subnet, HALF_LIFE, at, true),
+                new ReputationSnapshot(ReputationKey.parse("192.0.0.0/16"), wide, HALF_LIFE, at, true));
         }
 
         int classNow(ReputationClassifier classifier) {
@@ -91,6 +103,63 @@ class ReputationClassifierTest {
         assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1000).classNow(classifier)).isEqualTo(7);
         assertThat(new History().neighbours(Signal.BAD_ADDRESS, 1000).own(Signal.SPAMTRAP_HIT, 3).classNow(classifier))
             .as("with evidence of its own").isEqualTo(8);
+    }
+
+    @Test
+    void aFreshSubnetInAWideNetworkOfManyBadSubnetsStartsShapedButAFewBadSubnetsLeaveItNeutral() {
+        // Bots rotating through /24s of one /16 (or /64s of one /48): each new subnet starts fresh, its /16 does not.
+        assertThat(new History().subnetsAround(Standing.BAD, 3).classNow(classifier)).isEqualTo(3);
+        assertThat(new History().subnetsAround(Standing.BAD, 7).classNow(classifier)).as("a big ISP's few infected /24s").isEqualTo(3);
+        assertThat(new History().subnetsAround(Standing.BAD, 12).classNow(classifier)).isGreaterThanOrEqualTo(4);
+        assertThat(new History().subnetsAround(Standing.BAD, 25).classNow(classifier)).isEqualTo(6);
+        assertThat(new History().subnetsAround(Standing.BAD, 20).subnetsAround(Standing.GOOD, 40).classNow(classifier))
+            .as("a provider whose good subnets outnumber its bad ones").isEqualTo(3);
+    }
+
+    @Test
+    void theWideNetworkAloneNeverMakesAClassAboveSix() {
+        assertThat(new History().subnetsAround(Standing.BAD, 100_000).classNow(classifier)).isEqualTo(6);
+        ReputationClassifier heavy = new ReputationClassifier(new ScoringConfig().wideWeight(1_000).wideNetworkWeight(100));
+        assertThat(new History().subnetsAround(Standing.BAD, 100_000).classNow(heavy)).as("whatever its weight").isEqualTo(6);
+        assertThat(new History().subnetsAround(Standing.BAD, 100_000).neighbours(Signal.BAD_ADDRESS, 10).classNow(classifier))
+            .as("the subnet's own bad neighbours still count").isEqualTo(7);
+        assertThat(new History().subnetsAround(Standing.BAD, 100_000).own(Signal.SPAMTRAP_HIT, 3).classNow(classifier))
+            .as("with evidence of its own").isEqualTo(8);
+    }
+
+    @Test
+    void aCleanSendersOwnHistoryOutweighsItsWideNetworkWithinAFewMessages() {
+        History clean = new History().subnetsAround(Standing.BAD, 40);
+        assertThat(clean.classNow(classifier)).isEqualTo(6);
+        int messages = 0;
+        while (clean.classNow(classifier) > 3) {
+            clean.own(Signal.MESSAGE_ACCEPTED, 1).own(Signal.RECIPIENT_DELIVERED, 1);
+            messages++;
+        }
+        assertThat(messages).as("messages to class 3 among 40 bad /24s").isLessThanOrEqualTo(4);
+        History longClean = new History().subnetsAround(Standing.BAD, 40).own(Signal.MESSAGE_ACCEPTED, 40).own(Signal.RECIPIENT_DELIVERED, 40);
+        assertThat(longClean.classNow(classifier)).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void aSubnetWithNeighboursOfItsOwnSaysMoreThanItsWideNetwork() {
+        // Shared hosting with many good tenants in a /16 of bad /24s: its /24's own neighbours decide.
+        History hosted = new History().neighbours(Signal.GOOD_ADDRESS, 10).subnetsAround(Standing.BAD, 40);
+        assertThat(hosted.judgeAt(classifier, T0).figures().reasons().toString()).doesNotContain("wide network");
+        assertThat(hosted.classNow(classifier)).isEqualTo(new History().neighbours(Signal.GOOD_ADDRESS, 10).classNow(classifier));
+        // The subnet's own standing is not counted against it among the wide network's subnets.
+        History badSubnet = new History().neighbours(Signal.BAD_ADDRESS, 1).subnetsAround(Standing.BAD, 1);
+        assertThat(badSubnet.judgeAt(classifier, T0).figures().reasons().toString()).doesNotContain("wide network");
+    }
+
+    @Test
+    void aSubnetStandsBadWhenMoreOfItsAddressesAreBadThanGoodAndGoodWhenNoneIsBad() {
+        assertThat(ReputationClassifier.networkStanding(0, 0)).isEqualTo(Standing.NEUTRAL);
+        assertThat(ReputationClassifier.networkStanding(1, 0)).isEqualTo(Standing.BAD);
+        assertThat(ReputationClassifier.networkStanding(2, 1)).isEqualTo(Standing.BAD);
+        assertThat(ReputationClassifier.networkStanding(1, 1)).as("a bot next to a legitimate MTA").isEqualTo(Standing.NEUTRAL);
+        assertThat(ReputationClassifier.networkStanding(0, 3)).isEqualTo(Standing.GOOD);
+        assertThat(ReputationClassifier.networkStanding(0.2, 0)).as("decayed below half an address").isEqualTo(Standing.NEUTRAL);
     }
 
     @Test

@@ -36,10 +36,14 @@ class ScoringConfigReaderTest {
             "scoring.prior.badness", "0.4",
             "scoring.prior.strength", "5",
             "scoring.subnet.weight", "8",
+            "scoring.subnet.address.weight", "3",
+            "scoring.wide.weight", "6",
+            "scoring.wide.network.weight", "1",
             "scoring.fastlane.good", "30",
             "scoring.thresholds", "0.2,0.3,0.4,0.5,0.6,0.7")).orElseThrow();
 
         ScoringConfig expected = new ScoringConfig().weight(Signal.UNKNOWN_RECIPIENT, 3).prior(0.4, 5).subnetWeight(8)
+            .neighbourAddressWeight(3).wideWeight(6).wideNetworkWeight(1)
             .fastLane(30, 0.12, 5, 0.2).thresholds(new double[] {0.2, 0.3, 0.4, 0.5, 0.6, 0.7});
         assertThat(config).isEqualTo(expected).isNotEqualTo(new ScoringConfig());
     }

@@ -38,6 +38,37 @@ class ReputationKeyTest {
     }
 
     @Test
+    void wideNetworksAreSlash16AndSlash48AndEachKeyCountsInTheNextWiderOne() {
+        InetAddress v4 = ReputationKey.parseAddress("198.51.100.200");
+        InetAddress v6 = ReputationKey.parseAddress("2001:db8:1:2:3:4:5:6");
+        assertThat(ReputationKey.wideOf(v4).id()).isEqualTo("198.51.0.0/16");
+        assertThat(ReputationKey.wideOf(v6).id()).isEqualTo("2001:db8:1::/48");
+
+        assertThat(ReputationKey.ofAddress(v4).countedIn()).isEqualTo(ReputationKey.subnetOf(v4));
+        assertThat(ReputationKey.subnetOf(v4).countedIn()).isEqualTo(ReputationKey.wideOf(v4));
+        assertThat(ReputationKey.ofAddress(v6).countedIn()).isEqualTo(ReputationKey.subnetOf(v6));
+        assertThat(ReputationKey.subnetOf(v6).countedIn()).isEqualTo(ReputationKey.wideOf(v6));
+        // A wide network, or an operator's CIDR of any other size, counts nowhere.
+        assertThat(ReputationKey.wideOf(v4).countedIn()).isNull();
+        assertThat(ReputationKey.wideOf(v6).countedIn()).isNull();
+        assertThat(ReputationKey.parse("198.51.100.128/25").countedIn()).isNull();
+        assertThat(ReputationKey.parse("2001:db8:1:200::/56").countedIn()).isNull();
+    }
+
+    @Test
+    void rotatingSubnetsOfOneWideNetworkShareItAndOnlyIt() {
+        // A bot hopping through /64s of one /48 (or /24s of one /16) starts in a fresh subnet, never a fresh wide network.
+        assertThat(ReputationKey.wideOf(ReputationKey.parseAddress("2001:db8:1:a::1")))
+            .isEqualTo(ReputationKey.wideOf(ReputationKey.parseAddress("2001:db8:1:ffff::9")))
+            .isNotEqualTo(ReputationKey.wideOf(ReputationKey.parseAddress("2001:db8:2:a::1")));
+        assertThat(ReputationKey.subnetOf(ReputationKey.parseAddress("2001:db8:1:a::1")))
+            .isNotEqualTo(ReputationKey.subnetOf(ReputationKey.parseAddress("2001:db8:1:b::1")));
+        assertThat(ReputationKey.wideOf(ReputationKey.parseAddress("203.0.7.1")))
+            .isEqualTo(ReputationKey.wideOf(ReputationKey.parseAddress("203.0.250.1")))
+            .isNotEqualTo(ReputationKey.wideOf(ReputationKey.parseAddress("203.1.7.1")));
+    }
+
+    @Test
     void cidrContainsItsAddressesOnly() {
         ReputationKey network = ReputationKey.parse("10.0.0.0/8");
         assertThat(network.contains(ReputationKey.parseAddress("10.255.1.2"))).isTrue();

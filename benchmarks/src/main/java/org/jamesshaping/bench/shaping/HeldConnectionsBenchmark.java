@@ -188,7 +188,7 @@ public final class HeldConnectionsBenchmark {
     }
 
     /** Live objects by class name: [instances, bytes]. */
-    private static Map<String, long[]> histogram(JamesChild james) throws Exception {
+    static Map<String, long[]> histogram(JamesChild james) throws Exception {
         Map<String, long[]> result = new java.util.HashMap<>();
         java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
         for (String line : james.jcmd("GC.class_histogram").split("\n")) {
