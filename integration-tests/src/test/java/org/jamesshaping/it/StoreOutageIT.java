@@ -60,7 +60,7 @@ class StoreOutageIT {
                     assertThat(greeting(james, "127.0.142." + i)).isEqualTo(220);
                 }
                 // Clean senders' signals reach the buffer every fifth flush (200 ms each): wait for the flood to arrive.
-                Eventually.within(Duration.ofSeconds(5), () -> assertThat(metric(james, "shaping_dropped_updates_total")).isPositive());
+                Eventually.within(Duration.ofSeconds(15), () -> assertThat(metric(james, "shaping_dropped_updates_total")).isPositive());
                 // Senders with signals against them, new while the buffer is full: they take the clean senders' places.
                 for (int i = 1; i <= LATE_BAD_SENDERS; i++) {
                     assertThat(SmtpClient.sendMail("127.0.143." + i, james.smtpPort(), "a@example.org",
