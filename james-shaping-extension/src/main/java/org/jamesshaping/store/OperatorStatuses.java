@@ -94,7 +94,8 @@ final class OperatorStatuses {
         }
     }
 
-    private void saveCopy() {
+    /** Synchronized so that two saves cannot land in the opposite order of the states they read. */
+    private synchronized void saveCopy() {
         copy.ifPresent(local -> local.save(table.entries()));
     }
 

@@ -45,6 +45,8 @@ final class RecordCache implements Closeable {
     private static final int REFRESH_BATCH_KEYS = 1000;
     /** How long returning keys gather before one query reads them: short against the staleness it ends. */
     private static final long RETURNING_KEYS_GATHER_MILLIS = 20;
+    /** Queries reading misses at once, each on a loader thread; one more thread re-reads cached keys. */
+    private static final int MAX_MISS_QUERIES = 2;
 
     /** A record and the write sequence when its read started ({@link LocalDeltas}); when the read started. */
     private static final class Loaded {
@@ -66,9 +68,6 @@ final class RecordCache implements Closeable {
     private final Metric hits;
     private final Metric misses;
     private final Metric mongoErrors;
-    /** Queries reading misses at once, each on a loader thread; one more thread re-reads cached keys. */
-    private static final int MAX_MISS_QUERIES = 2;
-
     private final ScheduledExecutorService loaders =
         Executors.newScheduledThreadPool(MAX_MISS_QUERIES + 1, DaemonThreads.named("shaping-cache"));
     private final BlockingQueue<Miss> missQueue;

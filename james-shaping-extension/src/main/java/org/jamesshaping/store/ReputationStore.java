@@ -200,12 +200,8 @@ public class ReputationStore implements SenderReputation, Closeable {
         });
     }
 
-    /** As the store thread's reload, which keeps what is held when MongoDB cannot be read. */
-    void refreshStatusesQuietlyForTest() {
-        refreshStatusesQuietly();
-    }
-
-    private void refreshStatusesQuietly() {
+    /** The store thread's reload: keeps what is held when MongoDB cannot be read. */
+    void refreshStatusesQuietly() {
         try {
             refreshStatuses();
         } catch (MongoException e) {

@@ -59,11 +59,6 @@ public final class StoreSettings {
             Duration.ofSeconds(1), 100_000, new HalfLife(Duration.ofDays(7)), Duration.ofDays(30));
     }
 
-    /** As {@link #from(Configuration, Path)} without a local copy of the statuses (tools that are not James). */
-    public static StoreSettings from(Configuration conf) throws ConfigurationException {
-        return from(conf, null);
-    }
-
     /** @param varDirectory James's {@code var/}, under which a relative {@code status.copy.file} is kept */
     public static StoreSettings from(Configuration conf, Path varDirectory) throws ConfigurationException {
         String copy = conf.getString("status.copy.file", DEFAULT_STATUS_COPY).trim();

@@ -74,7 +74,7 @@ class StatusCopyTest {
         assertThat(restarted.manualStatus(BLOCKED).get().status().reason()).isEqualTo("bots");
         assertThat(restarted.manualStatus(ALLOWED).map(match -> match.status().value())).contains(ManualStatus.Value.ALLOW);
         // Reloads that fail while MongoDB is away keep the copy's entries.
-        restarted.refreshStatusesQuietlyForTest();
+        restarted.refreshStatusesQuietly();
         assertThat(restarted.manualStatus(BLOCKED)).isPresent();
     }
 
