@@ -10,6 +10,7 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
+import org.jamesshaping.admin.AdminSettings;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.ScoringConfigReader;
@@ -47,6 +48,12 @@ public class ShapingModule extends AbstractModule {
     @Singleton
     StoreSettings storeSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
         return StoreSettings.from(shapingProperties(propertiesProvider));
+    }
+
+    @Provides
+    @Singleton
+    AdminSettings adminSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        return AdminSettings.from(shapingProperties(propertiesProvider));
     }
 
     @Provides

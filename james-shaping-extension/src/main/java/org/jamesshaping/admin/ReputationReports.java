@@ -1,5 +1,6 @@
 package org.jamesshaping.admin;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
+import org.jamesshaping.runtime.LogText;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.shaping.SenderClassifier;
@@ -26,6 +28,8 @@ import org.jamesshaping.store.StatusMatch;
  */
 public class ReputationReports {
     public static final int MAX_LIMIT = 1000;
+    /** The longest reason an operator may give: it goes on the wire in the 554 reply and into log lines. */
+    public static final int MAX_REASON_LENGTH = 200;
 
     /** Ranking orders for {@link #top}. */
     public enum Sort {
@@ -44,11 +48,13 @@ public class ReputationReports {
 
     private final ReputationStore reputation;
     private final SenderClassifier classifier;
+    private final AdminSettings settings;
 
     @Inject
-    public ReputationReports(ReputationStore reputation, SenderClassifier classifier) {
+    public ReputationReports(ReputationStore reputation, SenderClassifier classifier, AdminSettings settings) {
         this.reputation = reputation;
         this.classifier = classifier;
+        this.settings = settings;
     }
 
     /** Whether anything is known about a key: a record, its subnet's, or a status applying to it. */
@@ -114,24 +120,76 @@ public class ReputationReports {
             .collect(Collectors.toList());
     }
 
-    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
+    /**
+     * Sets an allow or block entry. Every argument is checked before anything is stored; a network wider than
+     * {@code admin.status.min.prefix.ipv4/ipv6} needs {@code force}.
+     */
+    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy, boolean force) {
         ReputationKey key = ReputationKey.parse(ipOrCidr);
         ManualStatus.Value value = ManualStatus.Value.parse(status);
         if (value == ManualStatus.Value.PIN) {
             throw new IllegalArgumentException("to pin a class, give the class (0 to 9)");
         }
-        ManualStatus stored = reputation.setStatus(key, value, reason, Ttl.parse(ttl), setBy);
+        Optional<Duration> duration = Ttl.parse(ttl);
+        checkReason(reason);
+        checkWidth(key, force);
+        ManualStatus stored = reputation.setStatus(key, value, reason, duration, setBy);
         return status(new StatusMatch(key, stored));
     }
 
-    /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked). */
-    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy) {
+    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
+        return setStatus(ipOrCidr, status, reason, ttl, setBy, false);
+    }
+
+    /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked); checked as {@link #setStatus}. */
+    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy, boolean force) {
         ReputationKey key = ReputationKey.parse(ipOrCidr);
         if (shapingClass < 0 || shapingClass > 9) {
             throw new IllegalArgumentException("class must be 0 to 9, got " + shapingClass);
         }
-        ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, Ttl.parse(ttl), setBy);
+        Optional<Duration> duration = Ttl.parse(ttl);
+        checkReason(reason);
+        checkWidth(key, force);
+        ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, duration, setBy);
         return status(new StatusMatch(key, stored));
+    }
+
+    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy) {
+        return pin(ipOrCidr, shapingClass, reason, ttl, setBy, false);
+    }
+
+    /**
+     * A reason is one line of at most {@value #MAX_REASON_LENGTH} characters without control characters: it is
+     * sent to blocked clients and written in log lines, where a CR LF or an ANSI escape would forge a line.
+     */
+    static void checkReason(String reason) {
+        if (reason == null) {
+            return;
+        }
+        if (reason.length() > MAX_REASON_LENGTH) {
+            throw new IllegalArgumentException("reason has " + reason.length() + " characters; at most "
+                + MAX_REASON_LENGTH + " are accepted");
+        }
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if (LogText.isControl(c)) {
+                throw new IllegalArgumentException(String.format("reason must be one line of text without control "
+                    + "characters; found U+%04X at position %d", (int) c, i));
+            }
+        }
+    }
+
+    /** A status on a very wide network (0.0.0.0/0 covers relay networks and authenticated users too) must be forced. */
+    void checkWidth(ReputationKey key, boolean force) {
+        int min = key.isIpv4() ? settings.minPrefixIpv4() : settings.minPrefixIpv6();
+        if (!force && key.prefixLength() < min) {
+            String everything = key.prefixLength() == 0
+                ? " covers every " + (key.isIpv4() ? "IPv4" : "IPv6") + " address (relay networks and authenticated users included);"
+                : " is wider than /" + min + ";";
+            throw new IllegalArgumentException(key.id() + everything + " networks wider than /" + min
+                + " need force (?force=true in WebAdmin, --force in the CLI); the limit is admin.status.min.prefix."
+                + (key.isIpv4() ? "ipv4" : "ipv6") + " in shaping.properties");
+        }
     }
 
     /** An operator's verdict on a sender: counts as a reported spam or ham for the address and its subnet. */

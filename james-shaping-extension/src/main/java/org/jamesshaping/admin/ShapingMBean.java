@@ -12,7 +12,12 @@ public interface ShapingMBean {
 
     String setStatus(String ipOrCidr, String status, String reason, String ttl);
 
+    /** {@code force}: a network wider than {@code admin.status.min.prefix.ipv4/ipv6} (refused otherwise). */
+    String setStatus(String ipOrCidr, String status, String reason, String ttl, boolean force);
+
     String pin(String ipOrCidr, int shapingClass, String reason, String ttl);
+
+    String pin(String ipOrCidr, int shapingClass, String reason, String ttl, boolean force);
 
     void report(String ip, String verdict);
 

@@ -35,12 +35,22 @@ public class ShapingManagement implements ShapingMBean {
 
     @Override
     public String setStatus(String ipOrCidr, String status, String reason, String ttl) {
-        return toJson(guard(() -> reports.setStatus(ipOrCidr, status, reason, ttl, "jmx")));
+        return setStatus(ipOrCidr, status, reason, ttl, false);
+    }
+
+    @Override
+    public String setStatus(String ipOrCidr, String status, String reason, String ttl, boolean force) {
+        return toJson(guard(() -> reports.setStatus(ipOrCidr, status, reason, ttl, "jmx", force)));
     }
 
     @Override
     public String pin(String ipOrCidr, int shapingClass, String reason, String ttl) {
-        return toJson(guard(() -> reports.pin(ipOrCidr, shapingClass, reason, ttl, "jmx")));
+        return pin(ipOrCidr, shapingClass, reason, ttl, false);
+    }
+
+    @Override
+    public String pin(String ipOrCidr, int shapingClass, String reason, String ttl, boolean force) {
+        return toJson(guard(() -> reports.pin(ipOrCidr, shapingClass, reason, ttl, "jmx", force)));
     }
 
     @Override

@@ -238,6 +238,9 @@ public class ShapingCli implements Callable<Integer> {
 
         @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
         String ttl;
+
+        @Option(names = "--force", description = "Accept a network wider than admin.status.min.prefix.ipv4/ipv6 (e.g. 0.0.0.0/0)")
+        boolean force;
     }
 
     abstract static class StatusCommand implements Callable<Integer> {
@@ -255,7 +258,7 @@ public class ShapingCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.setStatus(address, status(), entry.reason, entry.ttl));
+                out.println(shaping.setStatus(address, status(), entry.reason, entry.ttl, entry.force));
                 return OK;
             });
         }
@@ -294,7 +297,7 @@ public class ShapingCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.pin(address, shapingClass, entry.reason, entry.ttl));
+                out.println(shaping.pin(address, shapingClass, entry.reason, entry.ttl, entry.force));
                 return OK;
             });
         }
