@@ -160,7 +160,8 @@ public class ReputationReports {
 
     /**
      * A reason is one line of at most {@value #MAX_REASON_LENGTH} characters without control characters: it is
-     * sent to blocked clients and written in log lines, where a CR LF or an ANSI escape would forge a line.
+     * sent to blocked clients and written in log lines, where a CR LF or an ANSI escape would forge a line. A tab
+     * is accepted: it forges nothing (a space on the wire, {@code \t} in the log).
      */
     static void checkReason(String reason) {
         if (reason == null) {
@@ -172,7 +173,7 @@ public class ReputationReports {
         }
         for (int i = 0; i < reason.length(); i++) {
             char c = reason.charAt(i);
-            if (LogText.isControl(c)) {
+            if (LogText.isControl(c) && c != '\t') {
                 throw new IllegalArgumentException(String.format("reason must be one line of text without control "
                     + "characters; found U+%04X at position %d", (int) c, i));
             }

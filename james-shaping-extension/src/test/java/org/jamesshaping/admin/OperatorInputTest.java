@@ -18,6 +18,7 @@ class OperatorInputTest {
     void aReasonIsOneLineOfBoundedLength() {
         assertThatCode(() -> ReputationReports.checkReason("Spam run from your host, déjà signalé")).doesNotThrowAnyException();
         assertThatCode(() -> ReputationReports.checkReason(null)).doesNotThrowAnyException();
+        assertThatCode(() -> ReputationReports.checkReason("Spam\trun")).doesNotThrowAnyException();
         assertThatCode(() -> ReputationReports.checkReason("x".repeat(ReputationReports.MAX_REASON_LENGTH))).doesNotThrowAnyException();
         assertThatThrownBy(() -> ReputationReports.checkReason("x".repeat(ReputationReports.MAX_REASON_LENGTH + 1)))
             .hasMessageContaining("at most 200");
