@@ -10,17 +10,30 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+import org.bson.Document;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 
 /**
  * An attacker's requests to WebAdmin, over real HTTP to a real James: a web page the operator opens (cross-origin,
@@ -213,6 +226,42 @@ class WebAdminSecurityIT {
 
         assertThat(webAdmin.put(path + "/status", "{\"status\":\"block\",\"reason\":\"" + "x".repeat(200) + "\"}").status).isEqualTo(204);
         assertThat(webAdmin.delete(path).status).isEqualTo(204);
+    }
+
+    @Test
+    void aReasonWithLineBreaksFromTheSharedStoreIsLoggedEscaped() throws Exception {
+        // Written by another server of the fleet (or an older version), not through these routes.
+        String forged = "botnet\r\n2026-01-01 12:00:00 INFO Shaping 127.0.123.40: class 0 (allowed)\u001b[2J";
+        try (MongoClient client = MongoClients.create(running.mongo().uri())) {
+            client.getDatabase("james_shaping_it").getCollection("reputation").insertOne(new Document("_id", "127.0.123.40")
+                .append("kind", "ip")
+                .append("status", new Document("value", "block").append("reason", forged).append("setAt", new Date())
+                    .append("expiresAt", null).append("setBy", "another-server"))
+                .append("expireAt", Date.from(Instant.parse("9999-12-31T00:00:00Z"))));
+        }
+        Logger shaperLog = (Logger) LoggerFactory.getLogger("org.jamesshaping.smtp.TrafficShaper");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        shaperLog.addAppender(appender);
+        try {
+            Eventually.within(Duration.ofSeconds(10), () -> {
+                try (SmtpClient smtp = SmtpClient.connect("127.0.123.40", running.smtpPort())) {
+                    smtp.readReply();
+                    SmtpClient.Reply reply = smtp.command("EHLO client.example.org");
+                    assertThat(reply.code).isEqualTo(554);
+                    assertThat(reply.text()).startsWith("5.7.1 botnet").doesNotContain("\u001b");
+                }
+            });
+            List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(line -> line.contains("botnet")).collect(Collectors.toList());
+            assertThat(lines).isNotEmpty();
+            assertThat(lines).allSatisfy(line -> assertThat(line)
+                .doesNotContain("\r").doesNotContain("\n").doesNotContain("\u001b")
+                .contains("botnet\\r\\n2026-01-01").contains("\\u001b[2J"));
+        } finally {
+            shaperLog.detachAppender(appender);
+            assertThat(webAdmin.delete("/shaping/reputation/127.0.123.40").status).isEqualTo(204);
+        }
     }
 
     @Test
