@@ -2,6 +2,7 @@ package org.jamesshaping.admin;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -208,6 +209,89 @@ public class ReputationReports {
             throw new IllegalArgumentException("verdict must be 'spam' or 'ham', got '" + verdict + "'");
         }
         reputation.record(ReputationKey.parseAddress(key.id()), signal);
+    }
+
+    /**
+     * The operator entries in force, of one kind or all ({@code status} null), ordered by address (IPv4 first, then
+     * by network, wider first) so that pages ({@code offset}, {@code limit}) stay put while entries come and go.
+     */
+    public List<Map<String, Object>> statuses(String status, int limit, int offset) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be 0 or more, got " + offset);
+        }
+        Optional<ManualStatus.Value> wanted = status == null || status.isBlank() ? Optional.empty() : Optional.of(parseKind(status));
+        return reputation.activeStatuses().stream()
+            .filter(match -> wanted.map(value -> match.status().value() == value).orElse(true))
+            .sorted(BY_ADDRESS)
+            .skip(offset)
+            .limit(limit)
+            .map(ReputationReports::status)
+            .collect(Collectors.toList());
+    }
+
+    private static ManualStatus.Value parseKind(String status) {
+        try {
+            return ManualStatus.Value.parse(status);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("status must be 'block', 'allow' or 'pin', got '" + status + "'");
+        }
+    }
+
+    private static final Comparator<StatusMatch> BY_ADDRESS = (left, right) -> {
+        byte[] a = ReputationKey.parseAddress(left.key().id().split("/")[0]).getAddress();
+        byte[] b = ReputationKey.parseAddress(right.key().id().split("/")[0]).getAddress();
+        if (a.length != b.length) {
+            return Integer.compare(a.length, b.length);
+        }
+        int byBytes = Arrays.compareUnsigned(a, b);
+        return byBytes != 0 ? byBytes : Integer.compare(left.key().prefixLength(), right.key().prefixLength());
+    };
+
+    /** Every entry in force as a {@link StatusFile}. */
+    public String exportStatuses() {
+        return StatusFile.format(reputation.activeStatuses().stream().sorted(BY_ADDRESS).collect(Collectors.toList()), Instant.now());
+    }
+
+    /**
+     * Sets every entry of a {@link StatusFile}, after checking it whole: one bad line and nothing is stored.
+     * An entry already set on a key is replaced.
+     */
+    public Map<String, Object> importStatuses(String file, boolean force, String setBy) {
+        List<StatusFile.Line> lines = StatusFile.parse(file == null ? "" : file, this, force);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (StatusFile.Line line : lines) {
+            ReputationKey key = ReputationKey.parse(line.key);
+            reputation.setStatus(key, line.value, line.pinnedClass, line.reason, Ttl.parse(line.ttl), setBy);
+            counts.merge(line.value.asString(), 1, Integer::sum);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("imported", lines.size());
+        result.put("byStatus", counts);
+        return result;
+    }
+
+    /** {@link #top} as a text table. */
+    public String topTable(int limit, Sort sort) {
+        List<Map<String, Object>> rows = top(limit, sort).stream().map(record -> {
+            Map<String, Object> row = new LinkedHashMap<>(record);
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> counters = (Map<String, Map<String, Object>>) record.get("counters");
+            row.put("counters", counters.entrySet().stream()
+                .map(counter -> counter.getKey() + "=" + counter.getValue().get("total"))
+                .collect(Collectors.joining(" ")));
+            return row;
+        }).collect(Collectors.toList());
+        return TextTable.render(List.of("KEY", "SCORE", "LAST SEEN", "COUNTERS (TOTAL)"),
+            List.of("key", "score", "lastSeen", "counters"), rows);
+    }
+
+    /** {@link #statuses} as a text table. */
+    public String statusesTable(String status, int limit, int offset) {
+        return TextTable.render(List.of("KEY", "STATUS", "CLASS", "EXPIRES", "SET BY", "REASON"),
+            List.of("key", "value", "class", "expiresAt", "setBy", "reason"), statuses(status, limit, offset));
     }
 
     public boolean forget(String ipOrCidr) {

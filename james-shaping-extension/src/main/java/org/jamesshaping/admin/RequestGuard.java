@@ -49,7 +49,9 @@ public final class RequestGuard implements Filter {
     /** What a route's body is: its media types and its size limit. */
     public enum Body {
         JSON(MAX_JSON_BYTES, Set.of("application/json")),
-        MESSAGE(TrainingReports.MAX_MESSAGE_BYTES, Set.of("message/rfc822", "application/octet-stream"));
+        MESSAGE(TrainingReports.MAX_MESSAGE_BYTES, Set.of("message/rfc822", "application/octet-stream")),
+        /** A {@link StatusFile}: at most {@link StatusFile#MAX_ENTRIES} lines with their reasons. */
+        STATUS_FILE(4 * 1024 * 1024, Set.of("text/csv"));
 
         private final int maxBytes;
         private final Set<String> mediaTypes;

@@ -34,6 +34,31 @@ public class ShapingManagement implements ShapingMBean {
     }
 
     @Override
+    public String topTable(int limit) {
+        return guard(() -> reports.topTable(limit, ReputationReports.Sort.SCORE));
+    }
+
+    @Override
+    public String statuses(String status, int limit, int offset) {
+        return toJson(guard(() -> reports.statuses(status, limit, offset)));
+    }
+
+    @Override
+    public String statusesTable(String status, int limit, int offset) {
+        return guard(() -> reports.statusesTable(status, limit, offset));
+    }
+
+    @Override
+    public String exportStatuses() {
+        return guard(reports::exportStatuses);
+    }
+
+    @Override
+    public String importStatuses(String file, boolean force) {
+        return toJson(guard(() -> reports.importStatuses(file, force, "jmx")));
+    }
+
+    @Override
     public String setStatus(String ipOrCidr, String status, String reason, String ttl) {
         return setStatus(ipOrCidr, status, reason, ttl, false);
     }

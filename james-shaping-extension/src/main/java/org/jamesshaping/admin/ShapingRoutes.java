@@ -1,5 +1,6 @@
 package org.jamesshaping.admin;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 
@@ -25,6 +26,9 @@ import spark.Service;
  *
  * <pre>
  * GET    /shaping/reputation?sort=score|lastSeen&amp;limit=N   worst senders first
+ * GET    /shaping/reputation?status=block|allow|pin&amp;limit=100&amp;offset=0   operator entries in force, by address
+ * GET    /shaping/statuses                                 every entry in force as a text/csv {@link StatusFile}
+ * POST   /shaping/statuses[?force=true]                    text/csv {@link StatusFile}: checked whole, then set
  * GET    /shaping/reputation/{ip}                          record, subnet record, effective status and why
  * GET    /shaping/reputation/{network}/{prefix}            a network's record (e.g. /203.0.113.0/24)
  * PUT    /shaping/reputation/{ip-or-cidr}/status[?force=true]  {"status":"block|allow","reason":"...","ttl":"1d"}
@@ -39,6 +43,7 @@ import spark.Service;
  */
 public class ShapingRoutes implements Routes {
     public static final String BASE_PATH = "/shaping/reputation";
+    public static final String STATUSES_PATH = "/shaping/statuses";
     private static final Set<String> STATUS_FIELDS = Set.of("status", "class", "reason", "ttl");
 
     private final ReputationReports reports;
@@ -60,6 +65,9 @@ public class ShapingRoutes implements Routes {
     @Override
     public void define(Service service) {
         RequestGuard.install(service, BASE_PATH, RequestGuard.Body.JSON, settings);
+        RequestGuard.install(service, STATUSES_PATH, RequestGuard.Body.STATUS_FILE, settings);
+        service.get(STATUSES_PATH, this::exportStatuses);
+        service.post(STATUSES_PATH, this::importStatuses, json);
         service.get(BASE_PATH, this::top, json);
         service.get(BASE_PATH + "/:address", (request, response) -> lookup(address(request), response), json);
         service.get(BASE_PATH + "/:address/:prefix", (request, response) -> lookup(cidr(request), response), json);
@@ -80,6 +88,11 @@ public class ShapingRoutes implements Routes {
 
     private Object top(Request request, Response response) {
         return guarded(() -> {
+            String status = request.queryParams("status");
+            if (status != null) {
+                return reports.statuses(status, parseNumber("limit", request.queryParams("limit"), 100),
+                    parseNumber("offset", request.queryParams("offset"), 0));
+            }
             int limit = parseLimit(request.queryParams("limit"));
             ReputationReports.Sort sort = ReputationReports.Sort.parse(request.queryParams("sort"));
             return reports.top(limit, sort);
@@ -133,6 +146,22 @@ public class ShapingRoutes implements Routes {
         });
     }
 
+    private Object exportStatuses(Request request, Response response) {
+        return guarded(() -> {
+            String file = reports.exportStatuses();
+            response.type("text/csv; charset=utf-8");
+            return file;
+        });
+    }
+
+    private Object importStatuses(Request request, Response response) {
+        return guarded(() -> {
+            boolean force = parseForce(request.queryParams("force"));
+            String file = new String(RequestGuard.body(request, RequestGuard.Body.STATUS_FILE), StandardCharsets.UTF_8);
+            return reports.importStatuses(file, force, "webadmin");
+        });
+    }
+
     private Object forget(String key, Response response) {
         return guarded(() -> {
             reports.forget(key);
@@ -181,13 +210,17 @@ public class ShapingRoutes implements Routes {
     }
 
     private static int parseLimit(String raw) {
+        return parseNumber("limit", raw, 20);
+    }
+
+    private static int parseNumber(String name, String raw, int defaultValue) {
         if (raw == null || raw.isBlank()) {
-            return 20;
+            return defaultValue;
         }
         try {
             return Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("limit must be a number, got '" + raw + "'");
+            throw new IllegalArgumentException(name + " must be a number, got '" + raw + "'");
         }
     }
 
