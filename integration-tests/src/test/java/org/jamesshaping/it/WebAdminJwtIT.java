@@ -73,12 +73,26 @@ class WebAdminJwtIT {
     }
 
     @Test
+    void aHugeBodyWithoutATokenIsRefusedBeforeItIsRead() throws Exception {
+        int port = running.james().probe().webAdminPort();
+        HugeBody chunked = HugeBody.post(port, "/shaping/reports/spam", "message/rfc822", true, Map.of());
+        assertThat(chunked.status).isEqualTo(401);
+        assertThat(chunked.sentWhenAnswered).isLessThan(64L * 1024 * 1024);
+        HugeBody declared = HugeBody.post(port, "/shaping/reputation/127.0.124.52/reports", "application/json", false, Map.of());
+        assertThat(declared.status).isEqualTo(401);
+        assertThat(declared.sentWhenAnswered).isLessThan(64L * 1024 * 1024);
+    }
+
+    @Test
     void withoutAValidAdminTokenNothingIsReadOrStored() throws Exception {
         long exp = Instant.now().plusSeconds(3600).getEpochSecond();
         String path = "/shaping/reputation/127.0.124.50/status";
         String block = "{\"status\":\"block\",\"reason\":\"jwt test\"}";
 
         assertThat(webAdmin.put(path, block).status).isEqualTo(401);
+        // James's check comes first: the request is refused for want of a token, before the routes' own checks.
+        assertThat(webAdmin.send("PUT", path, Map.of("Content-Type", "text/plain", "Origin", "http://evil.example"), block).status)
+            .isEqualTo(401);
         assertThat(webAdmin.send("PUT", path, bearer(token(otherKey.getPrivate(),
             "{\"sub\":\"admin@james.local\",\"admin\":true,\"exp\":" + exp + "}")), block).status).isEqualTo(401);
         assertThat(webAdmin.send("PUT", path, bearer(token(key.getPrivate(),
@@ -96,6 +110,14 @@ class WebAdminJwtIT {
         assertThat(webAdmin.send("GET", "/shaping/reputation/127.0.124.50", admin, null).json().get("effectiveStatus").asText())
             .isEqualTo("block");
         assertThat(webAdmin.send("DELETE", "/shaping/reputation/127.0.124.50", admin, null).status).isEqualTo(204);
+
+        // Every /shaping path is covered, not only each route class's first one.
+        assertThat(webAdmin.get("/shaping/statuses").status).isEqualTo(401);
+        assertThat(webAdmin.send("POST", "/shaping/statuses", Map.of("Content-Type", "text/csv"), "127.0.124.51,block\n").status)
+            .isEqualTo(401);
+        assertThat(webAdmin.postRaw("/shaping/fingerprints", "Subject: x\r\n\r\n" + "spam words ".repeat(100)).status).isEqualTo(401);
+        assertThat(webAdmin.get("/shaping/reports").status).isEqualTo(401);
+        assertThat(webAdmin.send("GET", "/shaping/statuses", admin, null).body).doesNotContain("127.0.124.51");
 
         // A valid token does not lift the routes' own checks.
         Map<String, String> crossOrigin = new HashMap<>(admin);

@@ -62,7 +62,8 @@ public class ContentReportRoutes implements Routes {
 
     @Override
     public String getBasePath() {
-        return BASE_PATH;
+        // Covers FINGERPRINTS_PATH as well for James's JWT check (see ShapingRoutes.ROOT).
+        return ShapingRoutes.ROOT;
     }
 
     @Override

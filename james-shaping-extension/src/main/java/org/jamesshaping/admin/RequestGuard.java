@@ -14,6 +14,9 @@ import java.util.Set;
 import javax.servlet.ServletRequest;
 import javax.servlet.ServletRequestWrapper;
 
+import org.apache.james.webadmin.authentication.AuthenticationFilter;
+import org.apache.james.webadmin.mdc.LoggingRequestFilter;
+import org.apache.james.webadmin.mdc.MDCFilter;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.ReputationKey;
@@ -25,10 +28,11 @@ import spark.HaltException;
 import spark.Request;
 import spark.Response;
 import spark.Service;
+import spark.utils.Wrapper;
 
 /**
  * The checks every {@code /shaping} request passes before anything reads its body, installed once per route class
- * as a Spark before-filter placed ahead of James's own (see {@link #install}):
+ * as a Spark before-filter placed after James's JWT check and ahead of its request logger (see {@link #install}):
  * <ul>
  *   <li>a request from a web page of another origin (an {@code Origin} header that is not the server's own, nor one
  *   listed in {@code admin.allowed.origins}) is refused 403, so that a page the operator opens cannot drive the
@@ -81,31 +85,53 @@ public final class RequestGuard implements Filter {
     }
 
     /**
-     * Guards {@code basePath} and everything under it. Spark runs before-filters in the order they were added, and
-     * James adds its request logger, which reads every body whole into memory to log it, before any route class
-     * is defined: the guard's filters are moved ahead of it (and of James's JWT check, which reads no body).
+     * Guards {@code basePath} and everything under it; call first thing in {@code Routes.define}. Spark runs
+     * before-filters in the order they were added, and James adds its request logger, which reads every body
+     * whole into memory to log it, before any route class, and the JWT check of a route class ({@code
+     * AuthenticationFilter}, on its base path) just before defining it: the JWT check and then the guard are
+     * moved ahead of the logger, so that an unauthenticated request is refused before any body is read, and an
+     * authenticated one is read through the limit.
      */
     public static void install(Service service, String basePath, Body body, AdminSettings settings) {
         RequestGuard guard = new RequestGuard(body, settings);
         service.before(basePath, guard);
         service.before(basePath + "/*", guard);
-        moveLastToFront(service, 2);
+        moveAheadOfRequestLogging(service, 2);
     }
 
-    /** Spark 2.9 (James 3.8.1's) keeps its filters in a list it does not expose; failing that, the guard stays last. */
+    /**
+     * Spark 2.9 (James 3.8.1's) keeps its filters in a list it does not expose; failing that, the filters stay
+     * where they were added. James's MDC filter comes right before its request logger.
+     */
     @SuppressWarnings("unchecked")
-    private static void moveLastToFront(Service service, int count) {
+    private static void moveAheadOfRequestLogging(Service service, int guards) {
         try {
             Field routesField = Service.class.getDeclaredField("routes");
             routesField.setAccessible(true);
             Object routes = routesField.get(service);
             Field entriesField = spark.route.Routes.class.getDeclaredField("routes");
             entriesField.setAccessible(true);
+            Field targetField = Class.forName("spark.route.RouteEntry").getDeclaredField("target");
+            targetField.setAccessible(true);
             List<Object> entries = (List<Object>) entriesField.get(routes);
+            int count = guards;
+            // James's JWT check for this route class, added just before it was defined.
+            while (count < guards + 2 && entries.size() > count
+                && filterOf(targetField.get(entries.get(entries.size() - count - 1))) instanceof AuthenticationFilter) {
+                count++;
+            }
             List<Object> last = entries.subList(entries.size() - count, entries.size());
             List<Object> moved = new ArrayList<>(last);
             last.clear();
-            entries.addAll(0, moved);
+            int position = 0;
+            for (int i = 0; i < entries.size(); i++) {
+                Object filter = filterOf(targetField.get(entries.get(i)));
+                if (filter instanceof MDCFilter || filter instanceof LoggingRequestFilter) {
+                    position = i;
+                    break;
+                }
+            }
+            entries.addAll(position, moved);
         } catch (ReflectiveOperationException | RuntimeException e) {
             first = false;
             LOGGER.warn("Could not place the /shaping request checks ahead of James's request logger ({}): James reads "
@@ -163,6 +189,10 @@ public final class RequestGuard implements Filter {
             throw tooLarge(body);
         }
         return bytes;
+    }
+
+    private static Object filterOf(Object target) {
+        return target instanceof Wrapper ? ((Wrapper) target).delegate() : target;
     }
 
     static boolean isOwnOrigin(String origin, String hostHeader) {

@@ -42,6 +42,11 @@ import spark.Service;
  * every request first (origin, {@code application/json}, size).
  */
 public class ShapingRoutes implements Routes {
+    /**
+     * What {@link #getBasePath} says: James's JWT check covers a route class's base path and what is under it, so
+     * it must cover every path the class defines ({@link #STATUSES_PATH} is not under {@link #BASE_PATH}).
+     */
+    public static final String ROOT = "/shaping";
     public static final String BASE_PATH = "/shaping/reputation";
     public static final String STATUSES_PATH = "/shaping/statuses";
     private static final Set<String> STATUS_FIELDS = Set.of("status", "class", "reason", "ttl");
@@ -59,7 +64,7 @@ public class ShapingRoutes implements Routes {
 
     @Override
     public String getBasePath() {
-        return BASE_PATH;
+        return ROOT;
     }
 
     @Override
