@@ -73,11 +73,11 @@ public final class RequestGuard implements Filter {
     private static final Logger LOGGER = LoggerFactory.getLogger(RequestGuard.class);
     private static final Set<String> METHODS_WITH_BODY = Set.of("POST", "PUT", "PATCH");
     private static final String BODY_ATTRIBUTE = RequestGuard.class.getName() + ".body";
-    /** Whether the guard runs before James's request logger, i.e. reads each body first. */
-    private static volatile boolean first = true;
 
     private final Body body;
     private final AdminSettings settings;
+    /** Whether this guard runs before James's request logger, i.e. reads each body first. */
+    private volatile boolean first;
 
     private RequestGuard(Body body, AdminSettings settings) {
         this.body = body;
@@ -96,7 +96,7 @@ public final class RequestGuard implements Filter {
         RequestGuard guard = new RequestGuard(body, settings);
         service.before(basePath, guard);
         service.before(basePath + "/*", guard);
-        moveAheadOfRequestLogging(service, 2);
+        guard.first = moveAheadOfRequestLogging(service, 2);
     }
 
     /**
@@ -104,7 +104,7 @@ public final class RequestGuard implements Filter {
      * where they were added. James's MDC filter comes right before its request logger.
      */
     @SuppressWarnings("unchecked")
-    private static void moveAheadOfRequestLogging(Service service, int guards) {
+    private static boolean moveAheadOfRequestLogging(Service service, int guards) {
         try {
             Field routesField = Service.class.getDeclaredField("routes");
             routesField.setAccessible(true);
@@ -132,10 +132,11 @@ public final class RequestGuard implements Filter {
                 }
             }
             entries.addAll(position, moved);
+            return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
-            first = false;
             LOGGER.warn("Could not place the /shaping request checks ahead of James's request logger ({}): James reads "
                 + "each body whole before the /shaping size limits apply; limit request bodies in a reverse proxy", e.toString());
+            return false;
         }
     }
 
@@ -155,22 +156,26 @@ public final class RequestGuard implements Filter {
                 + (mediaType.isEmpty() ? "; none was given" : ", got " + printable(mediaType)));
         }
         if (request.raw().getAttribute(BODY_ATTRIBUTE) == null) {
-            request.raw().setAttribute(BODY_ATTRIBUTE, read(request, body));
+            request.raw().setAttribute(BODY_ATTRIBUTE, read(request, body, first));
         }
     }
 
-    /** The body the guard read (at most the route's limit), or, for a route it did not guard, read now likewise. */
+    /**
+     * The body the guard read (at most the route's limit); for a request it did not guard, read now likewise, from
+     * Spark's copy since James's logger may have read the container's stream.
+     */
     public static byte[] body(Request request, Body body) {
         Object read = request.raw().getAttribute(BODY_ATTRIBUTE);
-        return read instanceof byte[] ? (byte[]) read : read(request, body);
+        return read instanceof byte[] ? (byte[]) read : read(request, body, false);
     }
 
     /**
      * Reads the body from the container's own stream through the limit: never more than limit + 1 bytes, whatever
      * Content-Length says or however long a chunked body goes on. Spark's wrapper would read (and keep) the whole
-     * body on first access unless it is sent exactly as {@code Transfer-Encoding: chunked}, so it is bypassed.
+     * body on first access unless it is sent exactly as {@code Transfer-Encoding: chunked}, so it is bypassed when
+     * nothing read the body before ({@code first}).
      */
-    private static byte[] read(Request request, Body body) {
+    private static byte[] read(Request request, Body body, boolean first) {
         ServletRequest raw = request.raw();
         while (first && raw instanceof ServletRequestWrapper) {
             raw = ((ServletRequestWrapper) raw).getRequest();
