@@ -12,6 +12,7 @@ import org.apache.james.filesystem.api.JamesDirectoriesProvider;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.utils.PropertiesProvider;
+import org.jamesshaping.admin.AdminSettings;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.ScoringConfigReader;
@@ -49,6 +50,12 @@ public class ShapingModule extends AbstractModule {
     @Singleton
     StoreSettings storeSettings(PropertiesProvider propertiesProvider, JamesDirectoriesProvider directories) throws ConfigurationException {
         return StoreSettings.from(shapingProperties(propertiesProvider), Path.of(directories.getVarDirectory()));
+    }
+
+    @Provides
+    @Singleton
+    AdminSettings adminSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        return AdminSettings.from(shapingProperties(propertiesProvider));
     }
 
     @Provides

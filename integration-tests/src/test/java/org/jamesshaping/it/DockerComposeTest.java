@@ -27,12 +27,16 @@ class DockerComposeTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void usesTheOfficialImagesAndPublishesSmtpAndWebAdmin() throws Exception {
+    void usesTheOfficialImagesAndPublishesSmtpEverywhereAndTheRestOnLoopbackOnly() throws Exception {
         Map<String, Object> james = (Map<String, Object>) services().get("james");
         Map<String, Object> mongo = (Map<String, Object>) services().get("mongo");
         assertThat(james.get("image")).isEqualTo("apache/james:memory-3.8.1");
         assertThat(mongo.get("image")).isEqualTo("mongo:7");
-        assertThat((List<String>) james.get("ports")).contains("25:25", "8000:8000");
+        assertThat((List<String>) james.get("ports")).contains("25:25", "127.0.0.1:8000:8000");
+        // Only SMTP on every interface: WebAdmin and MongoDB on the host's loopback (JMX not at all).
+        assertThat((List<String>) james.get("ports")).allMatch(port -> port.equals("25:25") || port.startsWith("127.0.0.1:"));
+        assertThat((List<String>) james.get("ports")).noneMatch(port -> port.contains("9999"));
+        assertThat((List<String>) mongo.getOrDefault("ports", List.of())).allMatch(port -> port.startsWith("127.0.0.1:"));
         assertThat(String.valueOf(james.get("command"))).contains("--generate-keystore");
     }
 

@@ -2,15 +2,9 @@ package org.jamesshaping.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -197,7 +191,7 @@ class ReputationOperatorIT {
         Eventually.within(Duration.ofSeconds(10), () ->
             assertThat(webAdmin.get("/shaping/reputation/127.0.8.3").json().get("record").get("counters").has("messages")).isTrue());
 
-        CliResult shown = cli("reputation", "127.0.8.3");
+        ShapingCliProcess shown = cli("reputation", "127.0.8.3");
         assertThat(shown.exit).isZero();
         JsonNode viaCli = new com.fasterxml.jackson.databind.ObjectMapper().readTree(shown.out);
         JsonNode viaWebAdmin = webAdmin.get("/shaping/reputation/127.0.8.3").json();
@@ -216,43 +210,15 @@ class ReputationOperatorIT {
         assertThat(cli("pin", "127.0.8.5", "12").exit).isEqualTo(2);
 
         assertThat(cli("reputation", "192.0.2.99").exit).isEqualTo(1);
-        CliResult bad = cli("block", "999.1.1.1");
+        ShapingCliProcess bad = cli("block", "999.1.1.1");
         assertThat(bad.exit).isEqualTo(2);
         assertThat(bad.err).contains("is not an IP address or CIDR");
-        assertThat(cli("top", "200").out).contains("\"key\" : \"127.0.8.3\"");
+        assertThat(cli("top", "200", "--json").out).contains("\"key\" : \"127.0.8.3\"");
+        assertThat(cli("top", "200").out).startsWith("KEY").contains("127.0.8.3");
         assertThat(cli().exit).isEqualTo(2);
     }
 
-    static final class CliResult {
-        final int exit;
-        final String out;
-        final String err;
-
-        CliResult(int exit, String out, String err) {
-            this.exit = exit;
-            this.out = out;
-            this.err = err;
-        }
-    }
-
-    /** Runs the CLI from the shaded jar in its own JVM, from James's home, as an operator would. */
-    private CliResult cli(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-            Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", TestEnvironment.extensionJar().toString(),
-            "org.jamesshaping.admin.cli.ShapingCli",
-            "-p", String.valueOf(james.jmxPort())));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(james.home().root().toFile()).start();
-        byte[] out = readAll(process.getInputStream());
-        byte[] err = readAll(process.getErrorStream());
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new CliResult(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readAll(InputStream in) throws Exception {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        in.transferTo(buffer);
-        return buffer.toByteArray();
+    private ShapingCliProcess cli(String... args) throws Exception {
+        return ShapingCliProcess.run(james, args);
     }
 }

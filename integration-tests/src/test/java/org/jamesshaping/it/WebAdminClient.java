@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,6 +71,14 @@ public final class WebAdminClient {
         return send(HttpRequest.newBuilder(URI.create(base + path))
             .header("Content-Type", "message/rfc822")
             .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** Any request, with the headers given (e.g. a browser's {@code Origin}) and a body only if one is given. */
+    public Reply send(String method, String path, Map<String, String> headers, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        return send(request);
     }
 
     public Reply delete(String path) {

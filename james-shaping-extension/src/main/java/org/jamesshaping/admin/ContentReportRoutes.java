@@ -37,8 +37,9 @@ import spark.Service;
  * GET  /shaping/reports?state=pending|applied|rejected&limit=100    the latest reports, without their messages
  * POST /shaping/fingerprints     the fingerprint only: 201 {"id":"...","source":"operator"}
  *
- * 400 when the body is empty, not a readable message, larger than 4 MB, or (fingerprints) too short to fingerprint;
- * 503 when MongoDB is unavailable (nothing was recorded: report again).
+ * Bodies are {@code message/rfc822} or {@code application/octet-stream} (415 otherwise), at most 4 MB (413, read no
+ * further; see {@link RequestGuard}); 400 when the body is empty, not a readable message, or (fingerprints) too short
+ * to fingerprint; 503 when MongoDB is unavailable (nothing was recorded: report again).
  * </pre>
  * {@link ContentReports} does the work, as for {@code ./james-shaping filter report-spam|report-ham FILE}; this class
  * only maps HTTP to it. Reports are learned by the servers' predictive filters every {@code learnInterval}
@@ -50,20 +51,25 @@ public class ContentReportRoutes implements Routes {
     private static final int MAX_LIST = 1000;
 
     private final ContentReports reports;
+    private final AdminSettings settings;
     private final JsonTransformer json = new JsonTransformer();
 
     @Inject
-    public ContentReportRoutes(FilterStores stores, StoreSettings settings) {
-        this.reports = ContentReports.onServer(stores, MongoConnection.of(settings));
+    public ContentReportRoutes(FilterStores stores, StoreSettings storeSettings, AdminSettings settings) {
+        this.reports = ContentReports.onServer(stores, MongoConnection.of(storeSettings));
+        this.settings = settings;
     }
 
     @Override
     public String getBasePath() {
-        return BASE_PATH;
+        // Covers FINGERPRINTS_PATH as well for James's JWT check (see ShapingRoutes.ROOT).
+        return ShapingRoutes.ROOT;
     }
 
     @Override
     public void define(Service service) {
+        RequestGuard.install(service, BASE_PATH, RequestGuard.Body.MESSAGE, settings);
+        RequestGuard.install(service, FINGERPRINTS_PATH, RequestGuard.Body.MESSAGE, settings);
         service.post(BASE_PATH + "/spam", (request, response) -> report(request, response, true), json);
         service.post(BASE_PATH + "/ham", (request, response) -> report(request, response, false), json);
         service.get(BASE_PATH, this::list, json);
@@ -136,12 +142,9 @@ public class ContentReportRoutes implements Routes {
     }
 
     private static byte[] rawMessage(Request request) {
-        byte[] raw = request.bodyAsBytes();
-        if (raw == null || raw.length == 0) {
+        byte[] raw = RequestGuard.body(request, RequestGuard.Body.MESSAGE);
+        if (raw.length == 0) {
             throw badRequest("The body must be the raw message");
-        }
-        if (raw.length > TrainingReports.MAX_MESSAGE_BYTES) {
-            throw badRequest("The message has " + raw.length + " bytes; at most " + TrainingReports.MAX_MESSAGE_BYTES + " are accepted");
         }
         return raw;
     }

@@ -1,6 +1,8 @@
 package org.jamesshaping.admin;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
+import org.jamesshaping.runtime.LogText;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.shaping.SenderClassifier;
@@ -26,6 +29,8 @@ import org.jamesshaping.store.StatusMatch;
  */
 public class ReputationReports {
     public static final int MAX_LIMIT = 1000;
+    /** The longest reason an operator may give: it goes on the wire in the 554 reply and into log lines. */
+    public static final int MAX_REASON_LENGTH = 200;
 
     /** Ranking orders for {@link #top}. */
     public enum Sort {
@@ -44,11 +49,13 @@ public class ReputationReports {
 
     private final ReputationStore reputation;
     private final SenderClassifier classifier;
+    private final AdminSettings settings;
 
     @Inject
-    public ReputationReports(ReputationStore reputation, SenderClassifier classifier) {
+    public ReputationReports(ReputationStore reputation, SenderClassifier classifier, AdminSettings settings) {
         this.reputation = reputation;
         this.classifier = classifier;
+        this.settings = settings;
     }
 
     /** Whether anything is known about a key: a record, its subnet's, or a status applying to it. */
@@ -118,24 +125,77 @@ public class ReputationReports {
             .collect(Collectors.toList());
     }
 
-    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
+    /**
+     * Sets an allow or block entry. Every argument is checked before anything is stored; a network wider than
+     * {@code admin.status.min.prefix.ipv4/ipv6} needs {@code force}.
+     */
+    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy, boolean force) {
         ReputationKey key = ReputationKey.parse(ipOrCidr);
         ManualStatus.Value value = ManualStatus.Value.parse(status);
         if (value == ManualStatus.Value.PIN) {
             throw new IllegalArgumentException("to pin a class, give the class (0 to 9)");
         }
-        ManualStatus stored = reputation.setStatus(key, value, reason, Ttl.parse(ttl), setBy);
+        Optional<Duration> duration = Ttl.parse(ttl);
+        checkReason(reason);
+        checkWidth(key, force);
+        ManualStatus stored = reputation.setStatus(key, value, reason, duration, setBy);
         return status(new StatusMatch(key, stored));
     }
 
-    /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked). */
-    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy) {
+    public Map<String, Object> setStatus(String ipOrCidr, String status, String reason, String ttl, String setBy) {
+        return setStatus(ipOrCidr, status, reason, ttl, setBy, false);
+    }
+
+    /** Pins an address or network to a shaping class, 0 (trusted) to 9 (blocked); checked as {@link #setStatus}. */
+    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy, boolean force) {
         ReputationKey key = ReputationKey.parse(ipOrCidr);
         if (shapingClass < 0 || shapingClass > 9) {
             throw new IllegalArgumentException("class must be 0 to 9, got " + shapingClass);
         }
-        ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, Ttl.parse(ttl), setBy);
+        Optional<Duration> duration = Ttl.parse(ttl);
+        checkReason(reason);
+        checkWidth(key, force);
+        ManualStatus stored = reputation.setStatus(key, ManualStatus.Value.PIN, shapingClass, reason, duration, setBy);
         return status(new StatusMatch(key, stored));
+    }
+
+    public Map<String, Object> pin(String ipOrCidr, int shapingClass, String reason, String ttl, String setBy) {
+        return pin(ipOrCidr, shapingClass, reason, ttl, setBy, false);
+    }
+
+    /**
+     * A reason is one line of at most {@value #MAX_REASON_LENGTH} characters without control characters: it is
+     * sent to blocked clients and written in log lines, where a CR LF or an ANSI escape would forge a line. A tab
+     * is accepted: it forges nothing (a space on the wire, {@code \t} in the log).
+     */
+    static void checkReason(String reason) {
+        if (reason == null) {
+            return;
+        }
+        if (reason.length() > MAX_REASON_LENGTH) {
+            throw new IllegalArgumentException("reason has " + reason.length() + " characters; at most "
+                + MAX_REASON_LENGTH + " are accepted");
+        }
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            if (LogText.isControl(c) && c != '\t') {
+                throw new IllegalArgumentException(String.format("reason must be one line of text without control "
+                    + "characters; found U+%04X at position %d", (int) c, i));
+            }
+        }
+    }
+
+    /** A status on a very wide network (0.0.0.0/0 covers relay networks and authenticated users too) must be forced. */
+    void checkWidth(ReputationKey key, boolean force) {
+        int min = key.isIpv4() ? settings.minPrefixIpv4() : settings.minPrefixIpv6();
+        if (!force && key.prefixLength() < min) {
+            String everything = key.prefixLength() == 0
+                ? " covers every " + (key.isIpv4() ? "IPv4" : "IPv6") + " address (relay networks and authenticated users included);"
+                : " is wider than /" + min + ";";
+            throw new IllegalArgumentException(key.id() + everything + " networks wider than /" + min
+                + " need force (?force=true in WebAdmin, --force in the CLI); the limit is admin.status.min.prefix."
+                + (key.isIpv4() ? "ipv4" : "ipv6") + " in shaping.properties");
+        }
     }
 
     /** An operator's verdict on a sender: counts as a reported spam or ham for the address and its subnet. */
@@ -153,6 +213,89 @@ public class ReputationReports {
             throw new IllegalArgumentException("verdict must be 'spam' or 'ham', got '" + verdict + "'");
         }
         reputation.record(ReputationKey.parseAddress(key.id()), signal);
+    }
+
+    /**
+     * The operator entries in force, of one kind or all ({@code status} null), ordered by address (IPv4 first, then
+     * by network, wider first) so that pages ({@code offset}, {@code limit}) stay put while entries come and go.
+     */
+    public List<Map<String, Object>> statuses(String status, int limit, int offset) {
+        if (limit < 1 || limit > MAX_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", got " + limit);
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be 0 or more, got " + offset);
+        }
+        Optional<ManualStatus.Value> wanted = status == null || status.isBlank() ? Optional.empty() : Optional.of(parseKind(status));
+        return reputation.activeStatuses().stream()
+            .filter(match -> wanted.map(value -> match.status().value() == value).orElse(true))
+            .sorted(BY_ADDRESS)
+            .skip(offset)
+            .limit(limit)
+            .map(ReputationReports::status)
+            .collect(Collectors.toList());
+    }
+
+    private static ManualStatus.Value parseKind(String status) {
+        try {
+            return ManualStatus.Value.parse(status);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("status must be 'block', 'allow' or 'pin', got '" + status + "'");
+        }
+    }
+
+    private static final Comparator<StatusMatch> BY_ADDRESS = (left, right) -> {
+        byte[] a = ReputationKey.parseAddress(left.key().id().split("/")[0]).getAddress();
+        byte[] b = ReputationKey.parseAddress(right.key().id().split("/")[0]).getAddress();
+        if (a.length != b.length) {
+            return Integer.compare(a.length, b.length);
+        }
+        int byBytes = Arrays.compareUnsigned(a, b);
+        return byBytes != 0 ? byBytes : Integer.compare(left.key().prefixLength(), right.key().prefixLength());
+    };
+
+    /** Every entry in force as a {@link StatusFile}. */
+    public String exportStatuses() {
+        return StatusFile.format(reputation.activeStatuses().stream().sorted(BY_ADDRESS).collect(Collectors.toList()), Instant.now());
+    }
+
+    /**
+     * Sets every entry of a {@link StatusFile}, after checking it whole: one bad line and nothing is stored.
+     * An entry already set on a key is replaced.
+     */
+    public Map<String, Object> importStatuses(String file, boolean force, String setBy) {
+        List<StatusFile.Line> lines = StatusFile.parse(file == null ? "" : file, this, force);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (StatusFile.Line line : lines) {
+            ReputationKey key = ReputationKey.parse(line.key);
+            reputation.setStatus(key, line.value, line.pinnedClass, line.reason, Ttl.parse(line.ttl), setBy);
+            counts.merge(line.value.asString(), 1, Integer::sum);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("imported", lines.size());
+        result.put("byStatus", counts);
+        return result;
+    }
+
+    /** {@link #top} as a text table. */
+    public String topTable(int limit, Sort sort) {
+        List<Map<String, Object>> rows = top(limit, sort).stream().map(record -> {
+            Map<String, Object> row = new LinkedHashMap<>(record);
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> counters = (Map<String, Map<String, Object>>) record.get("counters");
+            row.put("counters", counters.entrySet().stream()
+                .map(counter -> counter.getKey() + "=" + counter.getValue().get("total"))
+                .collect(Collectors.joining(" ")));
+            return row;
+        }).collect(Collectors.toList());
+        return TextTable.render(List.of("KEY", "SCORE", "LAST SEEN", "COUNTERS (TOTAL)"),
+            List.of("key", "score", "lastSeen", "counters"), rows);
+    }
+
+    /** {@link #statuses} as a text table. */
+    public String statusesTable(String status, int limit, int offset) {
+        return TextTable.render(List.of("KEY", "STATUS", "CLASS", "EXPIRES", "SET BY", "REASON"),
+            List.of("key", "value", "class", "expiresAt", "setBy", "reason"), statuses(status, limit, offset));
     }
 
     public boolean forget(String ipOrCidr) {

@@ -34,13 +34,48 @@ public class ShapingManagement implements ShapingMBean {
     }
 
     @Override
+    public String topTable(int limit) {
+        return guard(() -> reports.topTable(limit, ReputationReports.Sort.SCORE));
+    }
+
+    @Override
+    public String statuses(String status, int limit, int offset) {
+        return toJson(guard(() -> reports.statuses(status, limit, offset)));
+    }
+
+    @Override
+    public String statusesTable(String status, int limit, int offset) {
+        return guard(() -> reports.statusesTable(status, limit, offset));
+    }
+
+    @Override
+    public String exportStatuses() {
+        return guard(reports::exportStatuses);
+    }
+
+    @Override
+    public String importStatuses(String file, boolean force) {
+        return toJson(guard(() -> reports.importStatuses(file, force, "jmx")));
+    }
+
+    @Override
     public String setStatus(String ipOrCidr, String status, String reason, String ttl) {
-        return toJson(guard(() -> reports.setStatus(ipOrCidr, status, reason, ttl, "jmx")));
+        return setStatus(ipOrCidr, status, reason, ttl, false);
+    }
+
+    @Override
+    public String setStatus(String ipOrCidr, String status, String reason, String ttl, boolean force) {
+        return toJson(guard(() -> reports.setStatus(ipOrCidr, status, reason, ttl, "jmx", force)));
     }
 
     @Override
     public String pin(String ipOrCidr, int shapingClass, String reason, String ttl) {
-        return toJson(guard(() -> reports.pin(ipOrCidr, shapingClass, reason, ttl, "jmx")));
+        return pin(ipOrCidr, shapingClass, reason, ttl, false);
+    }
+
+    @Override
+    public String pin(String ipOrCidr, int shapingClass, String reason, String ttl, boolean force) {
+        return toJson(guard(() -> reports.pin(ipOrCidr, shapingClass, reason, ttl, "jmx", force)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.jamesshaping.admin;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 
@@ -9,6 +10,7 @@ import org.apache.james.webadmin.Routes;
 import org.apache.james.webadmin.utils.ErrorResponder;
 import org.apache.james.webadmin.utils.JsonTransformer;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.MongoException;
@@ -24,36 +26,53 @@ import spark.Service;
  *
  * <pre>
  * GET    /shaping/reputation?sort=score|lastSeen&amp;limit=N   worst senders first
+ * GET    /shaping/reputation?status=block|allow|pin&amp;limit=100&amp;offset=0   operator entries in force, by address
+ * GET    /shaping/statuses                                 every entry in force as a text/csv {@link StatusFile}
+ * POST   /shaping/statuses[?force=true]                    text/csv {@link StatusFile}: checked whole, then set
  * GET    /shaping/reputation/{ip}                          record, subnet record, effective status and why
  * GET    /shaping/reputation/{network}/{prefix}            a network's record (e.g. /203.0.113.0/24)
- * PUT    /shaping/reputation/{ip-or-cidr}/status           {"status":"block|allow","reason":"...","ttl":"1d"}
- *                                                          or {"class":7,"reason":"...","ttl":"1d"} to pin a class
+ * PUT    /shaping/reputation/{ip-or-cidr}/status[?force=true]  {"status":"block|allow","reason":"...","ttl":"1d"}
+ *                                                          or {"class":7,"reason":"...","ttl":"1d"} to pin a class;
+ *                                                          force: a network wider than admin.status.min.prefix.*
  * POST   /shaping/reputation/{ip}/reports                  {"verdict":"spam|ham"}: an operator's report
  * DELETE /shaping/reputation/{ip-or-cidr}                  forget everything about it
  * </pre>
  * A CIDR may be written with its slash as a path separator or encoded as {@code %2F}. Input is parsed into a
- * {@code ReputationKey} before anything else happens: no query is built from raw text.
+ * {@code ReputationKey} before anything else happens: no query is built from raw text. {@link RequestGuard} checks
+ * every request first (origin, {@code application/json}, size).
  */
 public class ShapingRoutes implements Routes {
+    /**
+     * What {@link #getBasePath} says: James's JWT check covers a route class's base path and what is under it, so
+     * it must cover every path the class defines ({@link #STATUSES_PATH} is not under {@link #BASE_PATH}).
+     */
+    public static final String ROOT = "/shaping";
     public static final String BASE_PATH = "/shaping/reputation";
+    public static final String STATUSES_PATH = "/shaping/statuses";
     private static final Set<String> STATUS_FIELDS = Set.of("status", "class", "reason", "ttl");
 
     private final ReputationReports reports;
+    private final AdminSettings settings;
     private final JsonTransformer json = new JsonTransformer();
-    private final ObjectMapper mapper = new ObjectMapper();
+    private final ObjectMapper mapper = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     @Inject
-    public ShapingRoutes(ReputationReports reports) {
+    public ShapingRoutes(ReputationReports reports, AdminSettings settings) {
         this.reports = reports;
+        this.settings = settings;
     }
 
     @Override
     public String getBasePath() {
-        return BASE_PATH;
+        return ROOT;
     }
 
     @Override
     public void define(Service service) {
+        RequestGuard.install(service, BASE_PATH, RequestGuard.Body.JSON, settings);
+        RequestGuard.install(service, STATUSES_PATH, RequestGuard.Body.STATUS_FILE, settings);
+        service.get(STATUSES_PATH, this::exportStatuses);
+        service.post(STATUSES_PATH, this::importStatuses, json);
         service.get(BASE_PATH, this::top, json);
         service.get(BASE_PATH + "/:address", (request, response) -> lookup(address(request), response), json);
         service.get(BASE_PATH + "/:address/:prefix", (request, response) -> lookup(cidr(request), response), json);
@@ -74,6 +93,11 @@ public class ShapingRoutes implements Routes {
 
     private Object top(Request request, Response response) {
         return guarded(() -> {
+            String status = request.queryParams("status");
+            if (status != null) {
+                return reports.statuses(status, parseNumber("limit", request.queryParams("limit"), 100),
+                    parseNumber("offset", request.queryParams("offset"), 0));
+            }
             int limit = parseLimit(request.queryParams("limit"));
             ReputationReports.Sort sort = ReputationReports.Sort.parse(request.queryParams("sort"));
             return reports.top(limit, sort);
@@ -96,7 +120,8 @@ public class ShapingRoutes implements Routes {
 
     private Object setStatus(String key, Request request, Response response) {
         return guarded(() -> {
-            JsonNode body = parseBody(body(request));
+            JsonNode body = parseObject(RequestGuard.body(request, RequestGuard.Body.JSON), STATUS_FIELDS);
+            boolean force = parseForce(request.queryParams("force"));
             String status = text(body, "status");
             JsonNode pinned = body.get("class");
             if (status != null && pinned != null) {
@@ -106,9 +131,9 @@ public class ShapingRoutes implements Routes {
                 if (!pinned.isInt()) {
                     throw new IllegalArgumentException("'class' must be a number from 0 to 9");
                 }
-                reports.pin(key, pinned.asInt(), text(body, "reason"), text(body, "ttl"), "webadmin");
+                reports.pin(key, pinned.asInt(), text(body, "reason"), text(body, "ttl"), "webadmin", force);
             } else if (status != null) {
-                reports.setStatus(key, status, text(body, "reason"), text(body, "ttl"), "webadmin");
+                reports.setStatus(key, status, text(body, "reason"), text(body, "ttl"), "webadmin", force);
             } else {
                 throw new IllegalArgumentException("'status' ('allow' or 'block') or 'class' (0 to 9) is required");
             }
@@ -119,10 +144,26 @@ public class ShapingRoutes implements Routes {
 
     private Object report(String address, Request request, Response response) {
         return guarded(() -> {
-            JsonNode body = parseObject(body(request), Set.of("verdict"));
+            JsonNode body = parseObject(RequestGuard.body(request, RequestGuard.Body.JSON), Set.of("verdict"));
             reports.report(address, text(body, "verdict"));
             response.status(204);
             return "";
+        });
+    }
+
+    private Object exportStatuses(Request request, Response response) {
+        return guarded(() -> {
+            String file = reports.exportStatuses();
+            response.type("text/csv; charset=utf-8");
+            return file;
+        });
+    }
+
+    private Object importStatuses(Request request, Response response) {
+        return guarded(() -> {
+            boolean force = parseForce(request.queryParams("force"));
+            String file = new String(RequestGuard.body(request, RequestGuard.Body.STATUS_FILE), StandardCharsets.UTF_8);
+            return reports.importStatuses(file, force, "webadmin");
         });
     }
 
@@ -134,44 +175,10 @@ public class ShapingRoutes implements Routes {
         });
     }
 
-    /**
-     * The request body. {@code curl -d} sends JSON as {@code application/x-www-form-urlencoded}, and once the
-     * servlet container has parsed such a body as form parameters it can no longer be read: rebuild it from them
-     * then (exact for JSON without {@code &}, {@code +} or {@code %}; send {@code Content-Type: application/json}
-     * to avoid the question).
-     */
-    static String body(Request request) {
-        String body = request.body();
-        if (body != null && !body.isBlank()) {
-            return body;
-        }
-        Map<String, String[]> form = request.raw().getParameterMap();
-        if (form == null || form.isEmpty()) {
-            return body;
-        }
-        StringBuilder rebuilt = new StringBuilder();
-        form.forEach((name, values) -> {
-            for (String value : values) {
-                if (rebuilt.length() > 0) {
-                    rebuilt.append('&');
-                }
-                rebuilt.append(name);
-                if (value != null && !value.isEmpty()) {
-                    rebuilt.append('=').append(value);
-                }
-            }
-        });
-        return rebuilt.toString();
-    }
-
-    private JsonNode parseBody(String body) {
-        return parseObject(body, STATUS_FIELDS);
-    }
-
-    private JsonNode parseObject(String body, Set<String> fields) {
+    private JsonNode parseObject(byte[] body, Set<String> fields) {
         JsonNode node;
         try {
-            node = mapper.readTree(body == null ? "" : body);
+            node = mapper.readTree(body);
         } catch (Exception e) {
             throw new IllegalArgumentException("The body is not valid JSON");
         }
@@ -197,14 +204,28 @@ public class ShapingRoutes implements Routes {
         return value.asText();
     }
 
+    private static boolean parseForce(String raw) {
+        if (raw == null || raw.equalsIgnoreCase("false")) {
+            return false;
+        }
+        if (raw.equalsIgnoreCase("true")) {
+            return true;
+        }
+        throw new IllegalArgumentException("force must be true or false, got '" + raw + "'");
+    }
+
     private static int parseLimit(String raw) {
+        return parseNumber("limit", raw, 20);
+    }
+
+    private static int parseNumber(String name, String raw, int defaultValue) {
         if (raw == null || raw.isBlank()) {
-            return 20;
+            return defaultValue;
         }
         try {
             return Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("limit must be a number, got '" + raw + "'");
+            throw new IllegalArgumentException(name + " must be a number, got '" + raw + "'");
         }
     }
 

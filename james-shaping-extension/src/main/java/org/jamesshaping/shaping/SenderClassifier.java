@@ -14,6 +14,7 @@ import java.util.function.LongSupplier;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
+import org.jamesshaping.runtime.LogText;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.ReputationClassifier;
@@ -168,7 +169,8 @@ public class SenderClassifier {
     }
 
     private static String entry(StatusMatch match) {
-        return " by the operator entry for " + match.key() + ": " + match.status().reason();
+        // The reason is an operator's free text and goes into log lines: escaped.
+        return " by the operator entry for " + match.key() + ": " + LogText.escape(match.status().reason());
     }
 
     /** The window decisions are reused in now. */

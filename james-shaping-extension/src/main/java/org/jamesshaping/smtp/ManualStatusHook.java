@@ -12,6 +12,7 @@ import org.apache.james.protocols.smtp.hook.HeloHook;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
+import org.jamesshaping.runtime.LogText;
 import org.jamesshaping.store.ManualStatus;
 import org.jamesshaping.store.ReputationStore;
 import org.jamesshaping.store.StatusMatch;
@@ -76,7 +77,7 @@ public class ManualStatusHook implements HeloHook, MailHook {
         if (session.getAttachment(LOGGED, ProtocolSession.State.Connection).isEmpty()) {
             session.setAttachment(LOGGED, true, ProtocolSession.State.Connection);
             LOGGER.info("Manual status for {}: {} (entry {}, reason: {})", client.getHostAddress(),
-                match.status().value().asString(), match.key(), match.status().reason());
+                match.status().value().asString(), match.key(), LogText.escape(match.status().reason()));
         }
     }
 }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import org.jamesshaping.runtime.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ final class OperatorStatuses {
         changed.run();
         saveCopy();
         LOGGER.info("Reputation status of {} set to {}{} by {} ({}){}", key, value.asString(),
-            status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, status.reason(),
+            status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, LogText.escape(status.reason()),
             status.expiresAt().map(at -> " until " + at).orElse(""));
         return status;
     }

@@ -217,6 +217,15 @@ public class ReputationStore implements SenderReputation, Closeable {
         return cache.readNow(key, clock.instant());
     }
 
+    /** Every operator status in force, as MongoDB holds them for the fleet (not only this server's copy). */
+    public List<StatusMatch> activeStatuses() {
+        Instant now = clock.instant();
+        return mongo(() -> repository.withStatus(now)).stream()
+            .flatMap(record -> record.status().filter(status -> status.isActiveAt(now))
+                .map(status -> new StatusMatch(record.key(), status)).stream())
+            .collect(Collectors.toList());
+    }
+
     /** The status set on exactly this key. */
     public Optional<StatusMatch> statusOf(ReputationKey key) {
         return statuses.exact(key);

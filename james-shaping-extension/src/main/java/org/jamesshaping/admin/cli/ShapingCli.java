@@ -44,7 +44,8 @@ import picocli.CommandLine.Parameters;
     description = "Query and correct sender reputation on a running James server.",
     subcommands = {
         ShapingCli.Reputation.class, ShapingCli.Top.class, ShapingCli.Allow.class, ShapingCli.Block.class,
-        ShapingCli.Pin.class, ShapingCli.Report.class, ShapingCli.Forget.class, CommandLine.HelpCommand.class
+        ShapingCli.Pin.class, ShapingCli.Report.class, ShapingCli.Forget.class, ShapingCli.ListStatuses.class,
+        ShapingCli.Export.class, ShapingCli.Import.class, CommandLine.HelpCommand.class
     })
 public class ShapingCli implements Callable<Integer> {
     public static final int OK = 0;
@@ -81,7 +82,13 @@ public class ShapingCli implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv()));
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int exit = run(args, out, err, System.getenv());
+        // Tables are printed whole, without a line end of their own to flush them.
+        out.flush();
+        err.flush();
+        System.exit(exit);
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> environment) {
@@ -222,10 +229,89 @@ public class ShapingCli implements Callable<Integer> {
         @Parameters(paramLabel = "N", defaultValue = "20", description = "How many (default: ${DEFAULT-VALUE})")
         int limit;
 
+        @Option(names = "--json", description = "Print JSON (as WebAdmin) instead of a table")
+        boolean json;
+
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.top(limit));
+                out.print(json ? shaping.top(limit) + "\n" : shaping.topTable(limit));
+                return OK;
+            });
+        }
+    }
+
+    @Command(name = "list", description = "List the operator entries in force (block, allow, pin), by address.")
+    static class ListStatuses implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ShapingCli parent;
+
+        @Parameters(paramLabel = "STATUS", arity = "0..1", description = "block, allow or pin (default: all)")
+        String status;
+
+        @Option(names = "--limit", defaultValue = "100", description = "At most this many (default: ${DEFAULT-VALUE}, at most 1000)")
+        int limit;
+
+        @Option(names = "--offset", defaultValue = "0", description = "Skip this many first (default: ${DEFAULT-VALUE})")
+        int offset;
+
+        @Option(names = "--json", description = "Print JSON (as WebAdmin) instead of a table")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return parent.withShaping((shaping, out) -> {
+                out.print(json ? shaping.statuses(status, limit, offset) + "\n" : shaping.statusesTable(status, limit, offset));
+                return OK;
+            });
+        }
+    }
+
+    @Command(name = "export", description = "Write every operator entry in force as a status file (address,status,ttl,reason).")
+    static class Export implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ShapingCli parent;
+
+        @Parameters(paramLabel = "FILE", arity = "0..1", description = "Where to write (default: standard output)")
+        Path file;
+
+        @Override
+        public Integer call() {
+            return parent.withShaping((shaping, out) -> {
+                String statuses = shaping.exportStatuses();
+                if (file == null) {
+                    out.print(statuses);
+                } else {
+                    Files.writeString(file, statuses, StandardCharsets.UTF_8);
+                    out.println("Wrote " + (statuses.lines().count() - 1) + " entries to " + file);
+                }
+                return OK;
+            });
+        }
+    }
+
+    @Command(name = "import", description = "Set every entry of a status file (address,status,ttl,reason); one bad line and nothing is set.")
+    static class Import implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ShapingCli parent;
+
+        @Parameters(paramLabel = "FILE", description = "A status file, as written by export")
+        Path file;
+
+        @Option(names = "--force", description = "Accept networks wider than admin.status.min.prefix.ipv4/ipv6")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            String statuses;
+            try {
+                statuses = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                parent.spec.commandLine().getErr().println("Error: cannot read " + file + ": " + e.getMessage());
+                return USAGE;
+            }
+            return parent.withShaping((shaping, out) -> {
+                out.println(shaping.importStatuses(statuses, force));
                 return OK;
             });
         }
@@ -238,6 +324,9 @@ public class ShapingCli implements Callable<Integer> {
 
         @Option(names = "--ttl", description = "How long: 30m, 12h, 1d, 2w or ISO-8601 (default: no expiry)")
         String ttl;
+
+        @Option(names = "--force", description = "Accept a network wider than admin.status.min.prefix.ipv4/ipv6 (e.g. 0.0.0.0/0)")
+        boolean force;
     }
 
     abstract static class StatusCommand implements Callable<Integer> {
@@ -255,7 +344,7 @@ public class ShapingCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.setStatus(address, status(), entry.reason, entry.ttl));
+                out.println(shaping.setStatus(address, status(), entry.reason, entry.ttl, entry.force));
                 return OK;
             });
         }
@@ -294,7 +383,7 @@ public class ShapingCli implements Callable<Integer> {
         @Override
         public Integer call() {
             return parent.withShaping((shaping, out) -> {
-                out.println(shaping.pin(address, shapingClass, entry.reason, entry.ttl));
+                out.println(shaping.pin(address, shapingClass, entry.reason, entry.ttl, entry.force));
                 return OK;
             });
         }
