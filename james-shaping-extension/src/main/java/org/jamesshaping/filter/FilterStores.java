@@ -5,9 +5,11 @@ import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 import javax.annotation.PreDestroy;
 import javax.inject.Singleton;
@@ -39,6 +41,23 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
+    private final Map<Verdict.Filter, LongAdder> timeouts = new EnumMap<>(Verdict.Filter.class);
+
+    public FilterStores() {
+        for (Verdict.Filter filter : Verdict.Filter.values()) {
+            timeouts.put(filter, new LongAdder());
+        }
+    }
+
+    /** Counts a mail a filter gave up on, its time budget spent. */
+    public void countTimeout(Verdict.Filter filter) {
+        timeouts.get(filter).increment();
+    }
+
+    /** Mails this filter gave up on since James started, their time budget spent ({@code not-run; reason=timeout}). */
+    public long timeouts(Verdict.Filter filter) {
+        return timeouts.get(filter).sum();
+    }
 
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;

@@ -70,7 +70,12 @@ public final class ContentExtractor {
     }
 
     public MessageContent extract(MimeMessage message, int rawSize) throws MessagingException {
-        Walk walk = new Walk();
+        return extract(message, rawSize, Deadline.NONE);
+    }
+
+    /** As {@link #extract(MimeMessage, int)}, giving up with {@link Deadline.Exceeded} once the deadline has passed. */
+    public MessageContent extract(MimeMessage message, int rawSize, Deadline deadline) throws MessagingException {
+        Walk walk = new Walk(deadline);
         try {
             walk.visit(message, 0);
         } catch (IOException e) {
@@ -135,6 +140,7 @@ public final class ContentExtractor {
     }
 
     private final class Walk {
+        final Deadline deadline;
         final StringBuilder text = new StringBuilder();
         final Set<String> hosts = new LinkedHashSet<>();
         int parts;
@@ -144,10 +150,15 @@ public final class ContentExtractor {
         int images;
         int attachments;
 
+        Walk(Deadline deadline) {
+            this.deadline = deadline;
+        }
+
         void visit(Part part, int depth) throws MessagingException, IOException {
             if (++parts > limits.maxParts() || depth > limits.maxNestingDepth()) {
                 return;
             }
+            deadline.check();
             String contentType = safeContentType(part);
             if (Part.ATTACHMENT.equalsIgnoreCase(disposition(part)) && !contentType.startsWith("multipart/")) {
                 attachments++;
@@ -239,7 +250,9 @@ public final class ContentExtractor {
         }
 
         private String htmlToText(String html, boolean wantText) {
-            Document document = Jsoup.parse(html);
+            Document document = Jsoup.parse(html.length() > ContentLimits.MAX_HTML_CHARS
+                ? html.substring(0, ContentLimits.MAX_HTML_CHARS) : html);
+            deadline.check();
             document.select("script, style, head").remove();
             for (Element link : document.select("a[href]")) {
                 links++;
