@@ -359,7 +359,7 @@ class ContentFiltersIT {
     }
 
     /** {@code james-shaping filter ...}: the tool from the extension jar, in its own JVM, as an operator runs it. */
-    private static ToolResult filterTool(String... args) throws Exception {
+    static ToolResult filterTool(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", TestEnvironment.extensionJar() + java.io.File.pathSeparator + System.getProperty("java.class.path"),
