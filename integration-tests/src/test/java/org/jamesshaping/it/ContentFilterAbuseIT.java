@@ -77,8 +77,8 @@ class ContentFilterAbuseIT {
         Path spam = Files.createDirectories(folder.resolve("train/spam"));
         Path ham = Files.createDirectories(folder.resolve("train/ham"));
         for (int i = 0; i < 20; i++) {
-            Files.write(spam.resolve(i + ".eml"), message("cheap pills " + i, "Buy cheap pills now, best prices online, viagra cialis offer " + i));
-            Files.write(ham.resolve(i + ".eml"), message("meeting notes " + i, "Notes from the design meeting about the parser refactoring " + i));
+            Files.writeString(spam.resolve(i + ".eml"), message("cheap pills " + i, "Buy cheap pills now, best prices online, viagra cialis offer " + i));
+            Files.writeString(ham.resolve(i + ".eml"), message("meeting notes " + i, "Notes from the design meeting about the parser refactoring " + i));
         }
         ContentFiltersIT.ToolResult train = ContentFiltersIT.filterTool("train", "--spam", spam.toString(), "--ham", ham.toString(),
             "--mongo-uri", mongo.uri(), "--database", DATABASE);
@@ -111,7 +111,7 @@ class ContentFilterAbuseIT {
 
     @Test
     void aNormalMessageSentBehindTwentyOneLineMessagesIsDelivered() throws Exception {
-        byte[] oneLine = oneLineMessage(200 * 1024);
+        String oneLine = oneLineMessage(200 * 1024);
         for (int i = 0; i < 20; i++) {
             assertThat(send(FLOOD_NET + (10 + i), "user2@james.local", oneLine).code).isEqualTo(250);
         }
@@ -126,32 +126,20 @@ class ContentFilterAbuseIT {
     }
 
     /** A base64 text/plain part whose text is one line of {@code x}, with no space to split it. */
-    private static byte[] oneLineMessage(int textBytes) {
-        String body = Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+    private static String oneLineMessage(int textBytes) {
+        String body = Base64.getMimeEncoder(76, "\n".getBytes(StandardCharsets.US_ASCII))
             .encodeToString("x".repeat(textBytes).getBytes(StandardCharsets.US_ASCII));
-        return ("From: <sender@example.net>\r\nTo: <user@james.local>\r\nSubject: one line\r\nMIME-Version: 1.0\r\n"
-            + "Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: base64\r\n\r\n" + body + "\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
+        return "From: <sender@example.net>\nTo: <user@james.local>\nSubject: one line\nMIME-Version: 1.0\n"
+            + "Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: base64\n\n" + body + "\n";
     }
 
-    private static byte[] message(String subject, String text) {
-        return ("From: <sam@project.example.org>\r\nTo: <user@james.local>\r\nSubject: " + subject + "\r\nMessage-ID: <"
-            + subject.hashCode() + "@project.example.org>\r\n\r\n" + text.replace("\n", "\r\n")).getBytes(StandardCharsets.UTF_8);
+    private static String message(String subject, String text) {
+        return "From: <sam@project.example.org>\nTo: <user@james.local>\nSubject: " + subject + "\nMessage-ID: <"
+            + subject.hashCode() + "@project.example.org>\n\n" + text;
     }
 
-    private SmtpClient.Reply send(String source, String recipient, byte[] message) throws IOException {
-        try (SmtpClient client = SmtpClient.connect(source, james.smtpPort())) {
-            assertThat(client.readReply().code).isEqualTo(220);
-            assertThat(client.command("EHLO client.example.net").code).isEqualTo(250);
-            assertThat(client.command("MAIL FROM:<sender@example.net>").code).isEqualTo(250);
-            assertThat(client.command("RCPT TO:<" + recipient + ">").code).isEqualTo(250);
-            assertThat(client.command("DATA").code).isEqualTo(354);
-            String text = new String(message, StandardCharsets.UTF_8);
-            client.send(text.replace("\r\n.", "\r\n..") + "\r\n.\r\n");
-            SmtpClient.Reply accepted = client.readReply();
-            client.command("QUIT");
-            return accepted;
-        }
+    private SmtpClient.Reply send(String source, String recipient, String message) throws IOException {
+        return ContentFiltersIT.send(james.smtpPort(), source, recipient, message);
     }
 
     /** The headers of each delivered mail this address sent. */

@@ -261,7 +261,7 @@ public final class BodyNormalizer {
         return words.size() <= MAX_GREETING_WORDS ? words.size() : Math.min(2, words.size());
     }
 
-    private static String stripPunctuation(String word) {
+    static String stripPunctuation(String word) {
         int start = 0;
         int end = word.length();
         while (start < end && !Character.isLetterOrDigit(word.charAt(start))) {

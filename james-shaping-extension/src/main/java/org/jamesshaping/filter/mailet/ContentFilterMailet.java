@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>Time bound: a filter does no I/O on the spooler thread (stores are read from memory, refreshed in the
  * background), its CPU work is bounded by {@code maxMessageBytes} and {@link ContentLimits} and linear in them, and
  * past {@code timeBudget} (default 2s) it gives up on the message: the mail goes on with
- * {@code not-run; reason=timeout} and {@link FilterStores#timeouts} counts it. The budget is checked inside the
+ * {@code not-run; reason=timeout} and {@link FilterStores#countTimeout} counts it (a James metric in James). The budget is checked inside the
  * extraction and fingerprinting loops ({@link Deadline}), so no thread is left running on a message.</p>
  */
 abstract class ContentFilterMailet extends GenericMailet {

@@ -29,11 +29,11 @@ class BodyNormalizerTest {
         for (String line : Normalizer.normalize(text, Normalizer.Form.NFKC).split("\\R")) {
             String[] words = WHITESPACE.split(URL_OR_ADDRESS.matcher(line).replaceAll(" ").trim());
             int start = 0;
-            if (words.length > 0 && GREETINGS.contains(strip(words[0]).toLowerCase(Locale.ROOT))) {
+            if (words.length > 0 && GREETINGS.contains(BodyNormalizer.stripPunctuation(words[0]).toLowerCase(Locale.ROOT))) {
                 start = greetingEnd(words);
             }
             for (int i = start; i < words.length; i++) {
-                String token = strip(words[i]).toLowerCase(Locale.ROOT);
+                String token = BodyNormalizer.stripPunctuation(words[i]).toLowerCase(Locale.ROOT);
                 if (BodyNormalizer.isWord(token)) {
                     tokens.add(token);
                 }
@@ -51,18 +51,6 @@ class BodyNormalizerTest {
             }
         }
         return words.length <= 4 ? words.length : Math.min(2, words.length);
-    }
-
-    private static String strip(String word) {
-        int start = 0;
-        int end = word.length();
-        while (start < end && !Character.isLetterOrDigit(word.charAt(start))) {
-            start++;
-        }
-        while (end > start && !Character.isLetterOrDigit(word.charAt(end - 1))) {
-            end--;
-        }
-        return word.substring(start, end);
     }
 
     private final BodyNormalizer normalizer = new BodyNormalizer();
