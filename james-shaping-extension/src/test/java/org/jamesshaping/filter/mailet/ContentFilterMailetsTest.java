@@ -212,6 +212,27 @@ class ContentFilterMailetsTest {
         assertThat(stores.timeouts(Verdict.Filter.FINGERPRINT)).isEqualTo(1);
     }
 
+    /** On the real clock: a message of 60 parts of 60 KB each takes far more than a millisecond to read. */
+    @Test
+    void aMessageThatTakesLongerThanTheBudgetToReadGetsATimeoutHeader() throws Exception {
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", mongo.uri(), "database", "filter_test",
+            "mongoTimeout", "500ms", "refreshInterval", "100ms", "timeBudget", "1ms")));
+        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        StringBuilder raw = new StringBuilder("From: a@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=zz\r\n\r\n");
+        String part = (SPAM_TEXT + "\r\n").repeat(60_000 / SPAM_TEXT.length());
+        for (int i = 0; i < 60; i++) {
+            raw.append("--zz\r\nContent-Type: text/plain\r\n\r\n").append(part);
+        }
+        raw.append("--zz--\r\n");
+        Mail slow = mail(raw.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        mailet.service(slow);
+
+        assertThat(slow.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=timeout");
+        assertThat(stores.timeouts(Verdict.Filter.FINGERPRINT)).isEqualTo(1);
+    }
+
     @Test
     void predictiveFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt(@TempDir Path folder) throws Exception {
         PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
