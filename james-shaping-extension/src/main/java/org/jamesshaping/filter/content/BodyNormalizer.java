@@ -84,36 +84,48 @@ public final class BodyNormalizer {
                 }
             }
         }
-        trim(words);
-        return words;
+        return trim(words);
     }
 
-    /** Control characters at either end of the line are dropped, as the split on a trimmed line did. */
-    private static void trim(List<String> words) {
-        while (!words.isEmpty()) {
-            String first = words.get(0);
-            int start = 0;
-            while (start < first.length() && first.charAt(start) <= ' ') {
-                start++;
-            }
-            if (start < first.length()) {
-                words.set(0, first.substring(start));
-                break;
-            }
-            words.remove(0);
+    /**
+     * Control characters at either end of the line are dropped, as the split on a trimmed line did: the words made
+     * of them only, then those leading the first word left and trailing the last (one pass, however many).
+     */
+    private static List<String> trim(List<String> words) {
+        int first = 0;
+        while (first < words.size() && isAllControl(words.get(first))) {
+            first++;
         }
-        while (!words.isEmpty()) {
-            String last = words.get(words.size() - 1);
-            int end = last.length();
-            while (end > 0 && last.charAt(end - 1) <= ' ') {
-                end--;
-            }
-            if (end > 0) {
-                words.set(words.size() - 1, last.substring(0, end));
-                break;
-            }
-            words.remove(words.size() - 1);
+        int last = words.size() - 1;
+        while (last >= first && isAllControl(words.get(last))) {
+            last--;
         }
+        if (first > last) {
+            return List.of();
+        }
+        List<String> kept = new ArrayList<>(words.subList(first, last + 1));
+        String head = kept.get(0);
+        int start = 0;
+        while (head.charAt(start) <= ' ') {
+            start++;
+        }
+        kept.set(0, head.substring(start));
+        String tail = kept.get(kept.size() - 1);
+        int end = tail.length();
+        while (tail.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        kept.set(kept.size() - 1, tail.substring(0, end));
+        return kept;
+    }
+
+    private static boolean isAllControl(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            if (word.charAt(i) > ' ') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

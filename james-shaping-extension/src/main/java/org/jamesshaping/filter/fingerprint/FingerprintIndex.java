@@ -1,7 +1,12 @@
 package org.jamesshaping.filter.fingerprint;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -35,17 +40,24 @@ public final class FingerprintIndex {
         return index;
     }
 
-    /** Adds these signatures, or replaces those with the same id. */
+    /**
+     * Adds these signatures, or replaces those with the same id. Each bucket they land in is copied once for the
+     * whole batch, so a full load costs as much as building lists, however many signatures share a bucket.
+     */
     public synchronized void add(Collection<SpamSignature> added) {
-        for (SpamSignature signature : added) {
+        Map<String, SpamSignature> latest = new LinkedHashMap<>();
+        added.forEach(signature -> latest.put(signature.id(), signature));
+        Map<Long, List<SpamSignature>> byBucket = new HashMap<>();
+        for (SpamSignature signature : latest.values()) {
             SpamSignature previous = signatures.put(signature.id(), signature);
             if (previous != null) {
                 unband(previous);
             }
             for (int band = 0; band < BANDS; band++) {
-                buckets.merge(bandKey(signature.fingerprint(), band), new SpamSignature[] {signature}, FingerprintIndex::concat);
+                byBucket.computeIfAbsent(bandKey(signature.fingerprint(), band), key -> new ArrayList<>(1)).add(signature);
             }
         }
+        byBucket.forEach((key, more) -> buckets.merge(key, more.toArray(NONE), FingerprintIndex::concat));
     }
 
     /** Removes the signature with this id; false when there is none. */

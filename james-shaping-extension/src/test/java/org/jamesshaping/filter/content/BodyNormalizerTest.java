@@ -99,6 +99,8 @@ class BodyNormalizerTest {
         assertThat(normalizer.tokens("visit " + "a.".repeat(size / 2) + "com now")).containsExactly("visit", "now");
         assertThat(normalizer.tokens("offer:" + "-".repeat(size) + "www.x")).containsExactly("offer");
         assertThat(normalizer.tokens("free " + "x@".repeat(size / 2) + "y cruise")).containsExactly("free", "cruise");
+        assertThat(normalizer.tokens("\u0001 ".repeat(size / 2) + "Dear Ann, cheap offer " + " \u0002".repeat(size / 2)))
+            .containsExactly("cheap", "offer");
     }
 
     @Test

@@ -93,6 +93,12 @@ class FingerprintStoreTest {
         assertThat(index.size()).isEqualTo(501);
         assertThat(index.bestMatch(added.fingerprint(), 0.5).orElseThrow().signature()).isSameAs(again);
 
+        // Twice in one batch: the last one counts, once.
+        SpamSignature third = new SpamSignature(added.fingerprint(), SpamSignature.Source.SPAMTRAP, 9, NOW, NOW.plusSeconds(90));
+        index.add(List.of(again, third));
+        assertThat(index.size()).isEqualTo(501);
+        assertThat(index.bestMatch(added.fingerprint(), 0.5).orElseThrow().signature()).isSameAs(third);
+
         assertThat(index.remove(added.id())).isTrue();
         assertThat(index.remove(added.id())).isFalse();
         assertThat(index.bestMatch(added.fingerprint(), 0.5)).isEmpty();
