@@ -3,6 +3,7 @@ package org.jamesshaping.filter.content;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +28,9 @@ import javax.mail.internet.MimeMessage;
 import javax.mail.internet.MimePart;
 import javax.mail.internet.MimeUtility;
 
-import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
+import org.jsoup.parser.Parser;
 
 /**
  * Turns a MIME message into {@link MessageContent}. Stateless and thread-safe.
@@ -250,8 +251,10 @@ public final class ContentExtractor {
         }
 
         private String htmlToText(String html, boolean wantText) {
-            Document document = Jsoup.parse(html.length() > ContentLimits.MAX_HTML_CHARS
-                ? html.substring(0, ContentLimits.MAX_HTML_CHARS) : html);
+            String prefix = html.length() > ContentLimits.MAX_HTML_CHARS ? html.substring(0, ContentLimits.MAX_HTML_CHARS) : html;
+            // jsoup's tree building is quadratic on some markup (thousands of misnested formatting tags): the budget
+            // is checked each time the parser reads more input, so it can give up in the middle.
+            Document document = Parser.htmlParser().parseInput(new DeadlineReader(prefix, deadline), "");
             deadline.check();
             document.select("script, style, head").remove();
             for (Element link : document.select("a[href]")) {
@@ -273,6 +276,28 @@ public final class ContentExtractor {
             if (host != null && !host.isEmpty() && hosts.size() < MAX_LINK_HOSTS) {
                 hosts.add(host.toLowerCase(Locale.ROOT));
             }
+        }
+    }
+
+    /** A string's text, checking the deadline at each read (jsoup reads its input in chunks of 32 K, with marks). */
+    static final class DeadlineReader extends StringReader {
+        private final Deadline deadline;
+
+        DeadlineReader(String text, Deadline deadline) {
+            super(text);
+            this.deadline = deadline;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            deadline.check();
+            return super.read(buffer, offset, length);
+        }
+
+        @Override
+        public int read() throws IOException {
+            deadline.check();
+            return super.read();
         }
     }
 

@@ -68,4 +68,22 @@ class ContentExtractorTest {
         assertThat(content.imageCount()).isZero();
         assertThat(content.htmlOnly()).isTrue();
     }
+
+    /** Each reading of the clock is a millisecond later: only checks made while jsoup reads its input can spend 5 ms. */
+    @Test
+    void theTimeBudgetIsCheckedWhileHtmlIsParsed() throws Exception {
+        StringBuilder html = new StringBuilder("<html><body>");
+        for (int i = 0; html.length() < ContentLimits.MAX_HTML_CHARS; i++) {
+            html.append("<font color=").append(i).append(">x</b>");
+        }
+        byte[] raw = ("From: a@example.org\r\nSubject: fonts\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n"
+            + html + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        Deadline deadline = Deadline.after(java.time.Duration.ofMillis(5), () -> now.addAndGet(1_000_000));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> extractor.extract(ContentExtractor.parse(raw), raw.length, deadline))
+            .isInstanceOf(Deadline.Exceeded.class);
+        assertThat(extractor.extract(raw).bodyText()).startsWith("x").hasSizeGreaterThan(10_000);
+    }
 }
