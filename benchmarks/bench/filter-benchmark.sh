@@ -3,7 +3,8 @@
 # Debian's bogofilter if missing, builds the benchmarks module and runs
 # org.jamesshaping.bench.filter.FilterBenchmark (5-fold CV on spam-1 + easy-ham-1 + hard-ham-1 only; the
 # predictive filter's threshold is tuned inside each training split, never on the test fold).
-# Usage: benchmarks/bench/filter-benchmark.sh [--no-bogofilter]
+# Then what one-line adversarial parts (25-200 KB) cost, against the corpus's messages in the same run.
+# Usage: benchmarks/bench/filter-benchmark.sh [--no-bogofilter] [--adversarial-only] [--before-max-kb=N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${JAMES_SHAPING_CORPUS:-$HOME/.cache/james-shaping/corpus}"

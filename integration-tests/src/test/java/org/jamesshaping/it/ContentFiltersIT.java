@@ -304,7 +304,12 @@ class ContentFiltersIT {
     }
 
     private SmtpClient.Reply send(String source, String recipient, String message) throws IOException {
-        try (SmtpClient client = SmtpClient.connect(source, james.smtpPort())) {
+        return send(james.smtpPort(), source, recipient, message);
+    }
+
+    /** One message over SMTP; its lines end in LF here and CRLF on the wire. */
+    static SmtpClient.Reply send(int smtpPort, String source, String recipient, String message) throws IOException {
+        try (SmtpClient client = SmtpClient.connect(source, smtpPort)) {
             assertThat(client.readReply().code).isEqualTo(220);
             assertThat(client.command("EHLO client.example.net").code).isEqualTo(250);
             assertThat(client.command("MAIL FROM:<sender@example.net>").code).isEqualTo(250);
@@ -359,7 +364,7 @@ class ContentFiltersIT {
     }
 
     /** {@code james-shaping filter ...}: the tool from the extension jar, in its own JVM, as an operator runs it. */
-    private static ToolResult filterTool(String... args) throws Exception {
+    static ToolResult filterTool(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
             Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
             "-cp", TestEnvironment.extensionJar() + java.io.File.pathSeparator + System.getProperty("java.class.path"),

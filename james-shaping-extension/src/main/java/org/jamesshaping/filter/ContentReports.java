@@ -102,7 +102,7 @@ public final class ContentReports {
             return training;
         }
 
-        /** Why the message could not be queued for learning (empty, or too large to keep). */
+        /** Why the message could not be queued for learning: empty, too large to keep, or its bounds full of reports still to learn. */
         public Optional<String> trainingRefused() {
             return trainingRefused;
         }
@@ -169,6 +169,9 @@ public final class ContentReports {
 
     private Outcome queue(byte[] raw, boolean spam, String source, Optional<SpamSignature> signature, Optional<String> skipped) {
         Optional<String> refused = TrainingReports.refusal(raw);
+        if (refused.isEmpty()) {
+            refused = training.get().full(raw, spam, source);
+        }
         if (refused.isPresent()) {
             return new Outcome(signature, skipped, Optional.empty(), refused);
         }

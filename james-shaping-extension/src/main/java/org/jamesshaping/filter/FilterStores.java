@@ -5,13 +5,19 @@ import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 import javax.annotation.PreDestroy;
+import javax.inject.Inject;
 import javax.inject.Singleton;
 
+import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.MetricFactory;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
@@ -39,6 +45,38 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
+    private final Map<Verdict.Filter, LongAdder> timeouts = new EnumMap<>(Verdict.Filter.class);
+    private final Map<Verdict.Filter, Metric> timeoutMetrics = new EnumMap<>(Verdict.Filter.class);
+
+    /** Outside James (tools, tests): the counters are kept in memory only. */
+    public FilterStores() {
+        for (Verdict.Filter filter : Verdict.Filter.values()) {
+            timeouts.put(filter, new LongAdder());
+        }
+    }
+
+    /** In James: the timeout counters are also James metrics, {@code shaping_filter_fingerprint_timeouts} and so on. */
+    @Inject
+    public FilterStores(MetricFactory metrics) {
+        this();
+        for (Verdict.Filter filter : Verdict.Filter.values()) {
+            timeoutMetrics.put(filter, metrics.generate("shaping_filter_" + filter.name().toLowerCase(Locale.ROOT) + "_timeouts"));
+        }
+    }
+
+    /** Counts a mail a filter gave up on, its time budget spent. */
+    public void countTimeout(Verdict.Filter filter) {
+        timeouts.get(filter).increment();
+        Metric metric = timeoutMetrics.get(filter);
+        if (metric != null) {
+            metric.increment();
+        }
+    }
+
+    /** Mails this filter gave up on since James started, their time budget spent ({@code not-run; reason=timeout}). */
+    public long timeouts(Verdict.Filter filter) {
+        return timeouts.get(filter).sum();
+    }
 
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;

@@ -98,6 +98,13 @@ public final class FilterBenchmark {
         List<CorpusCache.CorpusMessage> corpus = CorpusCache.loadAllowed();
         System.out.printf("Corpus: %d messages (%d spam) from %s%n", corpus.size(),
             corpus.stream().filter(CorpusCache.CorpusMessage::spam).count(), CorpusCache.ALLOWED_SETS);
+        // The old expression takes minutes on 200 KB: --before-max-kb=N times it on parts up to N KB only.
+        int beforeMaxKb = List.of(args).stream().filter(arg -> arg.startsWith("--before-max-kb="))
+            .map(arg -> Integer.parseInt(arg.substring("--before-max-kb=".length()))).findFirst().orElse(100);
+        if (List.of(args).contains("--adversarial-only")) {
+            AdversarialInputs.run(corpus, beforeMaxKb);
+            return;
+        }
 
         Map<Double, Result> predictive = predictive(corpus);
         Result bogofilter = withBogofilter ? bogofilter(corpus) : null;
@@ -126,6 +133,7 @@ public final class FilterBenchmark {
         }
         System.out.println();
         fingerprints(corpus);
+        AdversarialInputs.run(corpus, beforeMaxKb);
     }
 
     /** Targets of held-out false-positive rate for the threshold tuned inside each training set. */

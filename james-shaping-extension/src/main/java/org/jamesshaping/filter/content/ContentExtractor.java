@@ -3,6 +3,7 @@ package org.jamesshaping.filter.content;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -27,9 +28,9 @@ import javax.mail.internet.MimeMessage;
 import javax.mail.internet.MimePart;
 import javax.mail.internet.MimeUtility;
 
-import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
+import org.jsoup.parser.Parser;
 
 /**
  * Turns a MIME message into {@link MessageContent}. Stateless and thread-safe.
@@ -70,7 +71,12 @@ public final class ContentExtractor {
     }
 
     public MessageContent extract(MimeMessage message, int rawSize) throws MessagingException {
-        Walk walk = new Walk();
+        return extract(message, rawSize, Deadline.NONE);
+    }
+
+    /** As {@link #extract(MimeMessage, int)}, giving up with {@link Deadline.Exceeded} once the deadline has passed. */
+    public MessageContent extract(MimeMessage message, int rawSize, Deadline deadline) throws MessagingException {
+        Walk walk = new Walk(deadline);
         try {
             walk.visit(message, 0);
         } catch (IOException e) {
@@ -135,6 +141,7 @@ public final class ContentExtractor {
     }
 
     private final class Walk {
+        final Deadline deadline;
         final StringBuilder text = new StringBuilder();
         final Set<String> hosts = new LinkedHashSet<>();
         int parts;
@@ -144,10 +151,15 @@ public final class ContentExtractor {
         int images;
         int attachments;
 
+        Walk(Deadline deadline) {
+            this.deadline = deadline;
+        }
+
         void visit(Part part, int depth) throws MessagingException, IOException {
             if (++parts > limits.maxParts() || depth > limits.maxNestingDepth()) {
                 return;
             }
+            deadline.check();
             String contentType = safeContentType(part);
             if (Part.ATTACHMENT.equalsIgnoreCase(disposition(part)) && !contentType.startsWith("multipart/")) {
                 attachments++;
@@ -239,7 +251,11 @@ public final class ContentExtractor {
         }
 
         private String htmlToText(String html, boolean wantText) {
-            Document document = Jsoup.parse(html);
+            String prefix = html.length() > ContentLimits.MAX_HTML_CHARS ? html.substring(0, ContentLimits.MAX_HTML_CHARS) : html;
+            // jsoup's tree building is quadratic on some markup (thousands of misnested formatting tags): the budget
+            // is checked each time the parser reads more input, so it can give up in the middle.
+            Document document = Parser.htmlParser().parseInput(new DeadlineReader(prefix, deadline), "");
+            deadline.check();
             document.select("script, style, head").remove();
             for (Element link : document.select("a[href]")) {
                 links++;
@@ -260,6 +276,28 @@ public final class ContentExtractor {
             if (host != null && !host.isEmpty() && hosts.size() < MAX_LINK_HOSTS) {
                 hosts.add(host.toLowerCase(Locale.ROOT));
             }
+        }
+    }
+
+    /** A string's text, checking the deadline at each read (jsoup reads its input in chunks of 32 K, with marks). */
+    static final class DeadlineReader extends StringReader {
+        private final Deadline deadline;
+
+        DeadlineReader(String text, Deadline deadline) {
+            super(text);
+            this.deadline = deadline;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            deadline.check();
+            return super.read(buffer, offset, length);
+        }
+
+        @Override
+        public int read() throws IOException {
+            deadline.check();
+            return super.read();
         }
     }
 

@@ -64,7 +64,7 @@ public class FingerprintService implements Closeable {
     private final double threshold;
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<String, LongAdder> pendingHits = new ConcurrentHashMap<>();
-    private volatile FingerprintIndex index = FingerprintIndex.EMPTY;
+    private volatile FingerprintIndex index = new FingerprintIndex();
     private volatile boolean loaded;
     private volatile Instant lastRefreshStart;
     private int refreshesSinceFullLoad;
@@ -110,9 +110,7 @@ public class FingerprintService implements Closeable {
     /** Stores a signature in MongoDB (blocking, bounded by the client timeout) and adds it to this server's index. */
     public SpamSignature report(Fingerprint fingerprint, SpamSignature.Source source) {
         SpamSignature signature = store.report(fingerprint, source, clock.instant());
-        synchronized (this) {
-            index = index.with(List.of(signature));
-        }
+        index.add(List.of(signature));
         return signature;
     }
 
@@ -133,8 +131,11 @@ public class FingerprintService implements Closeable {
         boolean full = !loaded || refreshesSinceFullLoad >= FULL_RELOAD_EVERY;
         Instant since = full ? null : lastRefreshStart.minus(CLOCK_SKEW_MARGIN);
         List<SpamSignature> changed = store.changedSince(since);
-        synchronized (this) {
-            index = full ? FingerprintIndex.of(changed) : index.with(changed);
+        if (full) {
+            // A new index, to drop signatures deleted (or aged out) elsewhere; in between, only the changes are added.
+            index = FingerprintIndex.of(changed);
+        } else {
+            index.add(changed);
         }
         refreshesSinceFullLoad = full ? 0 : refreshesSinceFullLoad + 1;
         lastRefreshStart = start;

@@ -11,12 +11,16 @@ import org.bson.conversions.Bson;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndDeleteOptions;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
+import com.mongodb.client.result.UpdateResult;
 
 /**
  * The {@code spam_fingerprints} collection, shared by all servers. One document per signature:
@@ -26,18 +30,35 @@ import com.mongodb.client.model.WriteModel;
  * </pre>
  * {@code updatedAt} changes only when a signature is added or reported again, so servers refresh their index with
  * a cheap range query; hit counts change all the time and are not worth a refresh.
+ *
+ * <p>Bounded, so that every server's in-memory index is (about 2.5 KB a signature): at most
+ * {@link #MAX_SIGNATURES_PER_SOURCE} signatures first reported by one source, {@link #MAX_SIGNATURES} in all. A new
+ * signature over a bound takes the place of the one least recently seen (reported or matched) of its source, so a
+ * spamtrap flood ages out old campaigns, never the operators' reports.</p>
  */
 public final class FingerprintStore {
     public static final String COLLECTION = "spam_fingerprints";
+    public static final int MAX_SIGNATURES_PER_SOURCE = 25_000;
+    public static final int MAX_SIGNATURES = 50_000;
 
     private final MongoCollection<Document> collection;
+    private final int maxPerSource;
+    private final int maxSignatures;
 
     public FingerprintStore(MongoCollection<Document> collection) {
+        this(collection, MAX_SIGNATURES_PER_SOURCE, MAX_SIGNATURES);
+    }
+
+    FingerprintStore(MongoCollection<Document> collection, int maxPerSource, int maxSignatures) {
         this.collection = collection;
+        this.maxPerSource = maxPerSource;
+        this.maxSignatures = maxSignatures;
     }
 
     public void createIndexes() {
         collection.createIndex(Indexes.ascending("updatedAt"), new IndexOptions().name("updatedAt"));
+        collection.createIndex(Indexes.ascending("source", "lastSeen"), new IndexOptions().name("source_lastSeen"));
+        collection.createIndex(Indexes.ascending("lastSeen"), new IndexOptions().name("lastSeen"));
     }
 
     /** Adds a signature, or counts one more report of it. */
@@ -47,7 +68,7 @@ public final class FingerprintStore {
             values.add(value);
         }
         Date at = Date.from(now);
-        collection.updateOne(Filters.eq("_id", fingerprint.id()),
+        UpdateResult result = collection.updateOne(Filters.eq("_id", fingerprint.id()),
             Updates.combine(
                 Updates.setOnInsert("minHashes", values),
                 Updates.setOnInsert("shingles", fingerprint.shingleCount()),
@@ -59,15 +80,35 @@ public final class FingerprintStore {
                 Updates.set("lastSeen", at),
                 Updates.set("updatedAt", at)),
             new UpdateOptions().upsert(true));
+        if (result.getUpsertedId() != null) {
+            makeRoom(fingerprint.id(), Filters.eq("source", source.stored()), maxPerSource);
+            makeRoom(fingerprint.id(), new Document(), maxSignatures);
+        }
         Document stored = collection.find(Filters.eq("_id", fingerprint.id())).first();
         return stored == null ? new SpamSignature(fingerprint, source, 0, now, now) : toSignature(stored);
     }
 
-    /** Signatures added or reported at or after {@code since} (all of them when {@code since} is null). */
+    /** Deletes the least recently seen signatures of {@code scope} but {@code kept} until the scope fits its bound. */
+    private void makeRoom(String kept, Bson scope, int bound) {
+        long excess = collection.countDocuments(scope) - bound;
+        while (excess > 0) {
+            Document oldest = collection.findOneAndDelete(Filters.and(scope, Filters.ne("_id", kept)),
+                new FindOneAndDeleteOptions().sort(Sorts.ascending("lastSeen", "_id")).projection(Projections.include("_id")));
+            if (oldest == null) {
+                return;
+            }
+            excess--;
+        }
+    }
+
+    /**
+     * Signatures added or reported at or after {@code since} (all of them when {@code since} is null), the most
+     * recently seen first and at most {@link #MAX_SIGNATURES}: what fits in the index.
+     */
     public List<SpamSignature> changedSince(Instant since) {
         Bson filter = since == null ? new Document() : Filters.gte("updatedAt", Date.from(since));
         List<SpamSignature> signatures = new ArrayList<>();
-        for (Document document : collection.find(filter)) {
+        for (Document document : collection.find(filter).sort(Sorts.descending("lastSeen")).limit(maxSignatures)) {
             SpamSignature signature = toSignature(document);
             if (signature != null) {
                 signatures.add(signature);

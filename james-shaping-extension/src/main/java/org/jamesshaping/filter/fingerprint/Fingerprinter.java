@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.jamesshaping.filter.content.BodyNormalizer;
+import org.jamesshaping.filter.content.Deadline;
 import org.jamesshaping.filter.content.Hashing64;
 import org.jamesshaping.filter.content.MessageContent;
 
@@ -21,6 +22,7 @@ public final class Fingerprinter {
     public static final int DEFAULT_MIN_TEXT_CHARS = 200;
     private static final int MIN_SHINGLES = 12;
     private static final long[] SEEDS = seeds();
+    private static final int SHINGLES_PER_DEADLINE_CHECK = 1_024;
 
     private final BodyNormalizer normalizer = new BodyNormalizer();
     private final int minTextChars;
@@ -45,8 +47,17 @@ public final class Fingerprinter {
         return fingerprint(content.bodyText());
     }
 
+    /** As {@link #fingerprint(MessageContent)}, giving up with {@link Deadline.Exceeded} once the deadline has passed. */
+    public Optional<Fingerprint> fingerprint(MessageContent content, Deadline deadline) {
+        return fingerprint(content.bodyText(), deadline);
+    }
+
     public Optional<Fingerprint> fingerprint(String bodyText) {
-        List<String> tokens = normalizer.tokens(bodyText);
+        return fingerprint(bodyText, Deadline.NONE);
+    }
+
+    public Optional<Fingerprint> fingerprint(String bodyText, Deadline deadline) {
+        List<String> tokens = normalizer.tokens(bodyText, deadline);
         int normalisedChars = 0;
         long[] tokenHashes = new long[tokens.size()];
         for (int i = 0; i < tokenHashes.length; i++) {
@@ -61,6 +72,9 @@ public final class Fingerprinter {
         int[] minHashes = new int[SIGNATURE_SIZE];
         java.util.Arrays.fill(minHashes, Integer.MAX_VALUE);
         for (int start = 0; start < shingleCount; start++) {
+            if (start % SHINGLES_PER_DEADLINE_CHECK == 0) {
+                deadline.check();
+            }
             long shingle = tokenHashes[start];
             for (int k = 1; k < SHINGLE_WORDS; k++) {
                 shingle = Hashing64.combine(shingle, tokenHashes[start + k]);

@@ -3,6 +3,7 @@ package org.jamesshaping.filter.mailet;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
@@ -17,6 +18,7 @@ import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.content.Deadline;
 import org.jamesshaping.runtime.Durations;
 import org.jamesshaping.store.MongoConnection;
 import org.slf4j.Logger;
@@ -27,11 +29,16 @@ import org.slf4j.LoggerFactory;
  * stops a mail: whatever goes wrong, the mail continues with a header saying the filter did not run.
  *
  * <p>Time bound: a filter does no I/O on the spooler thread (stores are read from memory, refreshed in the
- * background), and its CPU work is bounded by {@code maxMessageBytes} and {@link ContentLimits}.</p>
+ * background), its CPU work is bounded by {@code maxMessageBytes} and {@link ContentLimits} and linear in them, and
+ * past {@code timeBudget} (default 2s) it gives up on the message: the mail goes on with
+ * {@code not-run; reason=timeout} and {@link FilterStores#countTimeout} counts it (a James metric in James). The budget is checked inside the
+ * extraction and fingerprinting loops ({@link Deadline}), so no thread is left running on a message.</p>
  */
 abstract class ContentFilterMailet extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(ContentFilterMailet.class);
     static final int DEFAULT_MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+    static final Duration DEFAULT_TIME_BUDGET = Duration.ofSeconds(2);
+    static final String TIMEOUT = "timeout";
 
     protected final FilterStores stores;
     protected final VerdictListener listener;
@@ -39,6 +46,8 @@ abstract class ContentFilterMailet extends GenericMailet {
     private final MongoConnection configuredConnection;
     protected ContentExtractor extractor;
     private long maxMessageBytes;
+    private Duration timeBudget;
+    private LongSupplier nanoClock = System::nanoTime;
 
     protected ContentFilterMailet(FilterStores stores, VerdictListener listener, MongoConnection configuredConnection) {
         this.stores = stores;
@@ -49,6 +58,7 @@ abstract class ContentFilterMailet extends GenericMailet {
     @Override
     public void init() throws MessagingException {
         maxMessageBytes = longParameter("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES);
+        timeBudget = durationParameter("timeBudget", DEFAULT_TIME_BUDGET);
         extractor = new ContentExtractor(new ContentLimits(
             (int) longParameter("maxParts", ContentLimits.DEFAULT.maxParts()),
             (int) longParameter("maxTextChars", ContentLimits.DEFAULT.maxTextChars()),
@@ -67,8 +77,12 @@ abstract class ContentFilterMailet extends GenericMailet {
                 verdict = Verdict.notRun(filter(), "too-large");
             } else {
                 MimeMessage message = mail.getMessage();
-                verdict = judge(mail, message, (int) size);
+                verdict = judge(mail, message, (int) size, Deadline.after(timeBudget, nanoClock));
             }
+        } catch (Deadline.Exceeded e) {
+            stores.countTimeout(filter());
+            LOGGER.warn("{} filter gave up on mail {} after its time budget of {} ms", filter(), mail.getName(), timeBudget.toMillis());
+            verdict = Verdict.notRun(filter(), TIMEOUT);
         } catch (MessagingException | RuntimeException e) {
             LOGGER.warn("{} filter did not run on mail {}: {}", filter(), mail.getName(), e.toString());
             verdict = Verdict.notRun(filter(), e instanceof MessagingException ? "bad-mime" : "error");
@@ -92,8 +106,16 @@ abstract class ContentFilterMailet extends GenericMailet {
         return false;
     }
 
-    /** The verdict for this message; may throw on unreadable MIME, which the caller turns into "not run". */
-    protected abstract Verdict judge(Mail mail, MimeMessage message, int size) throws MessagingException;
+    /**
+     * The verdict for this message; may throw on unreadable MIME, or {@link Deadline.Exceeded} once the deadline has
+     * passed, which the caller turns into "not run".
+     */
+    protected abstract Verdict judge(Mail mail, MimeMessage message, int size, Deadline deadline) throws MessagingException;
+
+    /** The clock the time budget is measured on; tests make time pass faster. */
+    void nanoClock(LongSupplier clock) {
+        this.nanoClock = clock;
+    }
 
     /** Writes this verdict's headers and attributes. */
     protected abstract void mark(Mail mail, Verdict verdict) throws MessagingException;

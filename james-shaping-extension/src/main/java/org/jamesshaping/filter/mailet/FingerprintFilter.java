@@ -11,6 +11,7 @@ import org.apache.mailet.Mail;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
+import org.jamesshaping.filter.content.Deadline;
 import org.jamesshaping.filter.content.MessageContent;
 import org.jamesshaping.filter.fingerprint.Fingerprint;
 import org.jamesshaping.filter.fingerprint.FingerprintMatch;
@@ -67,9 +68,9 @@ public class FingerprintFilter extends ContentFilterMailet {
     }
 
     @Override
-    protected Verdict judge(Mail mail, MimeMessage message, int size) throws MessagingException {
-        MessageContent content = extractor.extract(message, size);
-        Optional<Fingerprint> fingerprint = fingerprinter.fingerprint(content);
+    protected Verdict judge(Mail mail, MimeMessage message, int size, Deadline deadline) throws MessagingException {
+        MessageContent content = extractor.extract(message, size, deadline);
+        Optional<Fingerprint> fingerprint = fingerprinter.fingerprint(content, deadline);
         if (fingerprint.isEmpty()) {
             return Verdict.unknown(null);
         }

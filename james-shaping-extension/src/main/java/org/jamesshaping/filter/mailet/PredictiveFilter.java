@@ -11,6 +11,8 @@ import org.apache.mailet.Mail;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
+import org.jamesshaping.filter.content.Deadline;
+import org.jamesshaping.filter.content.MessageContent;
 import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelService;
 import org.jamesshaping.store.MongoConnection;
@@ -58,13 +60,16 @@ public class PredictiveFilter extends ContentFilterMailet {
     }
 
     @Override
-    protected Verdict judge(Mail mail, MimeMessage message, int size) throws MessagingException {
+    protected Verdict judge(Mail mail, MimeMessage message, int size, Deadline deadline) throws MessagingException {
         Optional<PredictiveModel> model = models.current();
         if (model.isEmpty()) {
             return Verdict.notRun(Verdict.Filter.PREDICTIVE, "no-model");
         }
         PredictiveModel current = model.get();
-        double score = current.score(current.featureExtractor().features(extractor.extract(message, size)));
+        MessageContent content = extractor.extract(message, size, deadline);
+        // Feature hashing is linear in the bounded text; the budget is checked between the stages.
+        deadline.check();
+        double score = current.score(current.featureExtractor().features(content));
         boolean spam = threshold.map(value -> score >= value).orElseGet(() -> current.isSpam(score));
         return Verdict.scored(score, spam);
     }

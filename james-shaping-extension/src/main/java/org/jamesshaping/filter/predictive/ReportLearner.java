@@ -114,16 +114,15 @@ public final class ReportLearner {
      */
     public Pass learnPending(java.util.function.Function<String, Optional<PredictiveModel>> inMemory) throws IOException {
         Optional<PredictiveModelStore.Pointer> pointer = models.current();
-        if (pointer.isPresent()) {
-            // A learner that saved this version may have stopped before marking its reports: finish its work.
-            reports.markApplied(pointer.get().reports(), pointer.get().version(), clock.instant());
+        if (pointer.isEmpty()) {
+            // Nothing to learn into: no report is read, only whether one waits.
+            return new Pass(reports.hasPending() ? Pass.Result.NO_MODEL : Pass.Result.NOTHING_PENDING, 0, 0, 0, Optional.empty());
         }
+        // A learner that saved this version may have stopped before marking its reports: finish its work.
+        reports.markApplied(pointer.get().reports(), pointer.get().version(), clock.instant());
         List<TrainingReports.Report> pending = reports.pending(batch);
         if (pending.isEmpty()) {
             return new Pass(Pass.Result.NOTHING_PENDING, 0, 0, 0, Optional.empty());
-        }
-        if (pointer.isEmpty()) {
-            return new Pass(Pass.Result.NO_MODEL, 0, 0, 0, Optional.empty());
         }
         String base = pointer.get().version();
         Optional<PredictiveModel> held = inMemory.apply(base);
@@ -133,8 +132,13 @@ public final class ReportLearner {
         List<String> ids = new ArrayList<>();
         int rejected = 0;
         for (TrainingReports.Report report : pending) {
+            // One message in memory at a time: only its features are kept.
+            Optional<byte[]> raw = reports.message(report.id());
+            if (raw.isEmpty()) {
+                continue;
+            }
             try {
-                examples.add(new ModelTrainer.Example(features.features(extractor.extract(report.raw())), report.spam()));
+                examples.add(new ModelTrainer.Example(features.features(extractor.extract(raw.get())), report.spam()));
                 ids.add(report.id());
             } catch (MessagingException | RuntimeException e) {
                 reports.reject(report.id(), "not a readable message: " + e.getMessage(), clock.instant());

@@ -11,10 +11,12 @@ import java.util.Locale;
 import java.util.Optional;
 
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndDeleteOptions;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -33,11 +35,19 @@ import com.mongodb.client.model.Updates;
  * </pre>
  * The id is the message's digest with the label, so the same message reported twice is one report (counted
  * twice), while a message reported as spam and later as ham is two.
+ *
+ * <p>Bounded: at most {@link #MAX_REPORTS_PER_SOURCE} reports per source and {@link #MAX_REPORTS} in all. A new
+ * report over a bound takes the place of the oldest one already learned (or set aside); when all are still pending
+ * it is refused, so a flood of reports can neither grow the collection nor push out what has not been learned.</p>
  */
 public final class TrainingReports {
     public static final String COLLECTION = "training_reports";
     /** Larger messages are refused: MongoDB documents stop at 16 MB, and the filters read far less of a message. */
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+    /** Reports kept per source ({@code operator}, {@code spamtrap}, ...): one source cannot crowd out the others. */
+    public static final int MAX_REPORTS_PER_SOURCE = 2_000;
+    /** Reports kept in all; a learner pass reads at most {@code ReportLearner.DEFAULT_BATCH} of them, one at a time. */
+    public static final int MAX_REPORTS = 4_000;
 
     /** Where a report is in its life. */
     public enum State {
@@ -52,7 +62,7 @@ public final class TrainingReports {
         }
     }
 
-    /** One report; {@link #raw()} is only filled when asked for. */
+    /** One report, without its message ({@link TrainingReports#message} reads it). */
     public static final class Report {
         private final String id;
         private final boolean spam;
@@ -63,7 +73,6 @@ public final class TrainingReports {
         private final Instant reportedAt;
         private final Optional<String> appliedIn;
         private final Optional<String> error;
-        private final byte[] raw;
 
         Report(Document document) {
             this.id = document.getString("_id");
@@ -76,8 +85,6 @@ public final class TrainingReports {
             this.reportedAt = document.getDate("reportedAt").toInstant();
             this.appliedIn = Optional.ofNullable(document.getString("appliedIn"));
             this.error = Optional.ofNullable(document.getString("error"));
-            Binary binary = document.get("raw", Binary.class);
-            this.raw = binary == null ? null : binary.getData();
         }
 
         public String id() {
@@ -119,23 +126,25 @@ public final class TrainingReports {
         public Optional<String> error() {
             return error;
         }
-
-        public byte[] raw() {
-            if (raw == null) {
-                throw new IllegalStateException("report " + id + " was read without its message");
-            }
-            return raw;
-        }
     }
 
     private final MongoCollection<Document> collection;
+    private final int maxReportsPerSource;
+    private final int maxReports;
 
     public TrainingReports(MongoCollection<Document> collection) {
+        this(collection, MAX_REPORTS_PER_SOURCE, MAX_REPORTS);
+    }
+
+    TrainingReports(MongoCollection<Document> collection, int maxReportsPerSource, int maxReports) {
         this.collection = collection;
+        this.maxReportsPerSource = maxReportsPerSource;
+        this.maxReports = maxReports;
     }
 
     public void createIndexes() {
         collection.createIndex(Indexes.ascending("state", "reportedAt"), new IndexOptions().name("state_reportedAt"));
+        collection.createIndex(Indexes.ascending("source", "state", "reportedAt"), new IndexOptions().name("source_state_reportedAt"));
     }
 
     /**
@@ -144,11 +153,13 @@ public final class TrainingReports {
      */
     public Report add(byte[] raw, boolean spam, String source, Instant now) {
         Optional<String> refusal = refusal(raw);
+        String id = id(raw, spam);
+        refusal = refusal.isPresent() ? refusal : full(id, source);
         if (refusal.isPresent()) {
             throw new IllegalArgumentException(refusal.get());
         }
         String label = spam ? "spam" : "ham";
-        Document stored = collection.findOneAndUpdate(Filters.eq("_id", digest(raw) + ":" + label),
+        Document stored = collection.findOneAndUpdate(Filters.eq("_id", id),
             Updates.combine(
                 Updates.setOnInsert("label", label),
                 Updates.setOnInsert("source", source),
@@ -172,14 +183,68 @@ public final class TrainingReports {
         return Optional.empty();
     }
 
-    /** Pending reports, oldest first, with their messages. */
+    /**
+     * Why a new report of this message from this source cannot be kept (every report in its bound still waits to
+     * be learned); empty when it can, having made room if needed by deleting the oldest learned or set-aside reports.
+     * Reporting a message already kept is always possible: it only counts one more.
+     */
+    public Optional<String> full(byte[] raw, boolean spam, String source) {
+        return full(id(raw, spam), source);
+    }
+
+    private Optional<String> full(String id, String source) {
+        if (collection.countDocuments(Filters.eq("_id", id)) > 0) {
+            return Optional.empty();
+        }
+        if (!makeRoom(Filters.eq("source", source), maxReportsPerSource)) {
+            return Optional.of("the " + maxReportsPerSource + " reports kept from source '" + source
+                + "' all wait to be learned; report again once the predictive model has learned them");
+        }
+        if (!makeRoom(new Document(), maxReports)) {
+            return Optional.of("the " + maxReports + " reports kept all wait to be learned; report again once the predictive model has learned them");
+        }
+        return Optional.empty();
+    }
+
+    /** Deletes the oldest finished reports among {@code scope} until one more fits under {@code bound}. */
+    private boolean makeRoom(Bson scope, int bound) {
+        long excess = collection.countDocuments(scope) - bound + 1;
+        while (excess > 0) {
+            Document oldest = collection.findOneAndDelete(Filters.and(scope, Filters.ne("state", State.PENDING.stored())),
+                new FindOneAndDeleteOptions().sort(Sorts.ascending("reportedAt", "_id")).projection(Projections.include("_id")));
+            if (oldest == null) {
+                return false;
+            }
+            excess--;
+        }
+        return true;
+    }
+
+    private static String id(byte[] raw, boolean spam) {
+        return digest(raw) + ":" + (spam ? "spam" : "ham");
+    }
+
+    /** Pending reports, oldest first, without their messages: {@link #message} reads each one when it is learned. */
     public List<Report> pending(int limit) {
         List<Report> result = new ArrayList<>();
-        for (Document document : collection.find(Filters.eq("state", State.PENDING.stored()))
+        for (Document document : collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.exclude("raw"))
                 .sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
             result.add(new Report(document));
         }
         return result;
+    }
+
+    /** Whether any report waits to be learned (reads one id, no message). */
+    public boolean hasPending() {
+        return collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.include("_id")).limit(1).first() != null;
+    }
+
+    /** The message of a report still pending; empty when it was learned, set aside or deleted meanwhile. */
+    public Optional<byte[]> message(String id) {
+        Document document = collection.find(Filters.and(Filters.eq("_id", id), Filters.eq("state", State.PENDING.stored())))
+            .projection(Projections.include("raw")).first();
+        Binary binary = document == null ? null : document.get("raw", Binary.class);
+        return Optional.ofNullable(binary).map(Binary::getData);
     }
 
     /** The most recent reports in a state (or all states), without their messages. */

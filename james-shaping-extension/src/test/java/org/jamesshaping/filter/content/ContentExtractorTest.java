@@ -51,4 +51,39 @@ class ContentExtractorTest {
         }
         assertThat(byScan(samples.get(0))).containsExactly("example.com", "Mail.Example.ORG", "shop.example.");
     }
+
+    @Test
+    void htmlIsReadFromItsFirstQuarterMegabyteOnly() throws Exception {
+        String padding = "<span>" + "z".repeat(ContentLimits.MAX_HTML_CHARS) + "</span>";
+        String html = "<html><body><p>cheap watches here</p><a href=\"http://early.example/\">shop</a>" + padding
+            + "<p>hidden tail words</p><a href=\"http://late.example/\">late</a><img src=\"x.png\"></body></html>";
+        byte[] raw = ("From: a@example.org\r\nSubject: watches\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n"
+            + html + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        MessageContent content = new ContentExtractor(ContentLimits.DEFAULT).extract(raw);
+
+        assertThat(content.bodyText()).contains("cheap watches here").doesNotContain("hidden tail words");
+        assertThat(content.linkHosts()).containsExactly("early.example");
+        assertThat(content.linkCount()).isEqualTo(1);
+        assertThat(content.imageCount()).isZero();
+        assertThat(content.htmlOnly()).isTrue();
+    }
+
+    /** Each reading of the clock is a millisecond later: only checks made while jsoup reads its input can spend 5 ms. */
+    @Test
+    void theTimeBudgetIsCheckedWhileHtmlIsParsed() throws Exception {
+        StringBuilder html = new StringBuilder("<html><body>");
+        for (int i = 0; html.length() < ContentLimits.MAX_HTML_CHARS; i++) {
+            html.append("<font color=").append(i).append(">x</b>");
+        }
+        byte[] raw = ("From: a@example.org\r\nSubject: fonts\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n"
+            + html + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        Deadline deadline = Deadline.after(java.time.Duration.ofMillis(5), () -> now.addAndGet(1_000_000));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> extractor.extract(ContentExtractor.parse(raw), raw.length, deadline))
+            .isInstanceOf(Deadline.Exceeded.class);
+        assertThat(extractor.extract(raw).bodyText()).startsWith("x").hasSizeGreaterThan(10_000);
+    }
 }

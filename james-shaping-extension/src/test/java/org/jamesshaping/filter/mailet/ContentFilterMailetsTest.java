@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
@@ -153,24 +154,9 @@ class ContentFilterMailetsTest {
 
     @Test
     void predictiveFilterScoresWithAModelFileAndSkipsKnownSpam(@TempDir Path folder) throws Exception {
-        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-        FeatureExtractor features = new FeatureExtractor(16);
-        List<ModelTrainer.Example> examples = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
-                SpamMutator.message("cheap pills " + i, "Buy cheap pills now, best prices online, viagra cialis offer " + i, false))), true));
-            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
-                SpamMutator.message("meeting notes " + i, "Notes from the design meeting about the parser refactoring " + i, false))), false));
-        }
-        Path file = folder.resolve("model.bin");
-        ModelCodec.writeFile(new ModelTrainer(16, 10, 0.5, 1, 1e-6, 1).train(examples, 0.5), file);
         PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
-        mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", file.toString(), "refreshInterval", "100ms")));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        Mail spam = mail(SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
-        do {
-            mailet.service(spam);
-        } while (spam.getMessage().getHeader(ShapingHeaders.SCORE, null).startsWith("not-run") && System.nanoTime() < deadline);
+        mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", modelFile(folder).toString(), "refreshInterval", "100ms")));
+        Mail spam = awaitScored(mailet, SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
         Mail ham = mail(SpamMutator.message("meeting notes", "Notes from the design meeting about the parser", false));
         mailet.service(ham);
 
@@ -184,6 +170,109 @@ class ContentFilterMailetsTest {
         known.getMessage().removeHeader(ShapingHeaders.VERDICT);
         mailet.service(known);
         assertThat(known.getMessage().getHeader(ShapingHeaders.SCORE)).isNull();
+    }
+
+    /** Serves the message until the model file is loaded (the first calls may say not-run). */
+    private static Mail awaitScored(PredictiveFilter mailet, byte[] raw) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Mail mail;
+        do {
+            mail = mail(raw);
+            mailet.service(mail);
+        } while (mail.getMessage().getHeader(ShapingHeaders.SCORE, null).equals("not-run; reason=no-model") && System.nanoTime() < deadline);
+        return mail;
+    }
+
+    /** Past its budget a filter lets the mail go on, says so in its header, and counts it; the next mail is judged. */
+    @Test
+    void fingerprintFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt() throws Exception {
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", mongo.uri(), "database", "filter_test",
+            "mongoTimeout", "500ms", "refreshInterval", "100ms", "timeBudget", "5ms")));
+        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        // Each reading of the clock is 10 ms later: the first check inside the extraction is past the budget.
+        AtomicLong now = new AtomicLong();
+        mailet.nanoClock(() -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10)));
+        Mail slow = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        mailet.service(slow);
+
+        assertThat(slow.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=timeout");
+        assertThat(slow.getAttribute(ShapingHeaders.VERDICT_ATTRIBUTE).orElseThrow().getValue().value()).isEqualTo("not-run");
+        assertThat(slow.getState()).isNotEqualTo(Mail.GHOST);
+        assertThat(slow.getRecipients()).hasSize(1);
+        assertThat(stores.timeouts(Verdict.Filter.FINGERPRINT)).isEqualTo(1);
+        assertThat(stores.timeouts(Verdict.Filter.PREDICTIVE)).isZero();
+        assertThat(verdicts).extracting(Verdict::outcome).containsExactly(Verdict.Outcome.NOT_RUN);
+        assertThat(signals).isEmpty();
+
+        mailet.nanoClock(System::nanoTime);
+        Mail next = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
+        mailet.service(next);
+        assertThat(next.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).endsWith("; no-match");
+        assertThat(stores.timeouts(Verdict.Filter.FINGERPRINT)).isEqualTo(1);
+    }
+
+    /** On the real clock: a message of 60 parts of 60 KB each takes far more than a millisecond to read. */
+    @Test
+    void aMessageThatTakesLongerThanTheBudgetToReadGetsATimeoutHeader() throws Exception {
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", mongo.uri(), "database", "filter_test",
+            "mongoTimeout", "500ms", "refreshInterval", "100ms", "timeBudget", "1ms")));
+        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        StringBuilder raw = new StringBuilder("From: a@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+            + "Content-Type: multipart/mixed; boundary=zz\r\n\r\n");
+        String part = (SPAM_TEXT + "\r\n").repeat(60_000 / SPAM_TEXT.length());
+        for (int i = 0; i < 60; i++) {
+            raw.append("--zz\r\nContent-Type: text/plain\r\n\r\n").append(part);
+        }
+        raw.append("--zz--\r\n");
+        Mail slow = mail(raw.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        mailet.service(slow);
+
+        assertThat(slow.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).isEqualTo("not-run; reason=timeout");
+        assertThat(stores.timeouts(Verdict.Filter.FINGERPRINT)).isEqualTo(1);
+    }
+
+    @Test
+    void predictiveFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt(@TempDir Path folder) throws Exception {
+        PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
+        mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", modelFile(folder).toString(), "refreshInterval", "100ms",
+            "timeBudget", "5ms")));
+        awaitScored(mailet, SpamMutator.message("cheap pills", "Buy cheap pills now", false));
+        AtomicLong now = new AtomicLong();
+        mailet.nanoClock(() -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10)));
+        Mail slow = mail(SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
+        mailet.service(slow);
+
+        assertThat(slow.getMessage().getHeader(ShapingHeaders.SCORE, null)).isEqualTo("not-run; reason=timeout");
+        assertThat(slow.getMessage().getHeader(ShapingHeaders.VERDICT)).isNull();
+        assertThat(slow.getState()).isNotEqualTo(Mail.GHOST);
+        assertThat(stores.timeouts(Verdict.Filter.PREDICTIVE)).isEqualTo(1);
+    }
+
+    @Test
+    void aTimeBudgetThatIsNotADurationFailsTheMailetsInit() {
+        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
+        assertThatThrownBy(() -> mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", EmbeddedMongo.deadUri(),
+            "timeBudget", "soon")))).isInstanceOf(MessagingException.class).hasMessageContaining("timeBudget").hasMessageContaining("soon");
+        assertThatThrownBy(() -> mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", EmbeddedMongo.deadUri(),
+            "timeBudget", "0")))).isInstanceOf(MessagingException.class).hasMessageContaining("timeBudget");
+    }
+
+    /** A model file trained on a few made-up spam and ham. */
+    private static Path modelFile(Path folder) throws Exception {
+        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+        FeatureExtractor features = new FeatureExtractor(16);
+        List<ModelTrainer.Example> examples = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
+                SpamMutator.message("cheap pills " + i, "Buy cheap pills now, best prices online, viagra cialis offer " + i, false))), true));
+            examples.add(new ModelTrainer.Example(features.features(extractor.extract(
+                SpamMutator.message("meeting notes " + i, "Notes from the design meeting about the parser refactoring " + i, false))), false));
+        }
+        Path file = folder.resolve("model.bin");
+        ModelCodec.writeFile(new ModelTrainer(16, 10, 0.5, 1, 1e-6, 1).train(examples, 0.5), file);
+        return file;
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.jamesshaping.filter.predictive;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
@@ -21,8 +25,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.event.CommandListener;
+import com.mongodb.event.CommandSucceededEvent;
 
 /** The learner against the shared store, through the real driver and an embedded MongoDB. */
 class ReportLearnerTest {
@@ -188,5 +197,135 @@ class ReportLearnerTest {
 
     private MongoConnection connection() {
         return new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2));
+    }
+
+    /** Every reply the server sends to a client: what a pass read from MongoDB. */
+    private static final class Replies implements CommandListener {
+        final List<BsonDocument> replies = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void commandSucceeded(CommandSucceededEvent event) {
+            replies.add(event.getResponse());
+        }
+
+        long bytes() {
+            return replies.stream().mapToLong(reply -> reply.toJson().length()).sum();
+        }
+
+        /** The most reported messages one reply carried. */
+        long mostMessagesInOneReply() {
+            long most = 0;
+            for (BsonDocument reply : replies) {
+                if (!reply.containsKey("cursor")) {
+                    continue;
+                }
+                BsonDocument cursor = reply.getDocument("cursor");
+                BsonArray batch = cursor.containsKey("firstBatch") ? cursor.getArray("firstBatch") : cursor.getArray("nextBatch");
+                most = Math.max(most, batch.stream().filter(document -> document.asDocument().containsKey("raw")).count());
+            }
+            return most;
+        }
+
+        long messagesRead() {
+            long read = 0;
+            for (BsonDocument reply : replies) {
+                if (reply.containsKey("cursor")) {
+                    BsonDocument cursor = reply.getDocument("cursor");
+                    BsonArray batch = cursor.containsKey("firstBatch") ? cursor.getArray("firstBatch") : cursor.getArray("nextBatch");
+                    read += batch.stream().filter(document -> document.asDocument().containsKey("raw")).count();
+                }
+            }
+            return read;
+        }
+    }
+
+    private ReportLearner listenedLearner(Replies replies, MongoClient[] opened) {
+        MongoClient listened = MongoClients.create(MongoClientSettings.builder().applyConnectionString(new ConnectionString(mongo.uri()))
+            .addCommandListener(replies).build());
+        opened[0] = listened;
+        MongoDatabase database = listened.getDatabase("filter_test");
+        return new ReportLearner(new PredictiveModelStore(database.getCollection(PredictiveModelStore.COLLECTION)),
+            new TrainingReports(database.getCollection(TrainingReports.COLLECTION)), IncrementalLearner.defaults(), extractor,
+            Clock.fixed(NOW, ZoneOffset.UTC), ReportLearner.DEFAULT_BATCH);
+    }
+
+    private static byte[] largeMessage(int i) {
+        return message("Cheap watches " + i, ("Replica watches at unbeatable prices, order today " + i + "\r\n").repeat(4_000));
+    }
+
+    @Test
+    void withoutAModelNoReportedMessageIsRead() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            reports.add(largeMessage(i), true, "operator", NOW);
+        }
+        Replies replies = new Replies();
+        MongoClient[] opened = new MongoClient[1];
+        try {
+            ReportLearner listened = listenedLearner(replies, opened);
+            assertThat(listened.learnPending().result()).isEqualTo(ReportLearner.Pass.Result.NO_MODEL);
+        } finally {
+            opened[0].close();
+        }
+
+        assertThat(replies.messagesRead()).isZero();
+        // Three reports of 200 KB each wait; what was read is a few small replies.
+        assertThat(replies.bytes()).isLessThan(10_000);
+        assertThat(reports.count(TrainingReports.State.PENDING)).isEqualTo(3);
+    }
+
+    @Test
+    void aPassReadsTheReportedMessagesOneAtATime() throws Exception {
+        saveBlankModel();
+        for (int i = 0; i < 4; i++) {
+            reports.add(largeMessage(i), i % 2 == 0, "operator", NOW.plusSeconds(i));
+        }
+        Replies replies = new Replies();
+        MongoClient[] opened = new MongoClient[1];
+        ReportLearner.Pass pass;
+        try {
+            pass = listenedLearner(replies, opened).learnPending();
+        } finally {
+            opened[0].close();
+        }
+
+        assertThat(pass.result()).isEqualTo(ReportLearner.Pass.Result.LEARNED);
+        assertThat(pass.learned()).isEqualTo(4);
+        assertThat(replies.messagesRead()).isEqualTo(4);
+        assertThat(replies.mostMessagesInOneReply()).isEqualTo(1);
+        assertThat(reports.count(TrainingReports.State.PENDING)).isZero();
+    }
+
+    @Test
+    void reportsAreBoundedPerSourceAndInAllAndANewOneReplacesTheOldestLearned() {
+        TrainingReports bounded = new TrainingReports(client.getDatabase("filter_test").getCollection("bounded_reports"), 3, 5);
+        for (int i = 0; i < 3; i++) {
+            bounded.add(message("Offer " + i, "Cheap watches " + i), true, "operator", NOW.plusSeconds(i));
+        }
+        byte[] fourth = message("Offer 3", "Cheap watches 3");
+
+        // All three still wait to be learned: the fourth is refused, and nothing is stored.
+        assertThat(bounded.full(fourth, true, "operator")).hasValueSatisfying(reason -> assertThat(reason).contains("3 reports kept from source 'operator'"));
+        assertThatThrownBy(() -> bounded.add(fourth, true, "operator", NOW.plusSeconds(3))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(bounded.count(TrainingReports.State.PENDING)).isEqualTo(3);
+        // A message already kept is counted again, full or not.
+        assertThat(bounded.add(message("Offer 0", "Cheap watches 0"), true, "operator", NOW.plusSeconds(4)).reports()).isEqualTo(2);
+        // Another source has bounds of its own, up to the bound in all.
+        bounded.add(message("Trap 0", "Pills 0"), true, "spamtrap", NOW.plusSeconds(5));
+        bounded.add(message("Trap 1", "Pills 1"), true, "spamtrap", NOW.plusSeconds(6));
+        assertThat(bounded.full(message("Trap 2", "Pills 2"), true, "spamtrap")).hasValueSatisfying(reason -> assertThat(reason).contains("5 reports kept"));
+
+        // Once learned, the oldest operator report makes room for the new one.
+        List<String> operatorIds = new ArrayList<>();
+        for (TrainingReports.Report report : bounded.pending(10)) {
+            if (report.source().equals("operator")) {
+                operatorIds.add(report.id());
+            }
+        }
+        bounded.markApplied(operatorIds.subList(0, 2), "v2", NOW.plusSeconds(7));
+        TrainingReports.Report added = bounded.add(fourth, true, "operator", NOW.plusSeconds(8));
+
+        assertThat(added.state()).isEqualTo(TrainingReports.State.PENDING);
+        assertThat(bounded.list(Optional.empty(), 10)).hasSize(5).extracting(TrainingReports.Report::id)
+            .doesNotContain(operatorIds.get(0)).contains(operatorIds.get(1), operatorIds.get(2), added.id());
     }
 }
