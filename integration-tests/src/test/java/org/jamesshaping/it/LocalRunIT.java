@@ -2,10 +2,13 @@ package org.jamesshaping.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import org.jamesshaping.launcher.Launcher;
 import org.jamesshaping.testsupport.FreePorts;
@@ -23,15 +26,24 @@ import picocli.CommandLine;
 class LocalRunIT {
     @TempDir
     Path data;
+    @TempDir
+    Path runs;
+    int jmxPort;
 
     private Launcher.Running run(int mongoPort) throws Exception {
         TestEnvironment.init();
+        jmxPort = FreePorts.belowEphemeralRange();
         Launcher launcher = new Launcher();
         new CommandLine(launcher).parseArgs(
             "--data", data.toString(),
+            "--runs-dir", runs.toString(),
             "--smtp-port", "0",
+            "--submission-port", "0",
+            "--smtps-port", "0",
+            "--imap-port", "0",
+            "--imaps-port", "0",
             "--webadmin-port", "0",
-            "--jmx-port", String.valueOf(FreePorts.belowEphemeralRange()),
+            "--jmx-port", String.valueOf(jmxPort),
             "--mongo-port", String.valueOf(mongoPort),
             "--conf", TestEnvironment.sampleConf().toString(),
             "--jar", TestEnvironment.extensionJar().toString());
@@ -70,5 +82,36 @@ class LocalRunIT {
                 assertThat(client.command("EHLO client.example.org").code).isEqualTo(250);
             }
         }
+    }
+
+    @Test
+    void theCliScriptFindsTheJmxCredentialsOfARunStartedWithData() throws Exception {
+        try (Launcher.Running running = run(FreePorts.belowEphemeralRange())) {
+            assertThat(running.credentials()).isEqualTo(data.resolve("james/conf/jmxremote.password")).isRegularFile();
+            assertThat(runs.resolve(Launcher.runFileName(jmxPort))).hasContent(running.credentials().toString());
+            WebAdminClient webAdmin = new WebAdminClient(running.probe().webAdminPort());
+            assertThat(webAdmin.put("/shaping/reputation/127.0.0.9/status", "{\"status\":\"block\",\"reason\":\"cli test\"}").status)
+                .isEqualTo(204);
+
+            // As an operator types it, with nothing but the port: the script reads the run's note for that port.
+            String[] reply = cli("-p", String.valueOf(jmxPort), "reputation", "127.0.0.9");
+            assertThat(reply[0]).as(reply[1]).isEqualTo("0");
+            assertThat(reply[1]).contains("block").doesNotContain("Authentication failed");
+        }
+        assertThat(runs.resolve(Launcher.runFileName(jmxPort))).doesNotExist();
+    }
+
+    /** {@code ./james-shaping cli ARGS} (no build: the reactor built it): exit code, then stdout and stderr. */
+    private String[] cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", TestEnvironment.repositoryRoot().resolve("james-shaping").toString(), "cli"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAMES_SHAPING_NO_BUILD", "1");
+        builder.environment().put("JAMES_SHAPING_RUNS", runs.toString());
+        builder.environment().remove("SHAPING_JMX_PASSWORD_FILE");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new String[] {String.valueOf(process.exitValue()), output};
     }
 }
