@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class JamesShapingScriptTest {
     private static final Path SCRIPT = Paths.get("").toAbsolutePath().getParent().resolve("james-shaping");
     private static final String JAR = "james-shaping-extension/target/james-shaping-extension-0.1.0-SNAPSHOT.jar";
+    private static final String LAUNCHER_JAR = "launcher/target/launcher-0.1.0-SNAPSHOT.jar";
+    private static final String SUPPORT_JAR = "test-support/target/test-support-0.1.0-SNAPSHOT.jar";
     private static final String CLASSPATH = "launcher/target/runtime-classpath.txt";
     private static final String SOURCE = "launcher/src/main/java/org/jamesshaping/launcher/Launcher.java";
     private static final Instant BUILT = Instant.parse("2026-01-02T10:00:00Z");
@@ -50,8 +52,12 @@ class JamesShapingScriptTest {
         }
         write(SOURCE, "class Launcher {}", BUILT.minusSeconds(3600));
         write("james-shaping-extension/src/main/java/A.java", "class A {}", BUILT.minusSeconds(3600));
+        write("test-support/src/main/java/B.java", "class B {}", BUILT.minusSeconds(3600));
         write(JAR, "jar", BUILT);
-        write(CLASSPATH, "/nowhere.jar", BUILT);
+        write(LAUNCHER_JAR, "jar", BUILT);
+        write(SUPPORT_JAR, "jar", BUILT);
+        // Maven rewrites the class path file only when it changes: older than the sources, it says nothing.
+        write(CLASSPATH, "/nowhere.jar", BUILT.minusSeconds(7200));
         Files.createDirectories(root.resolve("launcher/target/classes"));
 
         bin = Files.createDirectories(root.resolve("fake-bin"));
@@ -127,6 +133,18 @@ class JamesShapingScriptTest {
 
         // Built now: the next command starts at once.
         assertThat(script(Map.of(), "cli", "top").exit).isZero();
+        assertThat(mvnCalls()).isEqualTo(1);
+    }
+
+    @Test
+    void eachModuleIsComparedWithItsOwnArtifact() throws Exception {
+        // A launcher source newer than the extension jar but older than the launcher jar: up to date.
+        Files.setLastModifiedTime(root.resolve(LAUNCHER_JAR), FileTime.from(BUILT.plusSeconds(120)));
+        Files.setLastModifiedTime(root.resolve(SOURCE), FileTime.from(BUILT.plusSeconds(60)));
+        assertThat(script(Map.of(), "cli", "top").err).doesNotContain("building");
+
+        Files.setLastModifiedTime(root.resolve("test-support/src/main/java/B.java"), FileTime.from(BUILT.plusSeconds(60)));
+        assertThat(script(Map.of(), "cli", "top").err).contains("sources changed since the last build (test-support/src/main/java/B.java)");
         assertThat(mvnCalls()).isEqualTo(1);
     }
 
