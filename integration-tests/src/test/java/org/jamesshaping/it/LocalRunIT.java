@@ -2,13 +2,24 @@ package org.jamesshaping.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 import org.jamesshaping.launcher.Launcher;
 import org.jamesshaping.testsupport.FreePorts;
@@ -99,6 +110,56 @@ class LocalRunIT {
             assertThat(reply[1]).contains("block").doesNotContain("Authentication failed");
         }
         assertThat(runs.resolve(Launcher.runFileName(jmxPort))).doesNotExist();
+    }
+
+    @Test
+    void theCreatedMailboxCanBeReadOverImap() throws Exception {
+        try (Launcher.Running running = run(FreePorts.belowEphemeralRange())) {
+            assertThat(SmtpClient.sendMail("127.0.30.3", running.probe().smtpPort(0), "a@example.org",
+                List.of("user1@james.local")).code).isEqualTo(250);
+
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            // IMAPS with the self-signed keystore the launcher generated, and the user and password it printed.
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", running.probe().imapPort(1))) {
+                socket.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+                Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII);
+                assertThat(in.readLine()).startsWith("* OK");
+                out.write("a LOGIN user1@james.local changeme\r\n");
+                out.flush();
+                assertThat(untilTagged(in, "a")).endsWith("a OK LOGIN completed.");
+                Eventually.within(Duration.ofSeconds(5), () -> {
+                    out.write("b STATUS INBOX (MESSAGES)\r\n");
+                    out.flush();
+                    assertThat(untilTagged(in, "b")).contains("* STATUS \"INBOX\" (MESSAGES 1)");
+                });
+            }
+        }
+    }
+
+    private static String untilTagged(BufferedReader in, String tag) throws IOException {
+        StringBuilder lines = new StringBuilder();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            lines.append(line).append('\n');
+            if (line.startsWith(tag + " ")) {
+                return lines.toString().trim();
+            }
+        }
+        throw new IOException("connection closed after " + lines);
     }
 
     /** {@code ./james-shaping cli ARGS} (no build: the reactor built it): exit code, then stdout and stderr. */
