@@ -13,13 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.jamesshaping.launcher.Launcher;
 import org.jamesshaping.testsupport.FreePorts;
@@ -118,23 +114,8 @@ class LocalRunIT {
             assertThat(SmtpClient.sendMail("127.0.30.3", running.probe().smtpPort(0), "a@example.org",
                 List.of("user1@james.local")).code).isEqualTo(250);
 
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
             // IMAPS with the self-signed keystore the launcher generated, and the user and password it printed.
-            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", running.probe().imapPort(1))) {
+            try (SSLSocket socket = (SSLSocket) SmtpClient.trustingAnyCertificate().getSocketFactory().createSocket("127.0.0.1", running.probe().imapPort(1))) {
                 socket.setSoTimeout(10_000);
                 BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
                 Writer out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII);

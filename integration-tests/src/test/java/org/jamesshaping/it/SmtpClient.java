@@ -72,13 +72,18 @@ public final class SmtpClient implements AutoCloseable {
      * certificate is accepted: the test servers' is self-signed.
      */
     public SmtpClient upgradeToTls() throws IOException {
+        SSLSocket tls = (SSLSocket) trustingAnyCertificate().getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
+        tls.setUseClientMode(true);
+        tls.startHandshake();
+        return new SmtpClient(tls);
+    }
+
+    /** A TLS client context that accepts any server certificate: the test servers' is self-signed. */
+    public static SSLContext trustingAnyCertificate() throws IOException {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new AnyCertificate()}, null);
-            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
-            tls.setUseClientMode(true);
-            tls.startHandshake();
-            return new SmtpClient(tls);
+            return context;
         } catch (GeneralSecurityException e) {
             throw new IOException(e);
         }

@@ -203,14 +203,15 @@ public class Launcher implements Callable<Integer> {
         }, "james-shaping-shutdown"));
 
         System.out.println();
-        System.out.print(banner(running.probe(), running, running.credentials()));
+        System.out.print(banner(running));
         System.out.println();
         stopped.await();
         return 0;
     }
 
     /** What {@link #call} prints once James is up: where everything listens, and how to use it. */
-    String banner(ServerProbe probe, Running running, Path credentials) {
+    String banner(Running running) {
+        ServerProbe probe = running.probe();
         String webAdmin = "http://" + bind + ":" + probe.webAdminPort();
         String imap = bind + ":" + probe.imapPort(0);
         StringBuilder out = new StringBuilder();
@@ -222,7 +223,7 @@ public class Launcher implements Callable<Integer> {
             .append(" (TLS)   self-signed certificate\n");
         out.append("  WebAdmin    ").append(webAdmin).append("   e.g. curl ").append(webAdmin).append("/shaping/reputation\n");
         out.append("  JMX         ").append(bind).append(':').append(jmxPort).append("   e.g. ./james-shaping cli")
-            .append(jmxPort == 9999 ? "" : " -p " + jmxPort).append(" top 20   (credentials: ").append(credentials).append(")\n");
+            .append(jmxPort == 9999 ? "" : " -p " + jmxPort).append(" top 20   (credentials: ").append(running.credentials()).append(")\n");
         out.append("  MongoDB     ").append(running.mongoUri()).append(running.mongo != null
             ? " (embedded, data in " + data.toAbsolutePath().resolve("mongo") + ")" : " (external)").append('\n');
         out.append("  Data        ").append(data.toAbsolutePath()).append('\n');
