@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
@@ -59,6 +62,29 @@ class DockerComposeTest {
         assertThat(jarMounted).isTrue();
         assertThat(volumes).contains("./james-conf/shaping.properties:/root/conf/shaping.properties",
             "./james-conf/extensions.properties:/root/conf/extensions.properties");
+    }
+
+    /**
+     * The image has James's stock files; a sample file that changes anything must be mounted over its copy, or
+     * compose would run another configuration than the one documented. logback.xml stays the image's (its own
+     * writes /logs/james.log, ours only the console).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everySampleFileThatDiffersFromStockIsMounted() throws Exception {
+        Set<String> mounted = ((List<String>) ((Map<String, Object>) services().get("james")).get("volumes")).stream()
+            .filter(volume -> volume.startsWith("./james-conf/"))
+            .map(volume -> volume.split(":")[0].substring("./james-conf/".length()))
+            .collect(Collectors.toSet());
+        try (Stream<Path> files = Files.list(root.resolve("james-conf"))) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                boolean stock = Files.readString(file, StandardCharsets.UTF_8).contains("memory-app sample " + name + ", unchanged");
+                if (!stock && !name.equals("logback.xml")) {
+                    assertThat(mounted).as("james-conf/%s changes the stock file: docker-compose.yml must mount it", name).contains(name);
+                }
+            }
+        }
     }
 
     @Test

@@ -12,8 +12,8 @@ import org.jamesshaping.testsupport.FreePorts;
 
 /**
  * A real James 3.8.1 memory server in this JVM, configured from {@code james-conf/} with the shaded extension
- * jar in its {@code extensions-jars/} (loaded by James's own class loader, as in production), SMTP and WebAdmin
- * on free loopback ports.
+ * jar in its {@code extensions-jars/} (loaded by James's own class loader, as in production), SMTP (:25, :465,
+ * :587 of the sample), IMAP and WebAdmin on free loopback ports.
  */
 public final class JamesTestServer implements AutoCloseable {
     private final GuiceJamesServer server;
@@ -32,6 +32,10 @@ public final class JamesTestServer implements AutoCloseable {
         int jmxPort = withJmx ? FreePorts.belowEphemeralRange() : 0;
         JamesHome.Settings settings = new JamesHome.Settings()
             .smtpPort(0)
+            .smtpsPort(0)
+            .submissionPort(0)
+            .imapPort(0)
+            .imapsPort(0)
             .webAdminPort(0)
             .jmxPort(jmxPort)
             .mongoUri(mongoUri);

@@ -78,7 +78,7 @@ class ShapingConfigurationIT {
             .replace("<bind>0.0.0.0:25</bind>", "<bind>127.0.0.1:0</bind>");
         String first = server.replace("<preset>stage3</preset>",
             "<preset>stage3</preset><reputation><weight signal=\"unknownRecipients\">6</weight></reputation>");
-        String second = server.replace("<jmxName>smtpserver</jmxName>", "<jmxName>smtpserver-b</jmxName>")
+        String second = server.replace("<jmxName>smtpserver-global</jmxName>", "<jmxName>smtpserver-b</jmxName>")
             .replace("<preset>stage3</preset>", "<preset>stage3</preset><reputation><weight signal=\"unknownRecipients\">1</weight></reputation>");
         String twoServers = "<?xml version=\"1.0\"?>\n<smtpservers>\n" + first + "\n" + second + "\n</smtpservers>\n";
 

@@ -8,8 +8,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A raw SMTP client bound to a chosen loopback source address (127.0.0.x), so that tests speak real SMTP as
@@ -53,6 +60,48 @@ public final class SmtpClient implements AutoCloseable {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(30_000);
         return new SmtpClient(socket);
+    }
+
+    /** Connects from {@code sourceAddress} over implicit TLS (SMTPS), without reading the greeting. */
+    public static SmtpClient connectTls(String sourceAddress, int port) throws IOException {
+        return connect(sourceAddress, port).upgradeToTls();
+    }
+
+    /**
+     * This connection wrapped in TLS, e.g. after a 220 reply to STARTTLS; use the returned client from then on. Any
+     * certificate is accepted: the test servers' is self-signed.
+     */
+    public SmtpClient upgradeToTls() throws IOException {
+        SSLSocket tls = (SSLSocket) trustingAnyCertificate().getSocketFactory().createSocket(socket, "localhost", socket.getPort(), true);
+        tls.setUseClientMode(true);
+        tls.startHandshake();
+        return new SmtpClient(tls);
+    }
+
+    /** A TLS client context that accepts any server certificate: the test servers' is self-signed. */
+    public static SSLContext trustingAnyCertificate() throws IOException {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new AnyCertificate()}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static final class AnyCertificate implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     public Reply readReply() throws IOException {

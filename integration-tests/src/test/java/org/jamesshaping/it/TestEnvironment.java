@@ -2,6 +2,8 @@ package org.jamesshaping.it;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -19,6 +21,7 @@ import org.jamesshaping.launcher.JamesProcess;
  */
 public final class TestEnvironment {
     static {
+        requireLoopbackAddresses();
         writeHostsFile();
         System.setProperty("james.jmx.credential.generation", "true");
         System.setProperty("james.protocols.mdc.hostname", "false");
@@ -31,6 +34,16 @@ public final class TestEnvironment {
 
     public static void init() {
         // class initialisation does the work
+    }
+
+    /** The tests are many senders on one machine: each speaks from its own 127.x.y.z, which Linux routes to lo. */
+    private static void requireLoopbackAddresses() {
+        try (Socket socket = new Socket()) {
+            socket.bind(new InetSocketAddress("127.0.0.2", 0));
+        } catch (IOException e) {
+            throw new IllegalStateException("127.0.0.2 is not bindable (" + e.getMessage() + "): the integration tests "
+                + "send from many loopback addresses (127.0.0.0/8 on lo, as Linux has it); run them on Linux", e);
+        }
     }
 
     private static void writeHostsFile() {

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  */
 public final class JamesHome {
     /** Files James generates on first start and that must survive a restart. */
-    private static final Set<String> GENERATED = Set.of("jmxremote.password", "jmxremote.access", "keystore");
+    private static final Set<String> GENERATED = Set.of("jmxremote.password", "jmxremote.access", Keystores.FILE);
 
     private final Path root;
     private final ConfFolder conf;
@@ -30,6 +30,10 @@ public final class JamesHome {
     public static final class Settings {
         String bindHost = "127.0.0.1";
         int smtpPort = 2525;
+        int smtpsPort = 4465;
+        int submissionPort = 5587;
+        int imapPort = 1143;
+        int imapsPort = 1993;
         int webAdminPort = 8000;
         int jmxPort = 9999;
         String mongoUri;
@@ -44,6 +48,30 @@ public final class JamesHome {
 
         public Settings smtpPort(int port) {
             this.smtpPort = port;
+            return this;
+        }
+
+        /** The implicit-TLS submission server (the sample's :465). */
+        public Settings smtpsPort(int port) {
+            this.smtpsPort = port;
+            return this;
+        }
+
+        /** The STARTTLS submission server (the sample's :587). */
+        public Settings submissionPort(int port) {
+            this.submissionPort = port;
+            return this;
+        }
+
+        /** IMAP with STARTTLS (the sample's :143). */
+        public Settings imapPort(int port) {
+            this.imapPort = port;
+            return this;
+        }
+
+        /** IMAPS (the sample's :993). */
+        public Settings imapsPort(int port) {
+            this.imapsPort = port;
             return this;
         }
 
@@ -96,6 +124,10 @@ public final class JamesHome {
         Files.copy(extensionJar, extensions.resolve("james-shaping.jar"), StandardCopyOption.REPLACE_EXISTING);
 
         conf.replace("smtpserver.xml", "<bind>0.0.0.0:25</bind>", "<bind>" + settings.bindHost + ":" + settings.smtpPort + "</bind>");
+        conf.replace("smtpserver.xml", "<bind>0.0.0.0:465</bind>", "<bind>" + settings.bindHost + ":" + settings.smtpsPort + "</bind>");
+        conf.replace("smtpserver.xml", "<bind>0.0.0.0:587</bind>", "<bind>" + settings.bindHost + ":" + settings.submissionPort + "</bind>");
+        conf.replace("imapserver.xml", "<bind>0.0.0.0:143</bind>", "<bind>" + settings.bindHost + ":" + settings.imapPort + "</bind>");
+        conf.replace("imapserver.xml", "<bind>0.0.0.0:993</bind>", "<bind>" + settings.bindHost + ":" + settings.imapsPort + "</bind>");
         conf.replace("webadmin.properties", "port=8000", "port=" + settings.webAdminPort);
         conf.replace("webadmin.properties", "host=0.0.0.0", "host=" + settings.bindHost);
         conf.replace("jmx.properties", "jmx.port=9999", "jmx.port=" + settings.jmxPort);
@@ -109,6 +141,7 @@ public final class JamesHome {
             conf.replace(replacement[0], replacement[1], replacement[2]);
         }
         settings.fileOverrides.forEach(conf::write);
+        Keystores.ensureSelfSigned(conf.dir().resolve(Keystores.FILE));
         return new JamesHome(root, conf);
     }
 

@@ -128,6 +128,11 @@ public final class JamesProcess implements AutoCloseable {
                 "--smtp-port", String.valueOf(smtp),
                 "--webadmin-port", String.valueOf(webAdmin),
                 "--jmx-port", String.valueOf(jmx),
+                // Submission and IMAP on ports of the system's choosing: fleet members run side by side.
+                "--submission-port", "0",
+                "--smtps-port", "0",
+                "--imap-port", "0",
+                "--imaps-port", "0",
                 mongoUri != null ? "--mongo-uri" : "--mongo-port",
                 mongoUri != null ? mongoUri : String.valueOf(FreePorts.belowEphemeralRange()),
                 "--conf", conf.dir().toString(),

