@@ -271,6 +271,16 @@ public class ReputationStore implements SenderReputation, Closeable {
         return buffer.dropped();
     }
 
+    /** Since when updates are held in memory because MongoDB refused them; empty when none are. */
+    public Optional<Instant> writesHeldSince() {
+        return buffer.heldSince();
+    }
+
+    /** Asks MongoDB for a {@code ping}, as the health check does; throws the driver's exception when unreachable. */
+    public void ping() {
+        mongo(() -> client.getDatabase(settings.database()).runCommand(new Document("ping", 1)));
+    }
+
     /** Writes what is still held and closes the client; stop the {@link Scheduler} first. */
     @Override
     public void close() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -249,6 +250,11 @@ public class WriteBehindBuffer {
 
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Since when MongoDB has refused the held updates; empty once a flush wrote them all. */
+    public Optional<Instant> heldSince() {
+        return Optional.ofNullable(outageSince);
     }
 
 }
