@@ -4,18 +4,26 @@ import java.io.Closeable;
 import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import javax.annotation.PreDestroy;
+import javax.inject.Inject;
 import javax.inject.Singleton;
+
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
 
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelService;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.ReportLearner;
@@ -39,6 +47,37 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
+    private final FilterMetrics metrics;
+
+    /** As James builds it: the filters' metrics at WebAdmin's /metrics. */
+    @Inject
+    public FilterStores(MetricFactory metricFactory, GaugeRegistry gauges) {
+        this.metrics = new FilterMetrics(metricFactory, gauges, this::oldestModelTrainedAt, this::pendingReports, Clock.systemUTC());
+    }
+
+    /** Outside James's injector (tests): metrics counted but shown nowhere. */
+    public FilterStores() {
+        this.metrics = FilterMetrics.unregistered(this::oldestModelTrainedAt, this::pendingReports);
+    }
+
+    public FilterMetrics metrics() {
+        return metrics;
+    }
+
+    /** When the oldest predictive model in use was trained; null when none is loaded. */
+    private Instant oldestModelTrainedAt() {
+        return models.values().stream()
+            .map(PredictiveModelService::current)
+            .flatMap(Optional::stream)
+            .map(PredictiveModel::trainedAt)
+            .min(Comparator.naturalOrder())
+            .orElse(null);
+    }
+
+    /** Operator reports not learned yet, as counted by the last learning pass of each shared model. */
+    private long pendingReports() {
+        return models.values().stream().mapToLong(PredictiveModelService::pendingReports).sum();
+    }
 
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;
