@@ -164,7 +164,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     private Response beforeWrite(SMTPSession session, ConnectionState state, Response response) {
         ShapedConnection shaping = state.shaping();
         if (!shaping.exempt() && session.getUsername() != null) {
-            log.authenticated(shaping.address(), session.getUsername().asString());
+            log.authenticated(shaping, session.getUsername().asString());
             state.unshape();
         }
         if (!shaping.decided()) {
