@@ -46,7 +46,9 @@ public class ShapingModule extends AbstractModule {
     @Provides
     @Singleton
     StoreSettings storeSettings(PropertiesProvider propertiesProvider) throws ConfigurationException {
-        return StoreSettings.from(shapingProperties(propertiesProvider));
+        Configuration properties = shapingProperties(propertiesProvider);
+        StoreSettings.warnUnknownKeys(properties);
+        return StoreSettings.from(properties);
     }
 
     @Provides

@@ -75,6 +75,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     public void init(Configuration config) throws ConfigurationException {
         ChannelAccess.verify();
         HierarchicalConfiguration<ImmutableNode> handler = (HierarchicalConfiguration<ImmutableNode>) config;
+        HandlerKeys.warnTrafficShaper(handler);
         policy = ShapingPolicy.from(handler);
         Optional<ScoringConfig> block = ScoringConfigReader.fromReputationBlock(handler);
         if (block.isPresent()) {

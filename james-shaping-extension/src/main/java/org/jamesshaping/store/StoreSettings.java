@@ -2,16 +2,23 @@ package org.jamesshaping.store;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.jamesshaping.runtime.Durations;
+import org.jamesshaping.runtime.KnownKeys;
+import org.jamesshaping.scoring.ScoringConfigReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reputation store's settings, read from {@code conf/shaping.properties} (every key is documented in the
  * sample file shipped in {@code james-conf/}). Bad values fail James's startup with the key named.
  */
 public final class StoreSettings {
+    private static final Logger LOGGER = LoggerFactory.getLogger(StoreSettings.class);
     public static final String DEFAULT_URI = "mongodb://127.0.0.1:27017";
 
     private final String mongoUri;
@@ -40,6 +47,23 @@ public final class StoreSettings {
     public static StoreSettings defaults(String mongoUri) {
         return new StoreSettings(mongoUri, "james_shaping", Duration.ofSeconds(2), 100_000, Duration.ofSeconds(5),
             Duration.ofSeconds(1), 100_000, new HalfLife(Duration.ofDays(7)), Duration.ofDays(30));
+    }
+
+    /** Every key of shaping.properties: the store's and the scoring's. */
+    public static final KnownKeys SHAPING_PROPERTIES = new KnownKeys("conf/shaping.properties", allKeys());
+
+    private static List<String> allKeys() {
+        List<String> keys = new ArrayList<>(List.of("mongo.uri", "mongo.database", "mongo.timeout", "cache.size",
+            "cache.refresh.interval", "flush.interval", "buffer.max.keys", "decay.half.life", "retention"));
+        keys.addAll(ScoringConfigReader.keys());
+        return keys;
+    }
+
+    /** Warns once per key of shaping.properties that nothing reads (a slip would otherwise leave its default on). */
+    public static List<String> warnUnknownKeys(Configuration conf) {
+        List<String> keys = new ArrayList<>();
+        conf.getKeys().forEachRemaining(keys::add);
+        return SHAPING_PROPERTIES.warnUnknown(LOGGER, keys);
     }
 
     public static StoreSettings from(Configuration conf) throws ConfigurationException {
