@@ -29,6 +29,7 @@ import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.ReportLearner;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.MongoConnection;
+import org.jamesshaping.store.StoreSettings;
 
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
@@ -48,16 +49,19 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
     private final FilterMetrics metrics;
+    private final Duration fingerprintUnseenExpiry;
 
-    /** As James builds it: the filters' metrics at WebAdmin's /metrics. */
+    /** As James builds it: the filters' metrics at WebAdmin's /metrics, the expiry of shaping.properties. */
     @Inject
-    public FilterStores(MetricFactory metricFactory, GaugeRegistry gauges) {
+    public FilterStores(MetricFactory metricFactory, GaugeRegistry gauges, StoreSettings settings) {
         this.metrics = new FilterMetrics(metricFactory, gauges, this::oldestModelTrainedAt, this::pendingReports, Clock.systemUTC());
+        this.fingerprintUnseenExpiry = settings.fingerprintUnseenExpiry();
     }
 
-    /** Outside James's injector (tests): metrics counted but shown nowhere. */
+    /** Outside James's injector (tests): metrics counted but shown nowhere, fingerprints never expire. */
     public FilterStores() {
         this.metrics = FilterMetrics.unregistered(this::oldestModelTrainedAt, this::pendingReports);
+        this.fingerprintUnseenExpiry = Duration.ZERO;
     }
 
     public FilterMetrics metrics() {
@@ -82,7 +86,7 @@ public class FilterStores implements Closeable {
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;
         return fingerprints.computeIfAbsent(key,
-            ignored -> new FingerprintService(connection, threshold, refreshInterval, Clock.systemUTC()));
+            ignored -> new FingerprintService(connection, threshold, refreshInterval, fingerprintUnseenExpiry, Clock.systemUTC()));
     }
 
     /**

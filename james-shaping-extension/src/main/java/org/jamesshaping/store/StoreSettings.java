@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class StoreSettings {
     private static final Logger LOGGER = LoggerFactory.getLogger(StoreSettings.class);
     public static final String DEFAULT_URI = "mongodb://127.0.0.1:27017";
+    /** A known-spam fingerprint neither matched nor reported for this long is removed; zero: never. */
+    public static final Duration DEFAULT_FINGERPRINT_UNSEEN_EXPIRY = Duration.ofDays(180);
 
     private final String mongoUri;
     private final String database;
@@ -30,9 +32,17 @@ public final class StoreSettings {
     private final int bufferMaxKeys;
     private final HalfLife halfLife;
     private final Duration retention;
+    private final Duration fingerprintUnseenExpiry;
 
     public StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
                          Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention) {
+        this(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
+            DEFAULT_FINGERPRINT_UNSEEN_EXPIRY);
+    }
+
+    private StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
+                          Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention,
+                          Duration fingerprintUnseenExpiry) {
         this.mongoUri = mongoUri;
         this.database = database;
         this.mongoTimeout = mongoTimeout;
@@ -42,6 +52,7 @@ public final class StoreSettings {
         this.bufferMaxKeys = bufferMaxKeys;
         this.halfLife = halfLife;
         this.retention = retention;
+        this.fingerprintUnseenExpiry = fingerprintUnseenExpiry;
     }
 
     public static StoreSettings defaults(String mongoUri) {
@@ -54,7 +65,8 @@ public final class StoreSettings {
 
     private static List<String> allKeys() {
         List<String> keys = new ArrayList<>(List.of("mongo.uri", "mongo.database", "mongo.timeout", "cache.size",
-            "cache.refresh.interval", "flush.interval", "buffer.max.keys", "decay.half.life", "retention"));
+            "cache.refresh.interval", "flush.interval", "buffer.max.keys", "decay.half.life", "retention",
+            "fingerprint.unseen.expiry"));
         keys.addAll(ScoringConfigReader.keys());
         return keys;
     }
@@ -76,7 +88,8 @@ public final class StoreSettings {
             duration(conf, "flush.interval", "1s"),
             (int) positiveLong(conf, "buffer.max.keys", 100_000),
             halfLife(conf),
-            duration(conf, "retention", "30d"));
+            duration(conf, "retention", "30d"),
+            durationOrZero(conf, "fingerprint.unseen.expiry", "180d"));
         if (!settings.mongoUri.startsWith("mongodb://") && !settings.mongoUri.startsWith("mongodb+srv://")) {
             throw new ConfigurationException("shaping.properties: mongo.uri must start with mongodb:// or mongodb+srv://, got '"
                 + settings.mongoUri + "'");
@@ -115,6 +128,14 @@ public final class StoreSettings {
         return duration;
     }
 
+    private static Duration durationOrZero(Configuration conf, String key, String defaultValue) throws ConfigurationException {
+        try {
+            return Durations.parse(conf.getString(key, defaultValue), ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("shaping.properties: " + key + ": " + e.getMessage());
+        }
+    }
+
     private static long positiveLong(Configuration conf, String key, long defaultValue) throws ConfigurationException {
         String raw = conf.getString(key, String.valueOf(defaultValue)).trim();
         try {
@@ -129,23 +150,28 @@ public final class StoreSettings {
     }
 
     public StoreSettings withMongoUri(String uri) {
-        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            halfLife, retention, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withDatabase(String name) {
-        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            halfLife, retention, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withTimeout(Duration timeout) {
-        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            halfLife, retention, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withIntervals(Duration refresh, Duration flush) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention);
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys,
+            halfLife, retention, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withHalfLife(HalfLife value) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention);
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            value, retention, fingerprintUnseenExpiry);
     }
 
     public String mongoUri() {
@@ -182,5 +208,15 @@ public final class StoreSettings {
 
     public Duration retention() {
         return retention;
+    }
+
+    public StoreSettings withFingerprintUnseenExpiry(Duration expiry) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            halfLife, retention, expiry);
+    }
+
+    /** How long a known-spam fingerprint may go unmatched and unreported before it is removed; zero: never. */
+    public Duration fingerprintUnseenExpiry() {
+        return fingerprintUnseenExpiry;
     }
 }

@@ -53,6 +53,16 @@ public final class FingerprintIndex {
         return new FingerprintIndex(byId);
     }
 
+    /** A new index without these ids. */
+    public FingerprintIndex without(Collection<String> removed) {
+        if (removed.stream().noneMatch(signatures::containsKey)) {
+            return this;
+        }
+        Map<String, SpamSignature> byId = new LinkedHashMap<>(signatures);
+        removed.forEach(byId::remove);
+        return new FingerprintIndex(byId);
+    }
+
     static long bandKey(Fingerprint fingerprint, int band) {
         long key = band;
         for (int row = 0; row < ROWS; row++) {

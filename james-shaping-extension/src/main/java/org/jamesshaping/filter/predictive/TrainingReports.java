@@ -9,6 +9,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.bson.Document;
 import org.bson.types.Binary;
@@ -180,6 +181,17 @@ public final class TrainingReports {
             result.add(new Report(document));
         }
         return result;
+    }
+
+    /**
+     * Every report that can be learned (pending or applied, not rejected), with its message, oldest first, one at a
+     * time: a new model is trained on all of them without holding their messages together in memory.
+     */
+    public void forEachLearnable(Consumer<Report> action) {
+        for (Document document : collection.find(Filters.in("state", State.PENDING.stored(), State.APPLIED.stored()))
+                .sort(Sorts.ascending("reportedAt", "_id")).batchSize(50)) {
+            action.accept(new Report(document));
+        }
     }
 
     /** The most recent reports in a state (or all states), without their messages. */

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.james.metrics.api.Gauge;
-import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.Mail;
@@ -20,6 +17,7 @@ import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.PredictiveModelStoreTest;
 import org.jamesshaping.filter.predictive.TrainingReports;
+import org.jamesshaping.store.GaugesSeen;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.store.StoreSettings;
 import org.jamesshaping.testsupport.EmbeddedMongo;
@@ -36,19 +34,8 @@ class FilterMetricsTest {
 
     private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
     private final RecordingMetricFactory metrics = new RecordingMetricFactory();
-    private final Map<String, Gauge<?>> gauges = new ConcurrentHashMap<>();
-    private final FilterStores stores = new FilterStores(metrics, new GaugeRegistry() {
-        @Override
-        public <T> GaugeRegistry register(String name, Gauge<T> gauge) {
-            gauges.put(name, gauge);
-            return this;
-        }
-
-        @Override
-        public <T> SettableGauge<T> settableGauge(String name) {
-            throw new UnsupportedOperationException(name);
-        }
-    });
+    private final GaugesSeen gauges = new GaugesSeen();
+    private final FilterStores stores = new FilterStores(metrics, gauges, StoreSettings.defaults(MongoConnection.DEFAULT_URI));
 
     @AfterEach
     void stop() {
@@ -88,7 +75,6 @@ class FilterMetricsTest {
         }
         assertThat(metrics.countForPrefixName("shaping_filter_")).containsKeys("shaping_filter_fingerprint_known_spam_verdicts",
             "shaping_filter_predictive_not_run_no_model");
-        assertThat(gauges).containsKeys("shaping_filter_model_age_seconds", "shaping_filter_pending_reports");
         assertThat(gauge("shaping_filter_model_age_seconds")).as("no model loaded").isEqualTo(-1);
         assertThat(gauge("shaping_filter_pending_reports")).isZero();
     }
