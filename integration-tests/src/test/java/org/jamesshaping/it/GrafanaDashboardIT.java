@@ -83,6 +83,16 @@ class GrafanaDashboardIT {
         assertThat(scrape).containsEntry("metrics_path", "/metrics");
         assertThat(scrape.get("static_configs").toString()).contains("james:8000");
 
+        // The README's PromQL examples name the same series.
+        String readme = Files.readString(root.resolve("README.md"), StandardCharsets.UTF_8);
+        int block = readme.indexOf("```promql");
+        assertThat(block).as("PromQL examples in the README").isPositive();
+        for (String line : readme.substring(block + "```promql".length(), readme.indexOf("```", block + 3)).split("\n")) {
+            if (!line.startsWith("#") && !line.isBlank()) {
+                expressions.add(line);
+            }
+        }
+
         Set<String> exported = exportedByJames();
         Set<String> named = new TreeSet<>();
         for (String expression : expressions) {

@@ -24,8 +24,10 @@ import com.codahale.metrics.MetricRegistry;
  * Every series exists from the start (at 0), so dashboards and alerts see it before the first mail.
  */
 public final class FilterMetrics {
-    /** Every reason a filter gives for not running ({@link Verdict#reason()}). */
-    public static final List<String> NOT_RUN_REASONS = List.of("too-large", "bad-mime", "error", "store-unavailable", "no-model");
+    /** Every reason a filter gives for not running ({@link Verdict#reason()}): its store, or its model, unavailable. */
+    public static List<String> notRunReasonsOf(Verdict.Filter filter) {
+        return List.of("too-large", "bad-mime", "error", filter == Verdict.Filter.FINGERPRINT ? "store-unavailable" : "no-model");
+    }
 
     private final Map<Verdict.Filter, Map<Verdict.Outcome, Metric>> verdicts = new EnumMap<>(Verdict.Filter.class);
     private final Map<Verdict.Filter, Map<String, Metric>> notRun = new EnumMap<>(Verdict.Filter.class);
@@ -39,7 +41,7 @@ public final class FilterMetrics {
             }
             verdicts.put(filter, byOutcome);
             Map<String, Metric> byReason = new HashMap<>();
-            for (String reason : NOT_RUN_REASONS) {
+            for (String reason : notRunReasonsOf(filter)) {
                 byReason.put(reason, metricFactory.generate(notRunMetric(filter, reason)));
             }
             notRun.put(filter, byReason);

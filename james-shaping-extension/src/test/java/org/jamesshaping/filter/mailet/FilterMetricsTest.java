@@ -69,12 +69,14 @@ class FilterMetricsTest {
             for (Verdict.Outcome outcome : FilterMetrics.outcomesOf(filter)) {
                 assertThat(metrics.countForPrefixName("shaping_filter_")).containsEntry(FilterMetrics.verdictMetric(filter, outcome), 0);
             }
-            for (String reason : FilterMetrics.NOT_RUN_REASONS) {
+            for (String reason : FilterMetrics.notRunReasonsOf(filter)) {
                 assertThat(metrics.countForPrefixName("shaping_filter_")).containsEntry(FilterMetrics.notRunMetric(filter, reason), 0);
             }
         }
         assertThat(metrics.countForPrefixName("shaping_filter_")).containsKeys("shaping_filter_fingerprint_known_spam_verdicts",
-            "shaping_filter_predictive_not_run_no_model");
+            "shaping_filter_predictive_not_run_no_model", "shaping_filter_fingerprint_not_run_store_unavailable")
+            .doesNotContainKeys("shaping_filter_fingerprint_not_run_no_model", "shaping_filter_predictive_not_run_store_unavailable")
+            .hasSize(6 + 8);
         assertThat(gauge("shaping_filter_model_age_seconds")).as("no model loaded").isEqualTo(-1);
         assertThat(gauge("shaping_filter_pending_reports")).isZero();
     }
