@@ -49,7 +49,9 @@ public class ShapingModule extends AbstractModule {
     @Provides
     @Singleton
     StoreSettings storeSettings(PropertiesProvider propertiesProvider, JamesDirectoriesProvider directories) throws ConfigurationException {
-        return StoreSettings.from(shapingProperties(propertiesProvider), Path.of(directories.getVarDirectory()));
+        Configuration properties = shapingProperties(propertiesProvider);
+        StoreSettings.warnUnknownKeys(properties);
+        return StoreSettings.from(properties, Path.of(directories.getVarDirectory()));
     }
 
     @Provides

@@ -250,6 +250,20 @@ class ContentFiltersIT {
         assertThat(send("127.0.0.41", "user1@james.local", variant).code).isEqualTo(250);
         Eventually.within(Duration.ofSeconds(10), () -> assertThat(counter("127.0.0.41", "knownSpam")).isEqualTo(1));
 
+        // Deleted, it no longer matches: the next copy is judged unknown by the fingerprint filter.
+        String id = report.json().get("id").asText();
+        double unknownBefore = metric("shaping_filter_fingerprint_unknown_verdicts_total");
+        WebAdminClient.Reply deleted = webAdmin.delete("/shaping/fingerprints/" + id);
+        assertThat(deleted.status).as(deleted.toString()).isEqualTo(204);
+        assertThat(send("127.0.212.5", "user1@james.local", variant).code).isEqualTo(250);
+        Eventually.within(Duration.ofSeconds(10), () ->
+            assertThat(metric("shaping_filter_fingerprint_unknown_verdicts_total")).isEqualTo(unknownBefore + 1));
+        assertThat(counter("127.0.212.5", "knownSpam")).isZero();
+        WebAdminClient.Reply again = webAdmin.delete("/shaping/fingerprints/" + id);
+        assertThat(again.status).isEqualTo(404);
+        assertThat(again.json().get("message").asText()).contains(id);
+        assertThat(webAdmin.delete("/shaping/fingerprints/NOT-AN-ID").status).isEqualTo(400);
+
         assertThat(webAdmin.postRaw("/shaping/fingerprints", "").status).isEqualTo(400);
         WebAdminClient.Reply tooShort = webAdmin.postRaw("/shaping/fingerprints", message("a@b.example", "hi", "Short.\n"));
         assertThat(tooShort.status).isEqualTo(400);
@@ -294,6 +308,16 @@ class ContentFiltersIT {
     private int repositorySize(String url) {
         WebAdminClient.Reply reply = webAdmin.get("/mailRepositories/" + URLEncoder.encode(url, StandardCharsets.UTF_8) + "/mails");
         return reply.status == 404 ? 0 : reply.json().size();
+    }
+
+    /** A series at WebAdmin's /metrics, as Prometheus scrapes it. */
+    private double metric(String name) {
+        for (String line : webAdmin.get("/metrics").body.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError(name + " not at /metrics");
     }
 
     private long counter(String address, String signal) {

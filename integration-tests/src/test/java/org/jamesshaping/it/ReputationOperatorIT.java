@@ -181,7 +181,7 @@ class ReputationOperatorIT {
         Eventually.within(Duration.ofSeconds(5), () -> {
             String metrics = webAdmin.get("/metrics").body;
             assertThat(metrics).contains("shaping_cache_hits_total", "shaping_cache_misses_total", "shaping_writebehind_depth",
-                "shaping_flush_count", "shaping_mongo_errors_total", "shaping_dropped_updates_total");
+                "shaping_flush_seconds_count", "shaping_mongo_errors_total", "shaping_dropped_updates_total");
         });
     }
 

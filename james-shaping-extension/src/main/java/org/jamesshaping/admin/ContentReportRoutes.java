@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
@@ -36,6 +37,8 @@ import spark.Service;
  *   201 {"training":{...}}
  * GET  /shaping/reports?state=pending|applied|rejected&limit=100    the latest reports, without their messages
  * POST /shaping/fingerprints     the fingerprint only: 201 {"id":"...","source":"operator"}
+ * DELETE /shaping/fingerprints/{id}  removes a known-spam fingerprint: 204, or 404 when there is none by that id; this
+ *                                server stops matching it at once, the others at their next refresh
  *
  * Bodies are {@code message/rfc822} or {@code application/octet-stream} (415 otherwise), at most 4 MB (413, read no
  * further; see {@link RequestGuard}); 400 when the body is empty, not a readable message, or (fingerprints) too short
@@ -49,6 +52,7 @@ public class ContentReportRoutes implements Routes {
     public static final String BASE_PATH = "/shaping/reports";
     public static final String FINGERPRINTS_PATH = "/shaping/fingerprints";
     private static final int MAX_LIST = 1000;
+    private static final Pattern FINGERPRINT_ID = Pattern.compile("[0-9a-f]{16}");
 
     private final ContentReports reports;
     private final AdminSettings settings;
@@ -74,6 +78,7 @@ public class ContentReportRoutes implements Routes {
         service.post(BASE_PATH + "/ham", (request, response) -> report(request, response, false), json);
         service.get(BASE_PATH, this::list, json);
         service.post(FINGERPRINTS_PATH, this::fingerprintOnly, json);
+        service.delete(FINGERPRINTS_PATH + "/:id", this::deleteFingerprint);
     }
 
     private Object report(Request request, Response response, boolean spam) {
@@ -125,6 +130,23 @@ public class ContentReportRoutes implements Routes {
         result.put("id", signature.id());
         result.put("source", "operator");
         return result;
+    }
+
+    private Object deleteFingerprint(Request request, Response response) {
+        String id = request.params("id");
+        if (!FINGERPRINT_ID.matcher(id).matches()) {
+            throw badRequest("A fingerprint id is 16 hexadecimal digits, as POST /shaping/fingerprints returns it; got '"
+                + (id.length() > 64 ? id.substring(0, 64) + "..." : id) + "'");
+        }
+        if (!submit(() -> reports.deleteFingerprint(id))) {
+            throw ErrorResponder.builder()
+                .statusCode(404)
+                .type(ErrorResponder.ErrorType.NOT_FOUND)
+                .message("No known-spam fingerprint %s", id)
+                .haltError();
+        }
+        response.status(204);
+        return "";
     }
 
     private static Map<String, Object> describe(TrainingReports.Report report) {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import javax.mail.MessagingException;
@@ -110,12 +111,15 @@ public final class ContentReports {
 
     private final ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
     private final KnownSpam knownSpam;
+    private final Predicate<String> removeFingerprint;
     private final Supplier<TrainingReports> training;
     private final Clock clock;
 
     /** {@code training} is resolved at each report, so that a server opens nothing before the first one. */
-    private ContentReports(KnownSpam knownSpam, Supplier<TrainingReports> training, Clock clock) {
+    private ContentReports(KnownSpam knownSpam, Predicate<String> removeFingerprint, Supplier<TrainingReports> training,
+                           Clock clock) {
         this.knownSpam = knownSpam;
+        this.removeFingerprint = removeFingerprint;
         this.training = training;
         this.clock = clock;
     }
@@ -127,13 +131,14 @@ public final class ContentReports {
     public static ContentReports onServer(FilterStores stores, MongoConnection connection) {
         return new ContentReports(
             (fingerprint, source) -> stores.fingerprints(connection, FINGERPRINT_THRESHOLD, FINGERPRINT_REFRESH).report(fingerprint, source),
+            id -> stores.fingerprints(connection, FINGERPRINT_THRESHOLD, FINGERPRINT_REFRESH).delete(id),
             () -> stores.trainingReports(connection), Clock.systemUTC());
     }
 
     /** For a tool: straight to the collections, with no in-memory index and no background thread. */
     public static ContentReports onStores(FingerprintStore fingerprints, TrainingReports training, Clock clock) {
         return new ContentReports((fingerprint, source) -> fingerprints.report(fingerprint, source, clock.instant()),
-            () -> training, clock);
+            id -> fingerprints.delete(id, clock.instant()), () -> training, clock);
     }
 
     public Outcome reportSpam(byte[] raw, SpamReport how) throws UnreadableMessage {
@@ -152,6 +157,11 @@ public final class ContentReports {
     public Outcome reportHam(byte[] raw) throws UnreadableMessage {
         read(raw);
         return queue(raw, false, SpamSignature.Source.OPERATOR_REPORT.stored(), Optional.empty(), Optional.empty());
+    }
+
+    /** Removes a known-spam fingerprint from the shared store; false when there is none by that id. */
+    public boolean deleteFingerprint(String id) {
+        return removeFingerprint.test(id);
     }
 
     /** The latest reports in a state (or all), without their messages. */

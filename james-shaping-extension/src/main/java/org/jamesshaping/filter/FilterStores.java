@@ -4,11 +4,14 @@ import java.io.Closeable;
 import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -16,17 +19,19 @@ import javax.annotation.PreDestroy;
 import javax.inject.Inject;
 import javax.inject.Singleton;
 
-import org.apache.james.metrics.api.Metric;
+import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelService;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.ReportLearner;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.MongoConnection;
+import org.jamesshaping.store.StoreSettings;
 
 import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
@@ -46,31 +51,33 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
     private final Map<Verdict.Filter, LongAdder> timeouts = new EnumMap<>(Verdict.Filter.class);
-    private final Map<Verdict.Filter, Metric> timeoutMetrics = new EnumMap<>(Verdict.Filter.class);
+    private final FilterMetrics metrics;
+    private final Duration fingerprintUnseenExpiry;
 
-    /** Outside James (tools, tests): the counters are kept in memory only. */
+    /** As James builds it: the filters' metrics at WebAdmin's /metrics, the expiry of shaping.properties. */
+    @Inject
+    public FilterStores(MetricFactory metricFactory, GaugeRegistry gauges, StoreSettings settings) {
+        this.metrics = new FilterMetrics(metricFactory, gauges, this::oldestModelTrainedAt, this::pendingReports, Clock.systemUTC());
+        this.fingerprintUnseenExpiry = settings.fingerprintUnseenExpiry();
+        countTimeoutsInMemory();
+    }
+
+    /** Outside James's injector (tests): metrics counted but shown nowhere, fingerprints never expire. */
     public FilterStores() {
+        this.metrics = FilterMetrics.unregistered(this::oldestModelTrainedAt, this::pendingReports);
+        this.fingerprintUnseenExpiry = Duration.ZERO;
+        countTimeoutsInMemory();
+    }
+
+    private void countTimeoutsInMemory() {
         for (Verdict.Filter filter : Verdict.Filter.values()) {
             timeouts.put(filter, new LongAdder());
         }
     }
 
-    /** In James: the timeout counters are also James metrics, {@code shaping_filter_fingerprint_timeouts} and so on. */
-    @Inject
-    public FilterStores(MetricFactory metrics) {
-        this();
-        for (Verdict.Filter filter : Verdict.Filter.values()) {
-            timeoutMetrics.put(filter, metrics.generate("shaping_filter_" + filter.name().toLowerCase(Locale.ROOT) + "_timeouts"));
-        }
-    }
-
-    /** Counts a mail a filter gave up on, its time budget spent. */
+    /** Counts a mail a filter gave up on, its time budget spent (James's metric: its not-run reason, timeout). */
     public void countTimeout(Verdict.Filter filter) {
         timeouts.get(filter).increment();
-        Metric metric = timeoutMetrics.get(filter);
-        if (metric != null) {
-            metric.increment();
-        }
     }
 
     /** Mails this filter gave up on since James started, their time budget spent ({@code not-run; reason=timeout}). */
@@ -78,10 +85,29 @@ public class FilterStores implements Closeable {
         return timeouts.get(filter).sum();
     }
 
+    public FilterMetrics metrics() {
+        return metrics;
+    }
+
+    /** When the oldest predictive model in use was trained; null when none is loaded. */
+    private Instant oldestModelTrainedAt() {
+        return models.values().stream()
+            .map(PredictiveModelService::current)
+            .flatMap(Optional::stream)
+            .map(PredictiveModel::trainedAt)
+            .min(Comparator.naturalOrder())
+            .orElse(null);
+    }
+
+    /** Operator reports not learned yet, as counted by the last learning pass of each shared model. */
+    private long pendingReports() {
+        return models.values().stream().mapToLong(PredictiveModelService::pendingReports).sum();
+    }
+
     public FingerprintService fingerprints(MongoConnection connection, double threshold, Duration refreshInterval) {
         String key = connection + "|" + connection.timeout() + "|" + threshold;
         return fingerprints.computeIfAbsent(key,
-            ignored -> new FingerprintService(connection, threshold, refreshInterval, Clock.systemUTC()));
+            ignored -> new FingerprintService(connection, threshold, refreshInterval, fingerprintUnseenExpiry, Clock.systemUTC()));
     }
 
     /**

@@ -29,6 +29,18 @@ public final class ScoringConfigReader {
     private ScoringConfigReader() {
     }
 
+    /** The {@code scoring.*} keys of shaping.properties, a weight as {@code scoring.weight.<signal>}. */
+    public static Set<String> keys() {
+        Set<String> keys = new TreeSet<>(KEYS);
+        for (Signal signal : Signal.values()) {
+            keys.add(WEIGHT + signal.field());
+        }
+        return keys;
+    }
+
+    /** The elements of a TrafficShaper's {@code <reputation>} block. */
+    public static final Set<String> REPUTATION_BLOCK_KEYS = Set.of("weight", "prior", "subnetWeight", "fastLane", "thresholds");
+
     /** The scoring of {@code shaping.properties}; empty when it sets no {@code scoring.*} key (the defaults apply). */
     public static Optional<ScoringConfig> fromProperties(Configuration properties) throws ConfigurationException {
         List<String> keys = new ArrayList<>();

@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.HierarchicalConfiguration;
@@ -116,6 +117,14 @@ public final class ShapingPolicy {
         }
         return scaled;
     }
+
+    /** The elements of a TrafficShaper {@code <handler>} (its {@code <reputation>} block is the scoring's). */
+    public static final Set<String> HANDLER_KEYS = Set.of("preset", "dryRun", "maxHeldConnections", "maxDelay", "pregreet",
+        "receiveBuffer", "class", "reputation");
+    /** The elements of a {@code <class level="N">} override. */
+    public static final Set<String> CLASS_KEYS = Set.of("greetingDelay", "replyDelay", "commandReadRate", "dataReadRate",
+        "maxConnectionsPerIp", "maxConnectionsPerSubnet", "connectionsPerMinutePerIp", "maxRecipientsPerTransaction",
+        "maxMessagesPerConnection", "rejectAtData");
 
     public static ShapingPolicy from(HierarchicalConfiguration<ImmutableNode> config) throws ConfigurationException {
         String presetName = config.getString("preset", "stage3").trim().toLowerCase(Locale.US);

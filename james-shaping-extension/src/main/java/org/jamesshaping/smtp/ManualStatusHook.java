@@ -2,9 +2,11 @@ package org.jamesshaping.smtp;
 
 import java.net.InetAddress;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.inject.Inject;
 
+import org.apache.commons.configuration2.Configuration;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -40,6 +42,11 @@ public class ManualStatusHook implements HeloHook, MailHook {
     @Inject
     public ManualStatusHook(ReputationStore reputation) {
         this.reputation = reputation;
+    }
+
+    @Override
+    public void init(Configuration config) {
+        HandlerKeys.warnUnknown(ManualStatusHook.class, config, Set.of());
     }
 
     @Override

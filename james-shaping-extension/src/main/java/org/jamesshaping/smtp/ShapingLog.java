@@ -6,6 +6,7 @@ import org.jamesshaping.shaping.ShapedConnection;
 import org.jamesshaping.shaping.ShapingPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * What the shaper says about what it did: the {@code Shaping ...} log lines operators read (and parse), and the
@@ -13,6 +14,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ShapingLog {
     private static final Logger LOGGER = LoggerFactory.getLogger(TrafficShaper.class);
+    /** The connection's class (0 to 9) in the MDC of each line about it, for JSON layouts and log parsers. */
+    static final String CLASS_KEY = "shapingClass";
+    private static final String[] CLASS_VALUES = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
     private final ShapingMetrics metrics;
 
@@ -38,25 +42,38 @@ final class ShapingLog {
             if (change.serverBusy()) {
                 metrics.overloadRejections.increment();
             }
-            LOGGER.info("Shaping {}: class {}{} at {} ({}); {}{}", client.getHostAddress(), change.first() ? "" : change.previous().level() + " -> ",
-                level, when, change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421");
-        } else if (change.first()) {
-            if (LOGGER.isInfoEnabled()) {
-                // Guarded: every connection passes here, and its address would be formatted even with INFO off.
-                LOGGER.info("Shaping {}: class {} at {} ({}){}", client.getHostAddress(), level, when,
-                    change.decision().lazyWhy(), dryRun && change.shapedClass() ? " [dry run: not shaped]" : "");
-            }
-        } else if (newClass) {
-            LOGGER.info("Shaping {}: class {} -> {} at {} ({}){}", client.getHostAddress(), change.previous().level(), level,
-                when, change.decision().lazyWhy(), dryRun ? " [dry run: not shaped]" : "");
         }
         if (dryRun && change.shapedClass() && newClass) {
             metrics.dryRunShaped.increment();
         }
+        if (!LOGGER.isInfoEnabled() || (change.overLimit() == null && !change.first() && !newClass)) {
+            // Every connection passes here: no address formatted, no MDC touched, with INFO off or nothing to say.
+            return;
+        }
+        try (ClassInMdc ignored = new ClassInMdc(level)) {
+            logDecision(client, change, level, newClass, when, dryRun);
+        }
     }
 
-    void authenticated(InetAddress client, String user) {
-        LOGGER.info("{} authenticated as {}: no longer shaped", client == null ? "client" : client.getHostAddress(), user);
+    private static void logDecision(InetAddress client, ShapedConnection.Change change, int level, boolean newClass,
+                                    String when, boolean dryRun) {
+        if (change.overLimit() != null) {
+            LOGGER.info("Shaping {}: class {}{} at {} ({}); {}{}", client.getHostAddress(), change.first() ? "" : change.previous().level() + " -> ",
+                level, when, change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421");
+        } else if (change.first()) {
+            LOGGER.info("Shaping {}: class {} at {} ({}){}", client.getHostAddress(), level, when,
+                change.decision().lazyWhy(), dryRun && change.shapedClass() ? " [dry run: not shaped]" : "");
+        } else if (newClass) {
+            LOGGER.info("Shaping {}: class {} -> {} at {} ({}){}", client.getHostAddress(), change.previous().level(), level,
+                when, change.decision().lazyWhy(), dryRun ? " [dry run: not shaped]" : "");
+        }
+    }
+
+    void authenticated(ShapedConnection connection, String user) {
+        InetAddress client = connection.address();
+        try (ClassInMdc ignored = connection.decided() ? new ClassInMdc(connection.decision().level()) : null) {
+            LOGGER.info("{} authenticated as {}: no longer shaped", client == null ? "client" : client.getHostAddress(), user);
+        }
     }
 
     void earlyTalker() {
@@ -73,12 +90,40 @@ final class ShapingLog {
 
     void overMessageLimit(ShapedConnection connection) {
         metrics.limitRejections.increment();
-        LOGGER.info("{}: over {} messages in one connection (class {})", connection.address().getHostAddress(),
-            connection.settings().maxMessagesPerConnection(), connection.decision().level());
+        int level = connection.decision().level();
+        try (ClassInMdc ignored = new ClassInMdc(level)) {
+            LOGGER.info("{}: over {} messages in one connection (class {})", connection.address().getHostAddress(),
+                connection.settings().maxMessagesPerConnection(), level);
+        }
     }
 
     void messageRefused(ShapedConnection connection) {
         metrics.limitRejections.increment();
-        LOGGER.info("{}: message refused at DATA (class {})", connection.address().getHostAddress(), connection.decision().level());
+        int level = connection.decision().level();
+        try (ClassInMdc ignored = new ClassInMdc(level)) {
+            LOGGER.info("{}: message refused at DATA (class {})", connection.address().getHostAddress(), level);
+        }
+    }
+
+    /**
+     * {@value #CLASS_KEY} in the MDC for one log call, the previous value put back after it. Never left set: the MDC
+     * belongs to the thread, and an IO thread serves many connections in turn.
+     */
+    private static final class ClassInMdc implements AutoCloseable {
+        private final String previous;
+
+        ClassInMdc(int level) {
+            previous = MDC.get(CLASS_KEY);
+            MDC.put(CLASS_KEY, CLASS_VALUES[level]);
+        }
+
+        @Override
+        public void close() {
+            if (previous == null) {
+                MDC.remove(CLASS_KEY);
+            } else {
+                MDC.put(CLASS_KEY, previous);
+            }
+        }
     }
 }

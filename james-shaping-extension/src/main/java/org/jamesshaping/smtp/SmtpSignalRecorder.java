@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.inject.Inject;
 
@@ -72,6 +73,7 @@ public class SmtpSignalRecorder implements ProtocolHandlerResultHandler<Response
             throw new ConfigurationException("SmtpSignalRecorder takes no <spamtrap>: configure spamtraps in a "
                 + "<handler class=\"org.jamesshaping.smtp.SpamtrapRecorder\"> block");
         }
+        HandlerKeys.warnUnknown(SmtpSignalRecorder.class, config, Set.of());
     }
 
     /** An address literal that is not the client's own, or a name that is not a fully qualified domain. */

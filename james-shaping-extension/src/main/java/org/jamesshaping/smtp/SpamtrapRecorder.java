@@ -41,6 +41,7 @@ public class SpamtrapRecorder implements RcptHook {
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
+        HandlerKeys.warnUnknown(SpamtrapRecorder.class, config, Set.of("spamtrap"));
         Set<String> traps = new HashSet<>();
         for (String trap : config.getStringArray("spamtrap")) {
             for (String address : trap.split("[,\\s]+")) {

@@ -75,6 +75,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     public void init(Configuration config) throws ConfigurationException {
         ChannelAccess.verify();
         HierarchicalConfiguration<ImmutableNode> handler = (HierarchicalConfiguration<ImmutableNode>) config;
+        HandlerKeys.warnTrafficShaper(handler);
         policy = ShapingPolicy.from(handler);
         Optional<ScoringConfig> block = ScoringConfigReader.fromReputationBlock(handler);
         if (block.isPresent()) {
@@ -164,7 +165,7 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
     private Response beforeWrite(SMTPSession session, ConnectionState state, Response response) {
         ShapedConnection shaping = state.shaping();
         if (!shaping.exempt() && session.getUsername() != null) {
-            log.authenticated(shaping.address(), session.getUsername().asString());
+            log.authenticated(shaping, session.getUsername().asString());
             state.unshape();
         }
         if (!shaping.decided()) {

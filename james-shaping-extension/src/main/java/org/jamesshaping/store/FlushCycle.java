@@ -45,7 +45,7 @@ final class FlushCycle {
 
     /** Writes what is held; with {@code allSignalsForSenders}, the threads' sums too. */
     synchronized WriteBehindBuffer.FlushResult flush(boolean allSignalsForSenders) {
-        TimeMetric timer = metricFactory.timer("shaping_flush");
+        TimeMetric timer = metricFactory.timer("shaping_flush_seconds");
         try {
             boolean moveSignalsForSenders = allSignalsForSenders || ++flushesSinceSignalsForSenders >= FLUSHES_PER_SIGNALS_FOR_SENDERS;
             if (moveSignalsForSenders) {

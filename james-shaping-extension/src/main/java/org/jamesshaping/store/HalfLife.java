@@ -14,8 +14,10 @@ import java.time.Instant;
  *
  * <p>To keep the scale factor within a double's range, time is cut into eras of {@value #ERA_HALF_LIVES}
  * half-lives, each with its own reference time and its own stored field ({@code h<seconds>e<era>}). A value from
- * two eras back has decayed by more than 2^-64 and counts for nothing. Encoding the half-life in the field name
- * means that a server configured with another half-life ignores, rather than misreads, the other's fields.</p>
+ * two eras back has decayed by more than 2^-64 and counts for nothing. The half-life is part of the field name, so
+ * a field written with another half-life is still read right: it decays at the half-life it was written with. When
+ * {@code decay.half.life} changes, {@link HalfLifeMigration} rewrites such fields once into the new half-life's
+ * field, at their value at that moment, so that from then on they decay at the new rate.</p>
  */
 public final class HalfLife {
     static final int ERA_HALF_LIVES = 64;
@@ -64,15 +66,21 @@ public final class HalfLife {
 
     /**
      * What a scaled sum stored in {@code era} is worth at {@code now}, per unit: multiply the stored value by it.
-     * Zero for an era written with another half-life, which this server cannot interpret.
+     * An era written with another half-life decays at that half-life, as the servers that wrote it read it.
      */
     public double decayFactor(Era era, Instant now) {
-        if (era.halfLifeSeconds() != halfLifeMillis / 1000) {
+        long eraHalfLifeMillis = era.halfLifeSeconds() == halfLifeMillis / 1000 ? halfLifeMillis : era.halfLifeSeconds() * 1000;
+        if (eraHalfLifeMillis <= 0) {
             return 0;
         }
-        long eraStart = era.index() * eraMillis;
-        double exponent = (double) (now.toEpochMilli() - eraStart) / halfLifeMillis;
+        long eraStart = era.index() * eraHalfLifeMillis * ERA_HALF_LIVES;
+        double exponent = (double) (now.toEpochMilli() - eraStart) / eraHalfLifeMillis;
         return Math.pow(2, -exponent);
+    }
+
+    /** True for an era written with this half-life. */
+    public boolean writes(Era era) {
+        return era.halfLifeSeconds() == halfLifeMillis / 1000;
     }
 
     private long era(long epochMillis) {

@@ -9,6 +9,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -17,6 +20,7 @@ import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.Metric;
 import org.apache.james.metrics.api.MetricFactory;
 import org.bson.Document;
+import org.jamesshaping.runtime.DaemonThreads;
 import org.jamesshaping.runtime.Scheduler;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
@@ -60,6 +64,7 @@ public class ReputationStore implements SenderReputation, Closeable {
     private final FlushCycle flushes;
     private final Metric mongoErrors;
     private final Metric droppedUpdates;
+    private final ScheduledExecutorService migration;
 
     public ReputationStore(StoreSettings settings, Scheduler scheduler, MetricFactory metricFactory, GaugeRegistry gauges, Clock clock) {
         this.settings = settings;
@@ -87,6 +92,8 @@ public class ReputationStore implements SenderReputation, Closeable {
 
         // Before any background work: if MongoDB is down, the flushes retry until it is back.
         flushes.ensureIndexes();
+        this.migration = startHalfLifeMigration(new HalfLifeMigration(collection,
+            client.getDatabase(settings.database()).getCollection(HalfLifeMigration.META_COLLECTION), settings.halfLife(), clock));
         Duration flush = settings.flushInterval();
         Duration refresh = settings.refreshInterval();
         scheduler.onEachTick("take the threads' sums of reputation signals", () -> senderSums.settle(false, true));
@@ -96,6 +103,27 @@ public class ReputationStore implements SenderReputation, Closeable {
         LOGGER.info("Reputation store on {} database '{}': cache {} keys refreshed every {}, flush every {}, half-life {}",
             MongoConnection.redact(settings.mongoUri()), settings.database(), settings.cacheSize(), refresh, flush,
             settings.halfLife().duration());
+    }
+
+    /**
+     * Carries decayed history over a change of decay.half.life, on a thread of its own (it reads every document
+     * once): retried every minute while MongoDB is away, then the thread ends.
+     */
+    private static ScheduledExecutorService startHalfLifeMigration(HalfLifeMigration halfLifeMigration) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shaping-half-life"));
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                halfLifeMigration.runIfNeeded();
+                executor.shutdown();
+            } catch (MongoException e) {
+                LOGGER.warn("Cannot check the stored decay half-life yet ({}); retrying in a minute", e.getMessage());
+            } catch (RuntimeException e) {
+                LOGGER.error("Decay half-life migration failed; decayed counters of another half-life are still read "
+                    + "at their own half-life", e);
+                executor.shutdown();
+            }
+        }, 0, 60, TimeUnit.SECONDS);
+        return executor;
     }
 
     // ---------------------------------------------------------------- SMTP path: never blocks
@@ -288,6 +316,16 @@ public class ReputationStore implements SenderReputation, Closeable {
         return buffer.dropped();
     }
 
+    /** Since when updates are held in memory because MongoDB refused them; empty when none are. */
+    public Optional<Instant> writesHeldSince() {
+        return buffer.heldSince();
+    }
+
+    /** Asks MongoDB for a {@code ping}, as the health check does; throws the driver's exception when unreachable. */
+    public void ping() {
+        mongo(() -> client.getDatabase(settings.database()).runCommand(new Document("ping", 1)));
+    }
+
     /** Writes what is still held and closes the client; stop the {@link Scheduler} first. */
     @Override
     public void close() {
@@ -299,6 +337,7 @@ public class ReputationStore implements SenderReputation, Closeable {
         } catch (RuntimeException e) {
             LOGGER.warn("Final reputation flush failed", e);
         } finally {
+            migration.shutdownNow();
             cache.close();
             client.close();
         }

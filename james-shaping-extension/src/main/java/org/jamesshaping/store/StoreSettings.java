@@ -3,22 +3,31 @@ package org.jamesshaping.store;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.jamesshaping.runtime.Durations;
+import org.jamesshaping.runtime.KnownKeys;
+import org.jamesshaping.scoring.ScoringConfigReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The reputation store's settings, read from {@code conf/shaping.properties} (every key is documented in the
  * sample file shipped in {@code james-conf/}). Bad values fail James's startup with the key named.
  */
 public final class StoreSettings {
+    private static final Logger LOGGER = LoggerFactory.getLogger(StoreSettings.class);
     public static final String DEFAULT_URI = "mongodb://127.0.0.1:27017";
     /** Where the last good copy of the operator statuses is kept, under James's {@code var/} unless absolute. */
     public static final String DEFAULT_STATUS_COPY = "shaping/operator-statuses.json";
     public static final int DEFAULT_CACHE_LOAD_QUEUE = 10_000;
+    /** A known-spam fingerprint neither matched nor reported for this long is removed; zero: never. */
+    public static final Duration DEFAULT_FINGERPRINT_UNSEEN_EXPIRY = Duration.ofDays(180);
 
     private final String mongoUri;
     private final String database;
@@ -31,16 +40,18 @@ public final class StoreSettings {
     private final Duration retention;
     private final Optional<Path> statusCopy;
     private final int cacheLoadQueue;
+    private final Duration fingerprintUnseenExpiry;
 
     public StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
                          Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention) {
         this(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            Optional.empty(), DEFAULT_CACHE_LOAD_QUEUE);
+            Optional.empty(), DEFAULT_CACHE_LOAD_QUEUE, DEFAULT_FINGERPRINT_UNSEEN_EXPIRY);
     }
 
     private StoreSettings(String mongoUri, String database, Duration mongoTimeout, long cacheSize, Duration refreshInterval,
                           Duration flushInterval, int bufferMaxKeys, HalfLife halfLife, Duration retention,
-                          Optional<Path> statusCopy, int cacheLoadQueue) {
+                          Optional<Path> statusCopy, int cacheLoadQueue, Duration fingerprintUnseenExpiry) {
+        this.fingerprintUnseenExpiry = fingerprintUnseenExpiry;
         this.statusCopy = statusCopy;
         this.cacheLoadQueue = cacheLoadQueue;
         this.mongoUri = mongoUri;
@@ -57,6 +68,25 @@ public final class StoreSettings {
     public static StoreSettings defaults(String mongoUri) {
         return new StoreSettings(mongoUri, "james_shaping", Duration.ofSeconds(2), 100_000, Duration.ofSeconds(5),
             Duration.ofSeconds(1), 100_000, new HalfLife(Duration.ofDays(7)), Duration.ofDays(30));
+    }
+
+    /** Every key of shaping.properties: the store's, the scoring's and WebAdmin's ({@code admin.*}). */
+    public static final KnownKeys SHAPING_PROPERTIES = new KnownKeys("conf/shaping.properties", allKeys());
+
+    private static List<String> allKeys() {
+        List<String> keys = new ArrayList<>(List.of("mongo.uri", "mongo.database", "mongo.timeout", "cache.size",
+            "cache.refresh.interval", "cache.load.queue", "flush.interval", "buffer.max.keys", "status.copy.file",
+            "decay.half.life", "retention", "fingerprint.unseen.expiry",
+            "admin.allowed.origins", "admin.status.min.prefix.ipv4", "admin.status.min.prefix.ipv6"));
+        keys.addAll(ScoringConfigReader.keys());
+        return keys;
+    }
+
+    /** Warns once per key of shaping.properties that nothing reads (a slip would otherwise leave its default on). */
+    public static List<String> warnUnknownKeys(Configuration conf) {
+        List<String> keys = new ArrayList<>();
+        conf.getKeys().forEachRemaining(keys::add);
+        return SHAPING_PROPERTIES.warnUnknown(LOGGER, keys);
     }
 
     /** @param varDirectory James's {@code var/}, under which a relative {@code status.copy.file} is kept */
@@ -81,7 +111,8 @@ public final class StoreSettings {
             halfLife(conf),
             duration(conf, "retention", "30d"),
             statusCopy,
-            (int) positiveLong(conf, "cache.load.queue", DEFAULT_CACHE_LOAD_QUEUE));
+            (int) positiveLong(conf, "cache.load.queue", DEFAULT_CACHE_LOAD_QUEUE),
+            durationOrZero(conf, "fingerprint.unseen.expiry", "180d"));
         if (!settings.mongoUri.startsWith("mongodb://") && !settings.mongoUri.startsWith("mongodb+srv://")) {
             throw new ConfigurationException("shaping.properties: mongo.uri must start with mongodb:// or mongodb+srv://, got '"
                 + settings.mongoUri + "'");
@@ -133,44 +164,52 @@ public final class StoreSettings {
         }
     }
 
+    private static Duration durationOrZero(Configuration conf, String key, String defaultValue) throws ConfigurationException {
+        try {
+            return Durations.parse(conf.getString(key, defaultValue), ChronoUnit.SECONDS);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigurationException("shaping.properties: " + key + ": " + e.getMessage());
+        }
+    }
+
     public StoreSettings withMongoUri(String uri) {
         return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withDatabase(String name) {
         return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withTimeout(Duration timeout) {
         return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withIntervals(Duration refresh, Duration flush) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withHalfLife(HalfLife value) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withBufferMaxKeys(int keys) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, keys, halfLife, retention,
-            statusCopy, cacheLoadQueue);
+            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withStatusCopy(Path file) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
-            retention, Optional.of(file), cacheLoadQueue);
+            retention, Optional.of(file), cacheLoadQueue, fingerprintUnseenExpiry);
     }
 
     public StoreSettings withCacheLoadQueue(int addresses) {
         return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
-            retention, statusCopy, addresses);
+            retention, statusCopy, addresses, fingerprintUnseenExpiry);
     }
 
     /** The file holding the last good copy of the operator statuses, if any ({@code status.copy.file}). */
@@ -181,6 +220,16 @@ public final class StoreSettings {
     /** Uncached keys waiting to be read at most ({@code cache.load.queue}); past it a sender is judged unknown for now. */
     public int cacheLoadQueue() {
         return cacheLoadQueue;
+    }
+
+    public StoreSettings withFingerprintUnseenExpiry(Duration expiry) {
+        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
+            halfLife, retention, statusCopy, cacheLoadQueue, expiry);
+    }
+
+    /** How long a known-spam fingerprint may go unmatched and unreported before it is removed; zero: never. */
+    public Duration fingerprintUnseenExpiry() {
+        return fingerprintUnseenExpiry;
     }
 
     public String mongoUri() {

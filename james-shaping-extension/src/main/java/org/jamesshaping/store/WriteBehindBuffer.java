@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -324,4 +325,10 @@ public class WriteBehindBuffer {
     public long evicted() {
         return evicted.get();
     }
+
+    /** Since when MongoDB has refused the held updates; empty once a flush wrote them all. */
+    public Optional<Instant> heldSince() {
+        return Optional.ofNullable(outageSince);
+    }
+
 }

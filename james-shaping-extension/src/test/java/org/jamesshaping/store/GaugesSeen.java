@@ -7,7 +7,7 @@ import org.apache.james.metrics.api.Gauge;
 import org.apache.james.metrics.api.GaugeRegistry;
 
 /** The gauges a component registered, by name, to read them as /metrics would. */
-final class GaugesSeen implements GaugeRegistry {
+public final class GaugesSeen implements GaugeRegistry {
     private final Map<String, Gauge<?>> gauges = new ConcurrentHashMap<>();
 
     @Override
@@ -21,7 +21,7 @@ final class GaugesSeen implements GaugeRegistry {
         throw new UnsupportedOperationException("not used by the extension");
     }
 
-    Gauge<?> get(String name) {
+    public Gauge<?> get(String name) {
         Gauge<?> gauge = gauges.get(name);
         if (gauge == null) {
             throw new IllegalArgumentException("no gauge " + name + " registered; registered: " + gauges.keySet());

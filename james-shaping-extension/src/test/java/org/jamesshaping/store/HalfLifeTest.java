@@ -51,10 +51,12 @@ class HalfLifeTest {
     }
 
     @Test
-    void fieldsWrittenWithAnotherHalfLifeAreIgnoredNotMisread() {
+    void fieldsWrittenWithAnotherHalfLifeDecayAtTheHalfLifeTheyWereWrittenWith() {
         HalfLife oneDay = new HalfLife(Duration.ofDays(1));
-        Tally tally = Tally.empty().add(Signal.SPAM, 5, T0, oneDay);
-        assertThat(tally.decayed(Signal.SPAM, T0, ONE_HOUR)).isZero();
-        assertThat(tally.total(Signal.SPAM)).isEqualTo(5);
+        Tally tally = Tally.empty().add(Signal.SPAM, 8, T0, oneDay).add(Signal.SPAM, 4, T0, ONE_HOUR);
+        // Read by a one-hour server a day later: the day-old 8 is worth 4, the one-hour 4 has all but gone.
+        assertThat(tally.decayed(Signal.SPAM, T0.plus(Duration.ofDays(1)), ONE_HOUR)).isCloseTo(4.0 + 4.0 / (1 << 24), within(1e-9));
+        assertThat(tally.decayed(Signal.SPAM, T0, ONE_HOUR)).isCloseTo(12.0, within(1e-9));
+        assertThat(tally.total(Signal.SPAM)).isEqualTo(12);
     }
 }

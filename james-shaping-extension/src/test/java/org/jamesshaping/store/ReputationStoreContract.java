@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.james.metrics.tests.RecordingMetricFactory;
 import org.bson.Document;
@@ -161,6 +162,43 @@ abstract class ReputationStoreContract {
         ReputationSnapshot snapshot = service(settings).lookup(ReputationKey.ofAddress(SENDER));
         assertThat(snapshot.decayed(Signal.SPAM)).isCloseTo(2.0, within(1e-6));
         assertThat(snapshot.total(Signal.SPAM)).isEqualTo(8);
+    }
+
+    @Test
+    void aChangedHalfLifeCarriesDecayedHistoryOverAndItDecaysAtTheNewRateFromThen() throws Exception {
+        ReputationStore daily = service(settings().withHalfLife(new HalfLife(Duration.ofDays(1))));
+        awaitRecordedHalfLife(86_400);
+        daily.record(SENDER, Signal.SPAM, 8);
+        daily.flush();
+        clock.advance(Duration.ofDays(1));
+        assertThat(daily.lookup(ReputationKey.ofAddress(SENDER)).decayed(Signal.SPAM)).isCloseTo(4.0, within(1e-6));
+
+        StoreSettings hourly = settings().withHalfLife(new HalfLife(Duration.ofHours(1)));
+        ReputationStore restarted = service(hourly);
+        awaitRecordedHalfLife(3_600);
+        Document stored = collection().find(new Document("_id", "203.0.113.7")).first();
+        assertThat(stored.get("decay", Document.class).keySet()).as("only fields of the new half-life are left")
+            .allMatch(field -> field.startsWith("h3600e"));
+        assertThat(restarted.lookup(ReputationKey.ofAddress(SENDER)).decayed(Signal.SPAM)).isCloseTo(4.0, within(1e-6));
+        assertThat(restarted.lookup(ReputationKey.ofAddress(SENDER)).total(Signal.SPAM)).isEqualTo(8);
+        assertThat(restarted.lookup(ReputationKey.parse("203.0.113.0/24")).decayed(Signal.SPAM)).isCloseTo(4.0, within(1e-6));
+
+        // One new half-life later it has halved (at the old rate it would still be 4 * 2^(-1/24) = 3.89).
+        clock.advance(Duration.ofHours(1));
+        assertThat(service(hourly).lookup(ReputationKey.ofAddress(SENDER)).decayed(Signal.SPAM)).isCloseTo(2.0, within(1e-6));
+    }
+
+    /** Waits for a store's background check of the half-life to have recorded {@code seconds}. */
+    private void awaitRecordedHalfLife(long seconds) throws InterruptedException {
+        MongoClient client = MongoClients.create(mongoUri());
+        closeables.add(client);
+        MongoCollection<Document> meta = client.getDatabase(database).getCollection(HalfLifeMigration.META_COLLECTION);
+        HalfLifeMigration reader = new HalfLifeMigration(collection(), meta, new HalfLife(Duration.ofSeconds(seconds)), clock);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!reader.storedHalfLifeSeconds().equals(Optional.of(seconds)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(reader.storedHalfLifeSeconds()).contains(seconds);
     }
 
     @Test

@@ -121,12 +121,14 @@ class TallyTest {
     }
 
     @Test
-    void erasWrittenWithAnotherHalfLifeAddNothing() {
+    void erasWrittenWithAnotherHalfLifeAddAtTheirOwnDecay() {
         HalfLife oneDay = new HalfLife(Duration.ofDays(1));
         Tally tally = Tally.empty().add(Signal.SPAM, 5, AFTER, oneDay).add(Signal.SPAM, 1, AFTER, ONE_HOUR);
 
         assertThat(tally.scaledByEra()).hasSize(2);
-        assertThat(tally.decayed(Signal.SPAM, AFTER, ONE_HOUR)).isCloseTo(1.0, within(1e-9));
+        assertThat(tally.decayed(Signal.SPAM, AFTER, ONE_HOUR)).isCloseTo(6.0, within(1e-9));
+        // A day on: the day-long 5 has halved, the hour-long 1 is gone.
+        assertThat(tally.decayed(Signal.SPAM, AFTER.plus(Duration.ofDays(1)), ONE_HOUR)).isCloseTo(2.5, within(1e-6));
         assertThat(tally.total(Signal.SPAM)).isEqualTo(6);
     }
 

@@ -39,7 +39,7 @@ import picocli.CommandLine.Parameters;
 /** {@code james-shaping filter train|classify|report-spam|report-ham|learn}: the content filters' command-line tool. */
 @Command(name = "filter", mixinStandardHelpOptions = true, description = "Train, run and feed the content filters.",
     subcommands = {FilterTool.Train.class, FilterTool.Classify.class, FilterTool.ReportSpam.class,
-        FilterTool.ReportHam.class, FilterTool.Learn.class})
+        FilterTool.ReportHam.class, FilterTool.Learn.class, FilterTool.Retrain.class})
 public final class FilterTool implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -94,14 +94,8 @@ public final class FilterTool implements Callable<Integer> {
         @Option(names = "--model", description = "Write the model to this file")
         Path modelFile;
 
-        @Option(names = "--threshold", description = "Spam threshold stored with the model (default: tuned, see --target-fp-rate)")
-        Double threshold;
-
-        @Option(names = "--target-fp-rate", defaultValue = "" + ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE,
-            description = "Tune the threshold by cross-validation on the training messages so that at most this fraction of "
-                + "held-out ham is flagged (default: ${DEFAULT-VALUE}); needs " + ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING
-                + " spam and ham, else the threshold is " + PredictiveModel.DEFAULT_THRESHOLD)
-        double targetFalsePositiveRate;
+        @CommandLine.Mixin
+        Threshold threshold = new Threshold();
 
         @CommandLine.Mixin
         Store store = new Store();
@@ -120,13 +114,45 @@ public final class FilterTool implements Callable<Integer> {
             for (Path path : ham) {
                 examples.add(path, false);
             }
+            threshold.check(spec);
+            PredictiveModel model = threshold.train(trainer, examples, out);
+            if (modelFile != null) {
+                ModelCodec.writeFile(model, modelFile);
+                out.println("model written to " + modelFile);
+            } else {
+                try (MongoClient client = store.connection().open()) {
+                    String version = new PredictiveModelStore(client.getDatabase(store.database)
+                        .getCollection(PredictiveModelStore.COLLECTION)).save(model, Instant.now());
+                    out.println("model " + version + " saved to MongoDB collection " + PredictiveModelStore.COLLECTION);
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** The model's spam threshold: given, or tuned for a false-positive rate. */
+    static final class Threshold {
+        @Option(names = "--threshold", description = "Spam threshold stored with the model (default: tuned, see --target-fp-rate)")
+        Double given;
+
+        @Option(names = "--target-fp-rate", defaultValue = "" + ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE,
+            description = "Tune the threshold by cross-validation on the training messages so that at most this fraction of "
+                + "held-out ham is flagged (default: ${DEFAULT-VALUE}); needs " + ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING
+                + " spam and ham, else the threshold is " + PredictiveModel.DEFAULT_THRESHOLD)
+        double targetFalsePositiveRate;
+
+        void check(CommandLine.Model.CommandSpec spec) {
             if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--target-fp-rate must be in [0, 1)");
             }
+        }
+
+        /** Trains on the examples with this threshold; says which on {@code out}. */
+        PredictiveModel train(ModelTrainer trainer, Examples examples, PrintWriter out) {
             String thresholdOrigin;
             double chosen;
-            if (threshold != null) {
-                chosen = threshold;
+            if (given != null) {
+                chosen = given;
                 thresholdOrigin = "given";
             } else {
                 Optional<Double> tuned = trainer.tuneThreshold(examples.list, targetFalsePositiveRate);
@@ -139,17 +165,73 @@ public final class FilterTool implements Callable<Integer> {
             PredictiveModel model = trainer.train(examples.list, chosen);
             out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n", model.spamCount(),
                 model.hamCount(), examples.unreadable, model.threshold(), thresholdOrigin);
-            if (modelFile != null) {
-                ModelCodec.writeFile(model, modelFile);
-                out.println("model written to " + modelFile);
-            } else {
-                try (MongoClient client = store.connection().open()) {
-                    String version = new PredictiveModelStore(client.getDatabase(store.database)
-                        .getCollection(PredictiveModelStore.COLLECTION)).save(model, Instant.now());
-                    out.println("model " + version + " saved to MongoDB collection " + PredictiveModelStore.COLLECTION);
+            return model;
+        }
+    }
+
+    @Command(name = "retrain", mixinStandardHelpOptions = true,
+        description = "Trains a new shared model, with this version's features, on every report kept in MongoDB (pending "
+            + "and applied), plus any folders given; for a new feature version, which leaves the filter at not-run until a "
+            + "model of that version exists.")
+    static final class Retrain implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--from-reports", required = true, description = "Train on the operator reports kept in MongoDB")
+        boolean fromReports;
+
+        @Option(names = "--spam", arity = "1..*", description = "Spam folders or files to add")
+        List<Path> spam = List.of();
+
+        @Option(names = "--ham", arity = "1..*", description = "Ham folders or files to add")
+        List<Path> ham = List.of();
+
+        @CommandLine.Mixin
+        Threshold threshold = new Threshold();
+
+        @CommandLine.Mixin
+        Store store = new Store();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            threshold.check(spec);
+            ModelTrainer trainer = ModelTrainer.defaults();
+            Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(trainer.dimensionBits()));
+            try (MongoClient client = store.connectionOrDefault().open()) {
+                TrainingReports reports = trainingReports(client, store);
+                List<String> pending = new ArrayList<>();
+                int[] fromStore = new int[1];
+                reports.forEachLearnable((report, raw) -> {
+                    if (examples.add(raw, report.spam())) {
+                        fromStore[0]++;
+                        if (report.state() == TrainingReports.State.PENDING) {
+                            pending.add(report.id());
+                        }
+                    }
+                });
+                for (Path path : spam) {
+                    examples.add(path, true);
                 }
+                for (Path path : ham) {
+                    examples.add(path, false);
+                }
+                if (examples.list.stream().noneMatch(ModelTrainer.Example::spam) || examples.list.stream().allMatch(ModelTrainer.Example::spam)) {
+                    out.printf("%d reports kept: a model needs spam and ham; report some (filter report-spam|report-ham) or add "
+                        + "--spam/--ham folders. Nothing saved.%n", fromStore[0]);
+                    return 1;
+                }
+                out.printf("%d reports from MongoDB (%d pending), %d messages from folders%n", fromStore[0], pending.size(),
+                    examples.list.size() - fromStore[0]);
+                PredictiveModel model = threshold.train(trainer, examples, out);
+                Instant now = Instant.now();
+                String version = new PredictiveModelStore(client.getDatabase(store.database)
+                    .getCollection(PredictiveModelStore.COLLECTION)).save(model, now);
+                long applied = reports.markApplied(pending, version, now);
+                out.printf("model %s (feature version %d) saved to MongoDB collection %s; %d pending reports marked applied%n",
+                    version, model.featureVersion(), PredictiveModelStore.COLLECTION, applied);
+                return 0;
             }
-            return 0;
         }
     }
 
@@ -166,11 +248,18 @@ public final class FilterTool implements Callable<Integer> {
 
         void add(Path path, boolean spam) throws IOException {
             for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                try {
-                    list.add(new ModelTrainer.Example(features.features(extractor.extract(message.bytes())), spam));
-                } catch (MessagingException | RuntimeException e) {
-                    unreadable++;
-                }
+                add(message.bytes(), spam);
+            }
+        }
+
+        /** False (and counted) for a message that cannot be read. */
+        boolean add(byte[] raw, boolean spam) {
+            try {
+                list.add(new ModelTrainer.Example(features.features(extractor.extract(raw)), spam));
+                return true;
+            } catch (MessagingException | RuntimeException e) {
+                unreadable++;
+                return false;
             }
         }
     }

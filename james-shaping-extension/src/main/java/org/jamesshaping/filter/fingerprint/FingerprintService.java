@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +37,8 @@ public class FingerprintService implements Closeable {
     private static final Duration CLOCK_SKEW_MARGIN = Duration.ofMinutes(2);
     private static final int FULL_RELOAD_EVERY = 60;
     private static final int MAX_PENDING_HIT_IDS = 100_000;
+    /** How long a removed signature's tombstone is kept: longer than any refresh interval, so every server sees it. */
+    private static final Duration TOMBSTONE_KEPT = Duration.ofDays(1);
 
     /** The answer to a lookup. */
     public static final class Lookup {
@@ -62,6 +65,7 @@ public class FingerprintService implements Closeable {
     private final MongoClient ownedClient;
     private final Clock clock;
     private final double threshold;
+    private final Duration unseenExpiry;
     private final ScheduledExecutorService scheduler;
     private final ConcurrentHashMap<String, LongAdder> pendingHits = new ConcurrentHashMap<>();
     private volatile FingerprintIndex index = new FingerprintIndex();
@@ -71,16 +75,23 @@ public class FingerprintService implements Closeable {
 
     /** Opens its own MongoDB client; closed with this service. */
     public FingerprintService(MongoConnection connection, double threshold, Duration refreshInterval, Clock clock) {
-        this(connection.open(), connection.database(), threshold, refreshInterval, clock);
+        this(connection, threshold, refreshInterval, Duration.ZERO, clock);
     }
 
-    private FingerprintService(MongoClient client, String database, double threshold, Duration refreshInterval, Clock clock) {
+    /** @param unseenExpiry signatures neither matched nor reported for this long are removed; zero: never */
+    public FingerprintService(MongoConnection connection, double threshold, Duration refreshInterval, Duration unseenExpiry,
+                              Clock clock) {
+        this(connection.open(), connection.database(), threshold, refreshInterval, unseenExpiry, clock);
+    }
+
+    private FingerprintService(MongoClient client, String database, double threshold, Duration refreshInterval,
+                               Duration unseenExpiry, Clock clock) {
         this(new FingerprintStore(client.getDatabase(database).getCollection(FingerprintStore.COLLECTION)), client,
-            threshold, refreshInterval, clock);
+            threshold, refreshInterval, unseenExpiry, clock);
     }
 
     private FingerprintService(FingerprintStore store, MongoClient ownedClient, double threshold, Duration refreshInterval,
-                               Clock clock) {
+                               Duration unseenExpiry, Clock clock) {
         if (threshold <= 0 || threshold > 1) {
             throw new IllegalArgumentException("similarity threshold must be in (0, 1], got " + threshold);
         }
@@ -88,6 +99,7 @@ public class FingerprintService implements Closeable {
         this.ownedClient = ownedClient;
         this.clock = clock;
         this.threshold = threshold;
+        this.unseenExpiry = unseenExpiry;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("shaping-fingerprints"));
         long refreshMillis = refreshInterval.toMillis();
         scheduler.scheduleWithFixedDelay(this::refreshQuietly, 0, refreshMillis, TimeUnit.MILLISECONDS);
@@ -114,6 +126,16 @@ public class FingerprintService implements Closeable {
         return signature;
     }
 
+    /**
+     * Removes a signature from MongoDB (blocking, bounded by the client timeout) and from this server's index at once;
+     * the other servers drop it at their next refresh. False when there is none by that id.
+     */
+    public boolean delete(String id) {
+        boolean removed = store.delete(id, clock.instant());
+        index.remove(id);
+        return removed;
+    }
+
     private void countHit(String id) {
         LongAdder counter = pendingHits.get(id);
         if (counter == null) {
@@ -129,13 +151,18 @@ public class FingerprintService implements Closeable {
     public void refresh() {
         Instant start = clock.instant();
         boolean full = !loaded || refreshesSinceFullLoad >= FULL_RELOAD_EVERY;
+        if (full) {
+            expire(start);
+        }
         Instant since = full ? null : lastRefreshStart.minus(CLOCK_SKEW_MARGIN);
         List<SpamSignature> changed = store.changedSince(since);
+        Set<String> removed = full ? Set.of() : store.removedSince(since);
         if (full) {
-            // A new index, to drop signatures deleted (or aged out) elsewhere; in between, only the changes are added.
+            // A new index, to drop signatures deleted (or aged out) elsewhere; in between, only the changes.
             index = FingerprintIndex.of(changed);
         } else {
             index.add(changed);
+            removed.forEach(index::remove);
         }
         refreshesSinceFullLoad = full ? 0 : refreshesSinceFullLoad + 1;
         lastRefreshStart = start;
@@ -143,6 +170,17 @@ public class FingerprintService implements Closeable {
             LOGGER.info("Loaded {} known-spam signatures", changed.size());
         }
         loaded = true;
+    }
+
+    /** Before each full load: the indexes (once), signatures unseen for too long, old tombstones. */
+    private void expire(Instant now) {
+        if (!loaded) {
+            store.createIndexes();
+        }
+        long expired = store.expire(unseenExpiry.isZero() ? Instant.EPOCH : now.minus(unseenExpiry), now.minus(TOMBSTONE_KEPT), now);
+        if (expired > 0) {
+            LOGGER.info("Removed {} known-spam signatures neither matched nor reported for {}", expired, unseenExpiry);
+        }
     }
 
     private void refreshQuietly() {

@@ -3,8 +3,10 @@ package org.jamesshaping.filter.fingerprint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -28,8 +30,10 @@ import com.mongodb.client.result.UpdateResult;
  * { _id: "3f9c...", minHashes: [int x 120], shingles: 87, source: "operator", sources: ["operator", "spamtrap"],
  *   reports: 3, hits: 1250, firstSeen: ISODate, lastSeen: ISODate, updatedAt: ISODate }
  * </pre>
- * {@code updatedAt} changes only when a signature is added or reported again, so servers refresh their index with
- * a cheap range query; hit counts change all the time and are not worth a refresh.
+ * {@code updatedAt} changes only when a signature is added, reported again or removed, so servers refresh their index
+ * with a cheap range query; hit counts change all the time and are not worth a refresh. A removed signature (by an
+ * operator, or unseen for too long) stays a day as a tombstone, {@code deleted: true} without its MinHashes, so that
+ * every server's next refresh drops it; reporting it again brings it back.
  *
  * <p>Bounded, so that every server's in-memory index is (about 2.5 KB a signature): at most
  * {@link #MAX_SIGNATURES_PER_SOURCE} signatures first reported by one source, {@link #MAX_SIGNATURES} in all. A new
@@ -70,8 +74,10 @@ public final class FingerprintStore {
         Date at = Date.from(now);
         UpdateResult result = collection.updateOne(Filters.eq("_id", fingerprint.id()),
             Updates.combine(
-                Updates.setOnInsert("minHashes", values),
-                Updates.setOnInsert("shingles", fingerprint.shingleCount()),
+                // Set, not only on insert: a removed signature's tombstone has lost them.
+                Updates.set("minHashes", values),
+                Updates.set("shingles", fingerprint.shingleCount()),
+                Updates.unset("deleted"),
                 Updates.setOnInsert("source", source.stored()),
                 Updates.setOnInsert("firstSeen", at),
                 Updates.setOnInsert("hits", 0L),
@@ -106,7 +112,8 @@ public final class FingerprintStore {
      * recently seen first and at most {@link #MAX_SIGNATURES}: what fits in the index.
      */
     public List<SpamSignature> changedSince(Instant since) {
-        Bson filter = since == null ? new Document() : Filters.gte("updatedAt", Date.from(since));
+        Bson notDeleted = Filters.ne("deleted", true);
+        Bson filter = since == null ? notDeleted : Filters.and(Filters.gte("updatedAt", Date.from(since)), notDeleted);
         List<SpamSignature> signatures = new ArrayList<>();
         for (Document document : collection.find(filter).sort(Sorts.descending("lastSeen")).limit(maxSignatures)) {
             SpamSignature signature = toSignature(document);
@@ -133,8 +140,35 @@ public final class FingerprintStore {
         return collection.countDocuments();
     }
 
-    public boolean delete(String id) {
-        return collection.deleteOne(Filters.eq("_id", id)).getDeletedCount() > 0;
+    /** Removes a signature (as a tombstone, see above); false when there is none by that id. */
+    public boolean delete(String id, Instant now) {
+        return collection.updateOne(Filters.and(Filters.eq("_id", id), Filters.ne("deleted", true)), tombstone(now))
+            .getModifiedCount() > 0;
+    }
+
+    /** The ids of signatures removed at or after {@code since}. */
+    public Set<String> removedSince(Instant since) {
+        Set<String> ids = new HashSet<>();
+        for (Document document : collection.find(Filters.and(Filters.eq("deleted", true), Filters.gte("updatedAt", Date.from(since))))
+                .projection(Projections.include("_id"))) {
+            ids.add(document.getString("_id"));
+        }
+        return ids;
+    }
+
+    /**
+     * Removes the signatures neither matched nor reported since {@code cutoff} ({@code lastSeen} moves with both), and
+     * drops tombstones older than {@code tombstonesBefore}. Idempotent: any server may run it.
+     */
+    public long expire(Instant cutoff, Instant tombstonesBefore, Instant now) {
+        long expired = collection.updateMany(Filters.and(Filters.lt("lastSeen", Date.from(cutoff)), Filters.ne("deleted", true)),
+            tombstone(now)).getModifiedCount();
+        collection.deleteMany(Filters.and(Filters.eq("deleted", true), Filters.lt("updatedAt", Date.from(tombstonesBefore))));
+        return expired;
+    }
+
+    private static Bson tombstone(Instant now) {
+        return Updates.combine(Updates.set("deleted", true), Updates.set("updatedAt", Date.from(now)), Updates.unset("minHashes"));
     }
 
     private static SpamSignature toSignature(Document document) {

@@ -87,6 +87,7 @@ abstract class ContentFilterMailet extends GenericMailet {
             LOGGER.warn("{} filter did not run on mail {}: {}", filter(), mail.getName(), e.toString());
             verdict = Verdict.notRun(filter(), e instanceof MessagingException ? "bad-mime" : "error");
         }
+        stores.metrics().verdict(verdict);
         try {
             mark(mail, verdict);
         } catch (MessagingException | RuntimeException e) {

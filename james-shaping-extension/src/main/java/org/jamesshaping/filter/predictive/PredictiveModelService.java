@@ -44,6 +44,7 @@ public class PredictiveModelService implements Closeable {
     private volatile PredictiveModel model;
     private volatile String loadedVersion;
     private boolean learning;
+    private volatile long pendingReports;
 
     public PredictiveModelService(Source source, Duration refreshInterval) {
         this.source = source;
@@ -117,6 +118,7 @@ public class PredictiveModelService implements Closeable {
             String heldVersion = loadedVersion;
             ReportLearner.Pass pass = learner.learnPending(
                 version -> version.equals(heldVersion) ? Optional.ofNullable(held) : Optional.empty());
+            pendingReports = learner.pendingReports();
             if (pass.version().isPresent() && pass.model().isPresent()) {
                 // The learned model is this server's at once; the others read it within their refresh interval.
                 model = pass.model().get();
@@ -127,6 +129,11 @@ public class PredictiveModelService implements Closeable {
         } catch (RuntimeException e) {
             LOGGER.error("Unexpected error applying operator reports to the predictive model", e);
         }
+    }
+
+    /** Operator reports still pending after the last learning pass (0 for a model that does not learn). */
+    public long pendingReports() {
+        return pendingReports;
     }
 
     public Optional<PredictiveModel> current() {

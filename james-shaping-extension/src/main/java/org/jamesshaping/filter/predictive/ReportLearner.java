@@ -103,6 +103,11 @@ public final class ReportLearner {
         this.batch = batch;
     }
 
+    /** Reports not learned yet (a count in MongoDB). */
+    public long pendingReports() {
+        return reports.count(TrainingReports.State.PENDING);
+    }
+
     /** One pass over at most one batch of pending reports. */
     public Pass learnPending() throws IOException {
         return learnPending(version -> Optional.empty());

@@ -9,6 +9,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -245,6 +246,20 @@ public final class TrainingReports {
             .projection(Projections.include("raw")).first();
         Binary binary = document == null ? null : document.get("raw", Binary.class);
         return Optional.ofNullable(binary).map(Binary::getData);
+    }
+
+    /**
+     * Every report that can be learned (pending or applied, not rejected), with its message, oldest first, one at a
+     * time: a new model is trained on all of them without holding their messages together in memory.
+     */
+    public void forEachLearnable(BiConsumer<Report, byte[]> action) {
+        for (Document document : collection.find(Filters.in("state", State.PENDING.stored(), State.APPLIED.stored()))
+                .sort(Sorts.ascending("reportedAt", "_id")).batchSize(50)) {
+            Binary raw = document.get("raw", Binary.class);
+            if (raw != null) {
+                action.accept(new Report(document), raw.getData());
+            }
+        }
     }
 
     /** The most recent reports in a state (or all states), without their messages. */

@@ -7,10 +7,18 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 
+import org.jamesshaping.filter.predictive.FeatureExtractor;
+import org.jamesshaping.filter.predictive.PredictiveModel;
+import org.jamesshaping.filter.predictive.PredictiveModelStore;
+import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 
 
 class FilterToolTest {
@@ -97,6 +105,46 @@ class FilterToolTest {
             assertThat(run("classify", "--mongo-uri", uri, pharmacist.toString())).endsWith("\tham\n");
             assertThat(run("classify", "--mongo-uri", uri, buildSpam.toString())).endsWith("\tspam\n");
             assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("0 reports learned; none pending.");
+        }
+    }
+
+    @Test
+    void retrainFromReportsReplacesAModelOfAnOlderFeatureVersionWithOneTrainedOnEveryKeptReport(@TempDir Path folder) throws Exception {
+        try (EmbeddedMongo server = EmbeddedMongo.startInMemory()) {
+            String uri = server.uri();
+            // The shared model was trained with older feature rules: this version cannot score with it.
+            try (MongoClient client = MongoClients.create(uri)) {
+                new PredictiveModelStore(client.getDatabase(MongoConnection.DEFAULT_DATABASE).getCollection(PredictiveModelStore.COLLECTION))
+                    .save(new PredictiveModel(FeatureExtractor.FEATURE_VERSION - 1, 4, new float[16], 0, 0.5, 1, 1, Instant.now()),
+                        Instant.now());
+            }
+            Path reports = Files.createDirectories(folder.resolve("reports"));
+            for (int i = 0; i < 15; i++) {
+                Path spam = reports.resolve("spam" + i + ".eml");
+                Files.writeString(spam, message("cheap pills " + i, "buy cheap pills now best prices viagra " + i));
+                assertThat(run("report-spam", "--mongo-uri", uri, spam.toString())).startsWith("0\n");
+                Path ham = reports.resolve("ham" + i + ".eml");
+                Files.writeString(ham, message("build report " + i, "the nightly build passed all parser tests " + i));
+                assertThat(run("report-ham", "--mongo-uri", uri, ham.toString())).startsWith("0\n");
+            }
+            Path newSpam = Files.writeString(folder.resolve("new-spam.eml"), message("cheap pills", "buy cheap pills now best prices"));
+            Path newHam = Files.writeString(folder.resolve("new-ham.eml"), message("build report", "the nightly build passed all parser tests"));
+            assertThat(run("classify", "--mongo-uri", uri, newSpam.toString())).doesNotStartWith("0\n").contains("retrain");
+            assertThat(run("retrain", "--mongo-uri", uri)).as("--from-reports is required").doesNotStartWith("0\n");
+
+            assertThat(run("retrain", "--from-reports", "--mongo-uri", uri, "--threshold", "0.5"))
+                .startsWith("0\n")
+                .contains("30 reports from MongoDB (30 pending), 0 messages from folders")
+                .contains("trained on 15 spam and 15 ham")
+                .contains("(feature version " + FeatureExtractor.FEATURE_VERSION + ")")
+                .contains("30 pending reports marked applied");
+            assertThat(run("classify", "--mongo-uri", uri, newSpam.toString())).endsWith("\tspam\n");
+            assertThat(run("classify", "--mongo-uri", uri, newHam.toString())).endsWith("\tham\n");
+            assertThat(run("learn", "--mongo-uri", uri)).startsWith("0\n").contains("0 reports learned; none pending.");
+
+            // Applied reports are kept: a second retrain learns from them all again.
+            assertThat(run("retrain", "--from-reports", "--mongo-uri", uri, "--threshold", "0.5"))
+                .startsWith("0\n").contains("30 reports from MongoDB (0 pending)");
         }
     }
 }

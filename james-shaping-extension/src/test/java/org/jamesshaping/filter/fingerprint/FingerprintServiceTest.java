@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 import org.bson.Document;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.testsupport.EmbeddedMongo;
+import org.jamesshaping.testsupport.MutableClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -121,6 +123,72 @@ public class FingerprintServiceTest {
             Thread.sleep(10);
         }
         assertThat(service.lookup(probe).status()).isEqualTo(FingerprintService.Lookup.Status.NO_MATCH);
+    }
+
+    @Test
+    void aDeletedSignatureStopsMatchingHereAtOnceAndOnAnotherServerAtItsNextRefreshUntilReportedAgain() throws Exception {
+        try (FingerprintService operator = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Clock.systemUTC());
+             FingerprintService other = new FingerprintService(connection(), 0.5, Duration.ofMillis(100), Clock.systemUTC())) {
+            awaitLoaded(operator);
+            awaitLoaded(other);
+            Fingerprint spam = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
+            String id = operator.report(spam, SpamSignature.Source.OPERATOR_REPORT).id();
+            awaitStatus(other, spam, FingerprintService.Lookup.Status.MATCH);
+
+            assertThat(operator.delete(id)).isTrue();
+            assertThat(operator.lookup(spam).status()).isEqualTo(FingerprintService.Lookup.Status.NO_MATCH);
+            awaitStatus(other, spam, FingerprintService.Lookup.Status.NO_MATCH);
+            assertThat(operator.delete(id)).as("already deleted").isFalse();
+            assertThat(operator.delete("0123456789abcdef")).isFalse();
+
+            operator.report(spam, SpamSignature.Source.OPERATOR_REPORT);
+            awaitStatus(other, spam, FingerprintService.Lookup.Status.MATCH);
+        }
+    }
+
+    @Test
+    void signaturesNeitherMatchedNorReportedForTheExpiryAreRemovedAndTheirTombstonesPurgedADayLater() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Fingerprint stale = fingerprinter.fingerprint(SPAM_TEXT).orElseThrow();
+        Fingerprint fresh = fingerprinter.fingerprint(OTHER_TEXT).orElseThrow();
+        try (MongoClient client = connection().open()) {
+            MongoCollection<Document> collection = client.getDatabase("filter_test").getCollection(FingerprintStore.COLLECTION);
+            FingerprintStore store = new FingerprintStore(collection);
+            store.report(stale, SpamSignature.Source.SPAMTRAP, clock.instant());
+            clock.advance(Duration.ofDays(150));
+            store.report(fresh, SpamSignature.Source.SPAMTRAP, clock.instant());
+            clock.advance(Duration.ofDays(40));
+
+            try (FingerprintService service = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Duration.ofDays(180), clock)) {
+                awaitLoaded(service);
+                assertThat(service.lookup(stale).status()).as("unseen for 190 days").isEqualTo(FingerprintService.Lookup.Status.NO_MATCH);
+                assertThat(service.lookup(fresh).status()).as("seen 40 days ago").isEqualTo(FingerprintService.Lookup.Status.MATCH);
+            }
+            assertThat(collection.find(new Document("_id", stale.id())).first()).containsEntry("deleted", true);
+
+            clock.advance(Duration.ofDays(2));
+            try (FingerprintService service = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Duration.ofDays(180), clock)) {
+                awaitLoaded(service);
+            }
+            assertThat(collection.countDocuments()).as("the tombstone is gone, the fresh signature stays").isEqualTo(1);
+            assertThat(collection.find(new Document("_id", fresh.id())).first()).doesNotContainKey("deleted");
+
+            // Zero: never expires.
+            clock.advance(Duration.ofDays(3650));
+            try (FingerprintService service = new FingerprintService(connection(), 0.5, Duration.ofHours(1), Duration.ZERO, clock)) {
+                awaitLoaded(service);
+                assertThat(service.lookup(fresh).status()).isEqualTo(FingerprintService.Lookup.Status.MATCH);
+            }
+        }
+    }
+
+    private static void awaitStatus(FingerprintService service, Fingerprint fingerprint, FingerprintService.Lookup.Status status)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (service.lookup(fingerprint).status() != status && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(service.lookup(fingerprint).status()).isEqualTo(status);
     }
 
     private MongoConnection connection() {
