@@ -103,6 +103,8 @@ public final class JamesProcess implements AutoCloseable {
         /** Starts James and waits until the launcher says it runs; the caller closes it. */
         public JamesProcess start() throws IOException, InterruptedException {
             Path data = Files.createDirectories(work.resolve("data-" + name));
+            // This JVM's keystore, so that each child does not make its own (the launcher keeps one it finds).
+            Keystores.ensureSelfSigned(data.resolve("james").resolve("conf").resolve(Keystores.FILE));
             ConfFolder conf = ConfFolder.copyOf(sampleConf, work.resolve("conf-" + name));
             edits.forEach(edit -> edit.accept(conf));
             Path hosts = System.getProperty("jdk.net.hosts.file") != null
