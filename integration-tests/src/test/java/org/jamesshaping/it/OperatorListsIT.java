@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,6 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * with the CLI over JMX, and the imported entries apply to real SMTP clients.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorListsIT {
     private static final Map<String, String> CSV = Map.of("Content-Type", "text/csv");
 
@@ -46,12 +51,9 @@ class OperatorListsIT {
 
     @BeforeEach
     void noEntries() {
-        for (JsonNode entry : list("block", 1000, 0)) {
-            webAdmin.delete("/shaping/reputation/" + entry.get("key").asText());
-        }
-        for (String status : new String[] {"allow", "pin"}) {
-            for (JsonNode entry : list(status, 1000, 0)) {
-                webAdmin.delete("/shaping/reputation/" + entry.get("key").asText());
+        for (String status : new String[] {"block", "allow", "pin"}) {
+            for (JsonNode page = list(status, 1000, 0); page.size() > 0; page = list(status, 1000, 0)) {
+                page.forEach(entry -> webAdmin.delete("/shaping/reputation/" + entry.get("key").asText()));
             }
         }
     }
@@ -151,6 +153,25 @@ class OperatorListsIT {
         assertThat(keys(list("allow", 100, 0))).containsExactly("0.0.0.0/0");
     }
 
+    /** Last: its 10,000 entries stay (deleting them one by one would take longer than the test). */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aFileOfTheMostEntriesIsImportedAndListed() {
+        StringBuilder file = new StringBuilder();
+        for (int i = 0; i < 10_000; i++) {
+            file.append("10.").append(i >> 8 & 255).append('.').append(i & 255).append(".0/24,block,1h,bulk ").append(i).append('\n');
+        }
+        long start = System.nanoTime();
+        WebAdminClient.Reply imported = webAdmin.send("POST", "/shaping/statuses", CSV, file.toString(), Duration.ofMinutes(3));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("import of 10000 entries (%d KB): %d ms%n", file.length() >> 10, millis);
+        assertThat(imported.status).as(imported.toString()).isEqualTo(200);
+        assertThat(imported.json().get("imported").asInt()).isEqualTo(10_000);
+        assertThat(keys(list("block", 2, 9_998))).containsExactly("10.39.14.0/24", "10.39.15.0/24");
+        assertThat(webAdmin.get("/shaping/statuses").body.lines().count()).isEqualTo(10_001);
+        assertThat(webAdmin.send("POST", "/shaping/statuses", CSV, file + "10.200.0.0/24,block\n").status).isEqualTo(400);
+    }
+
     @Test
     void theCliPrintsTablesListsExportsAndImports() throws Exception {
         put("203.0.113.0/24", "{\"status\":\"block\",\"reason\":\"botnet\"}");
@@ -168,7 +189,7 @@ class OperatorListsIT {
         assertThat(cli("list", "--json").out).contains("\"key\" : \"192.0.2.7\"");
         assertThat(cli("list", "maybe").exit).isEqualTo(2);
 
-        Eventually.within(java.time.Duration.ofSeconds(10), () ->
+        Eventually.within(Duration.ofSeconds(10), () ->
             assertThat(cli("top", "50").out).startsWith("KEY").contains("127.0.121.30").contains("messages=1"));
         assertThat(cli("top", "50", "--json").out).contains("\"key\" : \"127.0.121.30\"");
 

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** Plain HTTP to James's WebAdmin, as an operator's curl would do. */
 public final class WebAdminClient {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(20);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
@@ -75,10 +76,14 @@ public final class WebAdminClient {
 
     /** Any request, with the headers given (e.g. a browser's {@code Origin}) and a body only if one is given. */
     public Reply send(String method, String path, Map<String, String> headers, String body) {
+        return send(method, path, headers, body, DEFAULT_TIMEOUT);
+    }
+
+    public Reply send(String method, String path, Map<String, String> headers, String body, Duration timeout) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
             .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
-        return send(request);
+        return send(request, timeout);
     }
 
     public Reply delete(String path) {
@@ -86,8 +91,12 @@ public final class WebAdminClient {
     }
 
     private Reply send(HttpRequest.Builder request) {
+        return send(request, DEFAULT_TIMEOUT);
+    }
+
+    private Reply send(HttpRequest.Builder request, Duration timeout) {
         try {
-            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse<String> response = http.send(request.timeout(timeout).build(),
                 HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.body());
         } catch (IOException e) {
