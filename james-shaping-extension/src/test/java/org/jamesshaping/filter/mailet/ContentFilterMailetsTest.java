@@ -90,9 +90,22 @@ class ContentFilterMailetsTest {
     }
 
     private FingerprintFilter fingerprintFilter(String uri) throws Exception {
+        return fingerprintFilter(uri, Map.of());
+    }
+
+    private FingerprintFilter fingerprintFilter(String uri, Map<String, String> more) throws Exception {
+        Map<String, String> parameters = new java.util.HashMap<>(Map.of("mongoUri", uri, "database", "filter_test",
+            "mongoTimeout", "500ms", "refreshInterval", "100ms"));
+        parameters.putAll(more);
         FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
-        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", uri, "database", "filter_test",
-            "mongoTimeout", "500ms", "refreshInterval", "100ms")));
+        mailet.init(new TestMailetConfig("FingerprintFilter", parameters));
+        return mailet;
+    }
+
+    /** A fingerprint filter with this time budget, its (empty) index loaded. */
+    private FingerprintFilter loadedFingerprintFilter(String timeBudget) throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(mongo.uri(), Map.of("timeBudget", timeBudget));
+        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
         return mailet;
     }
 
@@ -186,10 +199,7 @@ class ContentFilterMailetsTest {
     /** Past its budget a filter lets the mail go on, says so in its header, and counts it; the next mail is judged. */
     @Test
     void fingerprintFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt() throws Exception {
-        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
-        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", mongo.uri(), "database", "filter_test",
-            "mongoTimeout", "500ms", "refreshInterval", "100ms", "timeBudget", "5ms")));
-        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        FingerprintFilter mailet = loadedFingerprintFilter("5ms");
         // Each reading of the clock is 10 ms later: the first check inside the extraction is past the budget.
         AtomicLong now = new AtomicLong();
         mailet.nanoClock(() -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10)));
@@ -215,10 +225,7 @@ class ContentFilterMailetsTest {
     /** On the real clock: a message of 60 parts of 60 KB each takes far more than a millisecond to read. */
     @Test
     void aMessageThatTakesLongerThanTheBudgetToReadGetsATimeoutHeader() throws Exception {
-        FingerprintFilter mailet = new FingerprintFilter(stores, listener, OUTSIDE_JAMES);
-        mailet.init(new TestMailetConfig("FingerprintFilter", Map.of("mongoUri", mongo.uri(), "database", "filter_test",
-            "mongoTimeout", "500ms", "refreshInterval", "100ms", "timeBudget", "1ms")));
-        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        FingerprintFilter mailet = loadedFingerprintFilter("1ms");
         StringBuilder raw = new StringBuilder("From: a@example.org\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
             + "Content-Type: multipart/mixed; boundary=zz\r\n\r\n");
         String part = (SPAM_TEXT + "\r\n").repeat(60_000 / SPAM_TEXT.length());
