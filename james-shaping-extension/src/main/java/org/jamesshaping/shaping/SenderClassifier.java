@@ -234,10 +234,13 @@ public class SenderClassifier {
         ReputationClassifier.Judgement judgement = scoring.classifier().judge(view.address(), view.subnet(), view.wide());
         Standing before = countStanding(view.address().key(), judgement.standing());
         // The subnet as its counts are once this address is counted under its standing now: its own standing, for
-        // the wide network. Judged here, at its addresses' judgements: a bot that leaves its /24 has counted it.
-        double bad = view.subnet().decayed(Signal.BAD_ADDRESS) + change(before, judgement.standing(), Standing.BAD);
-        double good = view.subnet().decayed(Signal.GOOD_ADDRESS) + change(before, judgement.standing(), Standing.GOOD);
-        countStanding(view.subnet().key(), ReputationClassifier.networkStanding(bad, good));
+        // the wide network. Judged here, at its addresses' judgements: a bot that leaves its /24 has counted it. Not
+        // from a record not read yet, whose empty counts would take back a standing counted before.
+        if (view.subnet().isLoaded()) {
+            double bad = view.subnet().decayed(Signal.BAD_ADDRESS) + change(before, judgement.standing(), Standing.BAD);
+            double good = view.subnet().decayed(Signal.GOOD_ADDRESS) + change(before, judgement.standing(), Standing.GOOD);
+            countStanding(view.subnet().key(), ReputationClassifier.networkStanding(bad, good));
+        }
         boolean loaded = view.address().isLoaded();
         // The figures only, not the judgement: it holds both snapshots, and decisions outlive them in connections.
         ReputationClassifier.Figures figures = judgement.figures();
