@@ -88,51 +88,60 @@ public final class HalfLifeMigration {
     Result migrate(Instant now) {
         int migrated = 0;
         int changedMeanwhile = 0;
-        Era target = halfLife.eraOf(now);
         for (Document document : reputation.find(Filters.exists("decay")).projection(Projections.include("decay"))) {
-            Document decay = document.get("decay", Document.class);
-            if (decay == null) {
-                continue;
-            }
-            Document filter = new Document("_id", document.get("_id"));
-            Document increments = new Document();
-            Document unset = new Document();
-            double[] carried = new double[Signal.values().length];
-            for (Map.Entry<String, Object> entry : decay.entrySet()) {
-                Optional<Era> era = Era.parse(entry.getKey());
-                if (era.isEmpty() || halfLife.writes(era.get()) || !(entry.getValue() instanceof Document)) {
-                    continue;
+            Optional<Boolean> done = migrateOne(document, now);
+            if (done.isPresent()) {
+                if (done.get()) {
+                    migrated++;
+                } else {
+                    changedMeanwhile++;
                 }
-                double factor = halfLife.decayFactor(era.get(), now);
-                for (Map.Entry<String, Object> value : ((Document) entry.getValue()).entrySet()) {
-                    String path = "decay." + entry.getKey() + "." + value.getKey();
-                    filter.append(path, value.getValue());
-                    Optional<Signal> signal = Signal.fromField(value.getKey());
-                    if (signal.isPresent() && value.getValue() instanceof Number) {
-                        carried[signal.get().ordinal()] += ((Number) value.getValue()).doubleValue() * factor;
-                    }
-                }
-                unset.append("decay." + entry.getKey(), "");
-            }
-            if (unset.isEmpty()) {
-                continue;
-            }
-            for (Signal signal : Signal.values()) {
-                if (carried[signal.ordinal()] > 0) {
-                    increments.append("decay." + target.field() + "." + signal.field(),
-                        halfLife.scaledIncrement(carried[signal.ordinal()], now));
-                }
-            }
-            Document update = new Document("$unset", unset);
-            if (!increments.isEmpty()) {
-                update.append("$inc", increments);
-            }
-            if (reputation.updateOne(filter, update).getModifiedCount() == 1) {
-                migrated++;
-            } else {
-                changedMeanwhile++;
             }
         }
         return new Result(true, migrated, changedMeanwhile);
+    }
+
+    /**
+     * Rewrites one document as read; empty when it holds no field of another half-life, false when its old fields
+     * changed since it was read (then it is left as it is).
+     */
+    Optional<Boolean> migrateOne(Document document, Instant now) {
+        Document decay = document.get("decay", Document.class);
+        if (decay == null) {
+            return Optional.empty();
+        }
+        Document filter = new Document("_id", document.get("_id"));
+        Document unset = new Document();
+        double[] carried = new double[Signal.values().length];
+        for (Map.Entry<String, Object> entry : decay.entrySet()) {
+            Optional<Era> era = Era.parse(entry.getKey());
+            if (era.isEmpty() || halfLife.writes(era.get()) || !(entry.getValue() instanceof Document)) {
+                continue;
+            }
+            double factor = halfLife.decayFactor(era.get(), now);
+            for (Map.Entry<String, Object> value : ((Document) entry.getValue()).entrySet()) {
+                filter.append("decay." + entry.getKey() + "." + value.getKey(), value.getValue());
+                Optional<Signal> signal = Signal.fromField(value.getKey());
+                if (signal.isPresent() && value.getValue() instanceof Number) {
+                    carried[signal.get().ordinal()] += ((Number) value.getValue()).doubleValue() * factor;
+                }
+            }
+            unset.append("decay." + entry.getKey(), "");
+        }
+        if (unset.isEmpty()) {
+            return Optional.empty();
+        }
+        Era target = halfLife.eraOf(now);
+        Document increments = new Document();
+        for (Signal signal : Signal.values()) {
+            if (carried[signal.ordinal()] > 0) {
+                increments.append("decay." + target.field() + "." + signal.field(), halfLife.scaledIncrement(carried[signal.ordinal()], now));
+            }
+        }
+        Document update = new Document("$unset", unset);
+        if (!increments.isEmpty()) {
+            update.append("$inc", increments);
+        }
+        return Optional.of(reputation.updateOne(filter, update).getModifiedCount() == 1);
     }
 }
