@@ -76,7 +76,7 @@ class FilterMetricsTest {
         assertThat(metrics.countForPrefixName("shaping_filter_")).containsKeys("shaping_filter_fingerprint_known_spam_verdicts",
             "shaping_filter_predictive_not_run_no_model", "shaping_filter_fingerprint_not_run_store_unavailable")
             .doesNotContainKeys("shaping_filter_fingerprint_not_run_no_model", "shaping_filter_predictive_not_run_store_unavailable")
-            .hasSize(6 + 8);
+            .hasSize(6 + 10);
         assertThat(gauge("shaping_filter_model_age_seconds")).as("no model loaded").isEqualTo(-1);
         assertThat(gauge("shaping_filter_pending_reports")).isZero();
     }
