@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** CPU time of a process and of its threads, read from /proc: what the benchmarks charge to a James or a MongoDB. */
-final class ProcCpu {
+public final class ProcCpu {
     /** USER_HZ: the unit of /proc/PID/stat times, 100 on every Linux architecture this runs on. */
     private static final double CLOCK_TICKS_PER_SECOND = 100;
 
@@ -37,7 +37,7 @@ final class ProcCpu {
      * CPU time a process has used, user plus system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
      * command name before them may contain spaces, so fields are counted from its closing parenthesis).
      */
-    static long cpuTicks(long pid) throws IOException {
+    public static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields[0] is field 3 (state): utime is field 14, stime field 15.
