@@ -17,7 +17,7 @@ import org.HdrHistogram.Histogram;
  * the spooler's parallelism). Resolution: the poll interval.
  */
 final class DeliveryWatch {
-    static final int POLL_MILLIS = 250;
+    static final int POLL_MILLIS = 500;
 
     /** Delivery delays of the accepted messages, and how many never arrived. */
     static final class Delays {

@@ -42,6 +42,8 @@ final class PhaseResult {
     Map<String, Double> secondsToShaped = new LinkedHashMap<>();
 
     double serverCpuSeconds;
+    /** James's CPU seconds by thread family (digits of thread names replaced by N), for where the CPU goes. */
+    final Map<String, Double> serverCpuByThreads = new LinkedHashMap<>();
     double mongoCpuSeconds;
     double clientCpuSeconds;
     long serverThreadsMax;

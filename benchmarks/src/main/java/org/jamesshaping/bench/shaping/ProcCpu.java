@@ -18,7 +18,7 @@ public final class ProcCpu {
     }
 
     /** One thread's CPU time so far, in clock ticks, and the group it is counted in. */
-    static final class ThreadTicks {
+    public static final class ThreadTicks {
         final String group;
         final long ticks;
 
@@ -48,7 +48,7 @@ public final class ProcCpu {
      * CPU time used so far by each live thread of the process, by thread id, grouped by name with digits replaced
      * by N ("smtpserver-io-N"; names as Linux keeps them, 15 characters).
      */
-    static Map<Integer, ThreadTicks> threadTicks(long pid) throws IOException {
+    public static Map<Integer, ThreadTicks> threadTicks(long pid) throws IOException {
         Map<Integer, ThreadTicks> threads = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/" + pid + "/task"))) {
             for (Path task : tasks) {
@@ -72,7 +72,7 @@ public final class ProcCpu {
      * its first reading, or from zero when it started in between. Threads that ended in between are in no group, so
      * that no group is charged minus their time (the process's time less the groups' sum is theirs).
      */
-    static Map<String, Long> groupDeltas(Map<Integer, ThreadTicks> before, Map<Integer, ThreadTicks> after) {
+    public static Map<String, Long> groupDeltas(Map<Integer, ThreadTicks> before, Map<Integer, ThreadTicks> after) {
         Map<String, Long> deltas = new TreeMap<>();
         after.forEach((id, thread) -> {
             ThreadTicks earlier = before.get(id);
