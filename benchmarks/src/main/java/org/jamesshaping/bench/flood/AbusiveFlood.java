@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * stays cheap whatever the server makes them wait. Each {@link Group} is a kind of abusive sender on a /24 of its
  * own; every connection sends spam (spam-1) to a few recipients, mostly unknown, as fast as the server answers,
  * up to {@link #MESSAGES_PER_CONNECTION} messages, then reconnects. A connection that waits longer than the
- * abusive client's patience for a reply gives up and reconnects.
+ * abusive client's patience for a reply gives up and reconnects; one refused at its greeting (421, 554, closed)
+ * reconnects after the retry delay (0: at once, a reconnection storm).
  */
 final class AbusiveFlood implements Runnable {
     static final int MESSAGES_PER_CONNECTION = 10;
@@ -50,6 +52,8 @@ final class AbusiveFlood implements Runnable {
         final String[] addresses;
         final int connections;
         final AtomicLong accepted = new AtomicLong();
+        /** When each connection slot refused by the server may connect again (nanoTime), oldest first. */
+        final ArrayDeque<Long> retries = new ArrayDeque<>();
         int nextAddress;
 
         Group(String name, Style style, String[] addresses, int connections) {
@@ -81,6 +85,7 @@ final class AbusiveFlood implements Runnable {
     private final String[] validTargets;
     private final String spamtrap;
     private final long patienceNanos;
+    private final long retryNanos;
     private final Selector selector;
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(65536);
     private final long startNanos = System.nanoTime();
@@ -109,6 +114,7 @@ final class AbusiveFlood implements Runnable {
         final SocketChannel channel;
         final String source;
         int state = CONNECTING;
+        boolean refused;
         long lastProgressNanos = System.nanoTime();
         final StringBuilder line = new StringBuilder();
         ByteBuffer pending;
@@ -127,13 +133,14 @@ final class AbusiveFlood implements Runnable {
     }
 
     AbusiveFlood(int port, List<Group> groups, List<byte[]> spams, String[] validTargets, String spamtrap, int patienceSeconds,
-                 int maxSeconds) throws IOException {
+                 int retryMillis, int maxSeconds) throws IOException {
         this.server = new InetSocketAddress("127.0.0.1", port);
         this.groups = groups;
         this.spams = spams;
         this.validTargets = validTargets;
         this.spamtrap = spamtrap;
         this.patienceNanos = TimeUnit.SECONDS.toNanos(patienceSeconds);
+        this.retryNanos = TimeUnit.MILLISECONDS.toNanos(retryMillis);
         this.selector = Selector.open();
         this.acceptedPerSecond = new AtomicLongArray(maxSeconds + 120);
     }
@@ -161,8 +168,13 @@ final class AbusiveFlood implements Runnable {
                         connecting++;
                     }
                 }
+                long turn = System.nanoTime();
                 for (int g = 0; g < groups.size() && connecting < 64; g++) {
                     Group group = groups.get(g);
+                    while (!group.retries.isEmpty() && group.retries.peekFirst() <= turn) {
+                        group.retries.pollFirst();
+                        live[g]--;
+                    }
                     while (live[g] < group.connections && connecting < 64) {
                         Conn conn = open(group);
                         if (conn == null) {
@@ -207,13 +219,18 @@ final class AbusiveFlood implements Runnable {
                         }
                     }
                 }
-                // Closed connections leave the list and their group's count, to be replaced at the next turn.
+                // Closed connections leave the list; their slot is taken again at the next turn, or after the retry
+                // delay when the server refused the connection at its greeting.
                 Iterator<Conn> it = all.iterator();
                 while (it.hasNext()) {
                     Conn conn = it.next();
                     if (!conn.channel.isOpen()) {
                         it.remove();
-                        live[groups.indexOf(conn.group)]--;
+                        if (conn.refused && retryNanos > 0) {
+                            conn.group.retries.addLast(now + retryNanos);
+                        } else {
+                            live[groups.indexOf(conn.group)]--;
+                        }
                     }
                 }
             }
@@ -272,6 +289,7 @@ final class AbusiveFlood implements Runnable {
             closedByServer.incrementAndGet();
             if (conn.state == GREETING) {
                 refusedAtConnect.incrementAndGet();
+                conn.refused = true;
             }
             close(conn, key);
             return;
@@ -305,6 +323,7 @@ final class AbusiveFlood implements Runnable {
             case GREETING:
                 if (code != 220) {
                     refusedAtConnect.incrementAndGet();
+                    conn.refused = true;
                     quit(conn, key);
                 } else if (conn.group.style == Style.EARLY_TALKER) {
                     conn.state = EHLO;

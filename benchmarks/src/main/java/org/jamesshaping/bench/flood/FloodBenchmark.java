@@ -156,7 +156,8 @@ public final class FloodBenchmark {
 
             List<AbusiveFlood.Group> groups = groups(abusiveConnections);
             AbusiveFlood flood = phase.flood
-                ? new AbusiveFlood(james.smtpPort, groups, spams, SPAM_TARGETS, SPAMTRAP, options.abusivePatienceSeconds, options.seconds)
+                ? new AbusiveFlood(james.smtpPort, groups, spams, SPAM_TARGETS, SPAMTRAP, options.abusivePatienceSeconds,
+                    options.abusiveRetryMillis, options.seconds)
                 : null;
             long start = System.nanoTime();
             ServerWatch watch = new ServerWatch(james, start);

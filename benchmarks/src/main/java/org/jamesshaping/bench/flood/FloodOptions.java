@@ -15,6 +15,7 @@ final class FloodOptions {
         "  --legit-senders N          legitimate senders, one address each in 127.50.0.0/24 (10)",
         "  --legit-rate R             legitimate messages per second, all senders together (5)",
         "  --abusive-connections N    parallel abusive connections (200)",
+        "  --abusive-retry-ms MS      an abusive connection refused at its greeting reconnects after this (1000; 0: at once)",
         "  --capacity N,N,...         then the shaped phase again with these many abusive connections (none)",
         "  --phases L,D,S,P           which phases: L legitimate only, D dry run, S shaping on, P plain James (all)",
         "  --drain-seconds S          how long to wait after a phase for legitimate mail to be delivered (60)",
@@ -31,6 +32,7 @@ final class FloodOptions {
     double legitRate = 5;
     int abusiveConnections = 200;
     int abusivePatienceSeconds = 45;
+    int abusiveRetryMillis = 1000;
     int legitTimeoutSeconds = 30;
     int warmupSessions = 10;
     int drainSeconds = 60;
@@ -86,6 +88,12 @@ final class FloodOptions {
                 case "--abusive-connections":
                     options.abusiveConnections = positive(arg, value(args, ++i));
                     break;
+                case "--abusive-retry-ms":
+                    options.abusiveRetryMillis = Integer.parseInt(value(args, ++i));
+                    if (options.abusiveRetryMillis < 0) {
+                        throw new IllegalArgumentException("--abusive-retry-ms must be 0 or more");
+                    }
+                    break;
                 case "--drain-seconds":
                     options.drainSeconds = positive(arg, value(args, ++i));
                     break;
@@ -130,8 +138,8 @@ final class FloodOptions {
 
     String describe() {
         return String.format(Locale.ROOT, "%s%d s per phase, %d run(s); %d legitimate senders at %.1f msg/s in all; "
-                + "%d abusive connections%s; James logging: %s", quick ? "--quick: " : "", seconds, repeats, legitSenders,
-            legitRate, abusiveConnections, capacity.isEmpty() ? "" : "; capacity " + capacity,
+                + "%d abusive connections (retry after a refusal: %d ms)%s; James logging: %s", quick ? "--quick: " : "", seconds, repeats, legitSenders,
+            legitRate, abusiveConnections, abusiveRetryMillis, capacity.isEmpty() ? "" : "; capacity " + capacity,
             quietLogs ? "WARN" : "sample logback.xml (INFO)");
     }
 
