@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -44,15 +45,19 @@ class FloodShortIT {
         Outcome dryRun = run(folder.resolve("dry-run"), true, "127.0.170.", "127.0.171.");
         Outcome shaped = run(folder.resolve("shaped"), false, "127.0.172.", "127.0.173.");
 
-        assertThat(dryRun.legitFailures).isEmpty();
-        assertThat(dryRun.legitAccepted.get()).isEqualTo(dryRun.legitSent.get()).isGreaterThanOrEqualTo(10);
-        assertThat(shaped.legitFailures).isEmpty();
-        assertThat(shaped.legitAccepted.get()).isEqualTo(shaped.legitSent.get()).isGreaterThanOrEqualTo(10);
+        String figures = String.format(Locale.ROOT, "legitimate accepted/sent: dry run %d/%d, shaped %d/%d; abusive accepted (second half): dry run %d (%d),"
+            + " shaped %d (%d)", dryRun.legitAccepted.get(), dryRun.legitSent.get(), shaped.legitAccepted.get(), shaped.legitSent.get(),
+            dryRun.abusiveAccepted.get(), dryRun.abusiveAcceptedLate.get(), shaped.abusiveAccepted.get(), shaped.abusiveAcceptedLate.get());
+        System.out.println("FloodShortIT: " + figures);
+        assertThat(dryRun.legitFailures).as(figures).isEmpty();
+        assertThat(dryRun.legitAccepted.get()).as(figures).isEqualTo(dryRun.legitSent.get()).isGreaterThanOrEqualTo(10);
+        assertThat(shaped.legitFailures).as(figures).isEmpty();
+        assertThat(shaped.legitAccepted.get()).as(figures).isEqualTo(shaped.legitSent.get()).isGreaterThanOrEqualTo(10);
         // The flood ran: in dry run nothing holds it back.
-        assertThat(dryRun.abusiveAcceptedLate.get()).isGreaterThanOrEqualTo(20);
+        assertThat(dryRun.abusiveAcceptedLate.get()).as(figures).isGreaterThanOrEqualTo(20);
         // Shaped, at most a third of what the same flood got through in dry run (in practice a few percent).
-        assertThat(shaped.abusiveAcceptedLate.get() * 3).isLessThanOrEqualTo(dryRun.abusiveAcceptedLate.get());
-        assertThat(shaped.abusiveAccepted.get()).isLessThan(dryRun.abusiveAccepted.get());
+        assertThat(shaped.abusiveAcceptedLate.get() * 3).as(figures).isLessThanOrEqualTo(dryRun.abusiveAcceptedLate.get());
+        assertThat(shaped.abusiveAccepted.get()).as(figures).isLessThan(dryRun.abusiveAccepted.get());
     }
 
     private static Outcome run(Path folder, boolean dryRun, String legitNet, String abusiveNet) throws Exception {

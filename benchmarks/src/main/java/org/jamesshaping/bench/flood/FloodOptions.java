@@ -17,7 +17,8 @@ final class FloodOptions {
         "  --abusive-connections N    parallel abusive connections (200)",
         "  --abusive-retry-ms MS      an abusive connection refused at its greeting reconnects after this (1000; 0: at once)",
         "  --capacity N,N,...         then the shaped phase again with these many abusive connections (none)",
-        "  --phases L,D,S,P           which phases: L legitimate only, D dry run, S shaping on, P plain James (all)",
+        "  --phases L,D,S,P           which phases: L legitimate only, D dry run, S shaping on, P plain James (these four);",
+        "                             F: dry run without the content-filter mailets (to see what they cost)",
         "  --drain-seconds S          how long to wait after a phase for legitimate mail to be delivered (60)",
         "  --quiet-logs               James logs at WARN (default: the sample logback.xml, as operators run it)",
         "  --no-report                print only, do not write docs/flood-report.md",
@@ -39,7 +40,7 @@ final class FloodOptions {
     boolean quietLogs;
     boolean writeReport = true;
     List<Integer> capacity = new ArrayList<>();
-    List<FloodBenchmark.Phase> phases = new ArrayList<>(Arrays.asList(FloodBenchmark.Phase.values()));
+    List<FloodBenchmark.Phase> phases = new ArrayList<>(FloodBenchmark.Phase.DEFAULT);
     final List<String> args = new ArrayList<>();
 
     static FloodOptions parse(String[] args) {
@@ -107,7 +108,7 @@ final class FloodOptions {
                     options.phases.clear();
                     for (String letter : value(args, ++i).split(",")) {
                         options.phases.add(Arrays.stream(FloodBenchmark.Phase.values()).filter(p -> p.letter.equals(letter.trim()))
-                            .findFirst().orElseThrow(() -> new IllegalArgumentException("--phases: unknown phase '" + letter + "' (L, D, S, P)")));
+                            .findFirst().orElseThrow(() -> new IllegalArgumentException("--phases: unknown phase '" + letter + "' (L, D, S, P, F)")));
                     }
                     break;
                 default:

@@ -179,7 +179,7 @@ final class FloodReport {
         addRow(rows, phases, "server heap used at the end (MB)", p -> cell(p, r -> r.serverHeapUsedKb / 1024.0, "%.0f"));
         addRow(rows, phases, "server RSS max (MB)", p -> cell(p, r -> r.serverRssMaxKb / 1024.0, "%.0f"));
         addRow(rows, phases, "spool backlog at the end", p -> cell(p, r -> r.spoolBacklog, "%.0f"));
-        addRow(rows, phases, "legit delivered / not delivered", p -> {
+        addRow(rows, phases, "legit delivered / not delivered in the drain time", p -> {
             List<PhaseResult> runs = of(p);
             return String.format(Locale.ROOT, "%d / %d", runs.stream().mapToLong(r -> r.legitDelivered).sum(),
                 runs.stream().mapToLong(r -> r.legitUndelivered).sum());
@@ -215,7 +215,7 @@ final class FloodReport {
             .mapToLong(r -> r.legitFailed + r.legitTimedOut + r.legitUndelivered).sum();
         long plainLost = results.stream().filter(r -> !r.phase.extension)
             .mapToLong(r -> r.legitFailed + r.legitTimedOut + r.legitUndelivered).sum();
-        goals.add(verdict(lost == 0, "2. no legitimate message rejected, failed, timed out or undelivered (phases with the extension)",
+        goals.add(verdict(lost == 0, "2. no legitimate message rejected, failed, timed out or undelivered within the drain time (phases with the extension)",
             lost + " lost in all runs of L, D, S (plain James: " + plainLost + ")"));
         if (has(l, s)) {
             double shaped = median(s, r -> r.deliveryP(95));

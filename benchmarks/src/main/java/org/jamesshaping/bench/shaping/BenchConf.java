@@ -47,7 +47,7 @@ public final class BenchConf {
     }
 
     /** The content-filter mailets (they need the extension's Guice module), as if never configured. */
-    BenchConf withoutContentFilters() throws IOException {
+    public BenchConf withoutContentFilters() throws IOException {
         replaceRegex("mailetcontainer.xml", "\\s*<mailet match=\"[^\"]*\" class=\"org\\.jamesshaping\\.[^\"]*\">.*?</mailet>", "");
         String content = read("mailetcontainer.xml");
         write("mailetcontainer.xml", content.replaceAll("(?s)\\s*<mailet match=\"org\\.jamesshaping\\.[^\"]*\" class=\"[^\"]*\">.*?</mailet>", ""));
