@@ -328,16 +328,7 @@ final class AbusiveFlood implements Runnable {
                 } else if (conn.group.style == Style.EARLY_TALKER) {
                     conn.state = EHLO;
                 } else if (conn.group.style == Style.PIPELINER) {
-                    newMessage(conn);
-                    StringBuilder burst = new StringBuilder("EHLO pipe.spam.example\r\n");
-                    burst.append("MAIL FROM:<offers@").append(conn.group.name).append(".spam.example>\r\n");
-                    for (String recipient : conn.recipients) {
-                        burst.append("RCPT TO:<").append(recipient).append(">\r\n");
-                    }
-                    burst.append("DATA\r\n");
-                    conn.state = PIPELINED;
-                    conn.pipelinedReplies = 0;
-                    write(conn, key, ascii(burst.toString()));
+                    pipeline(conn, key, "EHLO pipe.spam.example\r\n");
                 } else {
                     conn.state = EHLO;
                     write(conn, key, ascii("EHLO " + conn.group.name + ".spam.example\r\n"));
@@ -410,15 +401,7 @@ final class AbusiveFlood implements Runnable {
                 if (code == 250 && conn.messages < MESSAGES_PER_CONNECTION) {
                     if (conn.group.style == Style.PIPELINER) {
                         // Pipelines the next transaction too (the EHLO reply is not expected again).
-                        newMessage(conn);
-                        StringBuilder burst = new StringBuilder("MAIL FROM:<offers@pipe.spam.example>\r\n");
-                        for (String recipient : conn.recipients) {
-                            burst.append("RCPT TO:<").append(recipient).append(">\r\n");
-                        }
-                        burst.append("DATA\r\n");
-                        conn.state = PIPELINED;
-                        conn.pipelinedReplies = 1;
-                        write(conn, key, ascii(burst.toString()));
+                        pipeline(conn, key, "");
                     } else {
                         mail(conn, key);
                     }
@@ -429,6 +412,23 @@ final class AbusiveFlood implements Runnable {
             default:
                 break;
         }
+    }
+
+    /**
+     * Writes {@code prefix} (the EHLO of a new connection, or nothing), MAIL FROM, every RCPT TO and DATA at once;
+     * replies are then counted as if the EHLO one came first.
+     */
+    private void pipeline(Conn conn, SelectionKey key, String prefix) throws IOException {
+        newMessage(conn);
+        StringBuilder burst = new StringBuilder(prefix);
+        burst.append("MAIL FROM:<offers@").append(conn.group.name).append(".spam.example>\r\n");
+        for (String recipient : conn.recipients) {
+            burst.append("RCPT TO:<").append(recipient).append(">\r\n");
+        }
+        burst.append("DATA\r\n");
+        conn.state = PIPELINED;
+        conn.pipelinedReplies = prefix.isEmpty() ? 1 : 0;
+        write(conn, key, ascii(burst.toString()));
     }
 
     private void recipient(Conn conn, int code) {

@@ -170,6 +170,7 @@ final class FloodReport {
         addRow(rows, phases, "median seconds to shaped", p -> p.flood && p.extension ? cell(p, r -> r.secondsToShaped.isEmpty() ? Double.NaN
             : Stats.median(r.secondsToShaped.values().stream().mapToDouble(Double::doubleValue).toArray()), "%.0f") : "-");
         addRow(rows, phases, "server CPU (s)", p -> cell(p, r -> r.serverCpuSeconds, "%.1f"));
+        addRow(rows, phases, "server CPU per accepted message (ms)", p -> cell(p, r -> 1000 * r.serverCpuSeconds / Math.max(1, r.abusiveAccepted + r.legitAccepted), "%.1f"));
         addRow(rows, phases, "server CPU, spooler threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("spooler-N", 0.0), "%.1f"));
         addRow(rows, phases, "server CPU, mailbox threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("blocking-call-w", 0.0), "%.1f"));
         addRow(rows, phases, "server CPU, SMTP IO threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("smtpserver-io-N", 0.0), "%.1f"));
