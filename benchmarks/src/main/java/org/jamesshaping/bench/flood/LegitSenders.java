@@ -135,6 +135,7 @@ final class LegitSenders {
     }
 
     void startRecording() {
+        failures.clear();
         record = true;
     }
 
