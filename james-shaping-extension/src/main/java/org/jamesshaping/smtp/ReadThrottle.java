@@ -10,6 +10,7 @@ import org.jamesshaping.store.ReputationKey;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -67,8 +68,13 @@ final class ReadThrottle extends ChannelInboundHandlerAdapter {
         channel.pipeline().addFirst(NAME, throttle);
         long slowest = Math.min(positiveOrMax(settings.commandReadRate()), positiveOrMax(settings.dataReadRate()));
         channel.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator((int) Math.min(65_536, TokenBucket.defaultBurst(slowest))));
-        if (receiveBufferBytes > 0) {
-            channel.config().setOption(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+        if (receiveBufferBytes > 0 && channel.isOpen()) {
+            try {
+                channel.config().setOption(ChannelOption.SO_RCVBUF, receiveBufferBytes);
+            } catch (ChannelException closedMeanwhile) {
+                // A decision on a line that arrived after the connection was refused and closed (an early talker
+                // over a limit): nothing left to throttle, and nothing worth an error with a stack trace.
+            }
         }
         return throttle;
     }

@@ -2,6 +2,7 @@ package org.jamesshaping.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 
 import org.jamesshaping.shaping.ClassSettings;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 
 /** The read throttle on Netty channels whose time only the test moves. */
 class ReadThrottleTest {
@@ -40,6 +42,20 @@ class ReadThrottleTest {
 
     private static void read(EmbeddedChannel channel, int bytes) {
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[bytes]));
+    }
+
+    @Test
+    void aDecisionForAConnectionAlreadyClosedInstallsWithoutFailing() throws Exception {
+        // An early talker's line can be decided on after the connection was refused over a limit and closed.
+        SocketChannel socket = SocketChannel.open();
+        NioSocketChannel closed = new NioSocketChannel(socket);
+        socket.close();
+        assertThat(closed.isOpen()).isFalse();
+
+        ReadThrottle throttle = ReadThrottle.install(closed, new ReadGate(closed), registry, ADDRESS, SUBNET, SLOW, 16384,
+            Duration.ofSeconds(30).toNanos(), clock);
+
+        assertThat(closed.pipeline().get(ReadThrottle.class)).isSameAs(throttle);
     }
 
     @Test

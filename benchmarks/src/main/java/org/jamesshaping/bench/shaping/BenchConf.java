@@ -8,7 +8,7 @@ import java.util.Locale;
 import org.jamesshaping.launcher.ConfFolder;
 
 /** A copy of james-conf/ with checked text replacements (each must find its text, so drift is loud). */
-final class BenchConf {
+public final class BenchConf {
     /** The shaper's {@code <handler>} block in smtpserver.xml, with its configuration (a regular expression). */
     private static final String TRAFFIC_SHAPER_BLOCK = "<handler class=\"org\\.jamesshaping\\.smtp\\.TrafficShaper\">.*?</handler>";
     /** The signal recorder's {@code <handler>} line (a regular expression). */
@@ -20,15 +20,15 @@ final class BenchConf {
         this.folder = folder;
     }
 
-    static BenchConf copyOfSample(Path dir) throws IOException {
+    public static BenchConf copyOfSample(Path dir) throws IOException {
         return new BenchConf(ConfFolder.copyOf(BenchSupport.root().resolve("james-conf"), dir));
     }
 
-    Path dir() {
+    public Path dir() {
         return folder.dir();
     }
 
-    String read(String file) {
+    public String read(String file) {
         return folder.read(file);
     }
 
@@ -36,7 +36,7 @@ final class BenchConf {
         folder.write(file, content);
     }
 
-    BenchConf replace(String file, String expected, String replacement) {
+    public BenchConf replace(String file, String expected, String replacement) {
         folder.replace(file, expected, replacement);
         return this;
     }
@@ -47,7 +47,7 @@ final class BenchConf {
     }
 
     /** The content-filter mailets (they need the extension's Guice module), as if never configured. */
-    BenchConf withoutContentFilters() throws IOException {
+    public BenchConf withoutContentFilters() throws IOException {
         replaceRegex("mailetcontainer.xml", "\\s*<mailet match=\"[^\"]*\" class=\"org\\.jamesshaping\\.[^\"]*\">.*?</mailet>", "");
         String content = read("mailetcontainer.xml");
         write("mailetcontainer.xml", content.replaceAll("(?s)\\s*<mailet match=\"org\\.jamesshaping\\.[^\"]*\" class=\"[^\"]*\">.*?</mailet>", ""));
@@ -58,7 +58,7 @@ final class BenchConf {
      * Plain James: no james-shaping handler, James's default core handlers (with its welcome handler), no
      * Guice module or startable, no WebAdmin routes of the extension. Everything else as in james-conf/.
      */
-    BenchConf withoutExtension() throws IOException {
+    public BenchConf withoutExtension() throws IOException {
         withoutShapingHandlers();
         replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.module=[^\\n]*$", "");
         replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.startable=[^\\n]*$", "");

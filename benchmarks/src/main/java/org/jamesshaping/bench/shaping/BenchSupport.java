@@ -17,12 +17,12 @@ import org.jamesshaping.launcher.Launcher;
  * statistics ({@link org.jamesshaping.bench.Stats}): where the repository and work folders are, JVM flags, the
  * machine line and time formatting.
  */
-final class BenchSupport {
+public final class BenchSupport {
     private BenchSupport() {
     }
 
     /** The repository root: -Dbench.root, else the current folder or its parent (run from benchmarks/). */
-    static Path root() {
+    public static Path root() {
         String configured = System.getProperty("bench.root");
         if (configured != null) {
             return Paths.get(configured).toAbsolutePath().normalize();
@@ -37,7 +37,7 @@ final class BenchSupport {
         throw new IllegalStateException("Cannot find james-conf/: run from the repository root or set -Dbench.root");
     }
 
-    static Path workDir(String name) throws IOException {
+    public static Path workDir(String name) throws IOException {
         Path dir = root().resolve("benchmarks/target/bench").resolve(name);
         deleteTree(dir);
         return Files.createDirectories(dir);
@@ -63,7 +63,7 @@ final class BenchSupport {
     }
 
     /** A logback configuration at WARN, written once into {@code work}: benchmarks measure, they do not log. */
-    static Path quietLogback(Path work) throws IOException {
+    public static Path quietLogback(Path work) throws IOException {
         Path logback = work.resolve("logback-quiet.xml");
         if (!Files.exists(logback)) {
             Files.writeString(logback, "<configuration>\n"
@@ -86,7 +86,7 @@ final class BenchSupport {
         return nanos < 0 ? "-" : String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
     }
 
-    static String machine() throws Exception {
+    public static String machine() throws Exception {
         String mem = "";
         for (String line : Files.readAllLines(Paths.get("/proc/meminfo"))) {
             if (line.startsWith("MemTotal:")) {

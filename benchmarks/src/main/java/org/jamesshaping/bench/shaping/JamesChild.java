@@ -26,12 +26,12 @@ import org.jamesshaping.launcher.JamesProcess;
  * James in its own JVM ({@link JamesProcess}), so that its heap, RSS, threads and CPU are measured apart from the
  * load generator's; with the WebAdmin calls, {@code jcmd} and /proc probes the benchmarks ask of it. Loopback only.
  */
-final class JamesChild implements AutoCloseable {
+public final class JamesChild implements AutoCloseable {
     final String name;
     final JamesProcess process;
-    final int smtpPort;
-    final int webAdminPort;
-    final Path log;
+    public final int smtpPort;
+    public final int webAdminPort;
+    public final Path log;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private JamesChild(JamesProcess process) {
@@ -52,12 +52,18 @@ final class JamesChild implements AutoCloseable {
      * JAMES_JVM_ARGS adds flags to James's JVM, e.g. {@code -XX:StartFlightRecording=filename=james-{name}.jfr}
      * ({name}: the variant's letter, so that each JVM writes its own file).
      */
-    static JamesChild start(String name, Path work, BenchConf conf, String heap, String mongoUri, boolean fixedHeap) throws Exception {
+    public static JamesChild start(String name, Path work, BenchConf conf, String heap, String mongoUri, boolean fixedHeap) throws Exception {
+        return start(name, work, conf, heap, mongoUri, fixedHeap, BenchSupport.quietLogback(work));
+    }
+
+    /** As above with a logback configuration of the caller's; null: the conf folder's own logback.xml. */
+    public static JamesChild start(String name, Path work, BenchConf conf, String heap, String mongoUri, boolean fixedHeap,
+                                   Path logback) throws Exception {
         String extra = System.getenv("JAMES_JVM_ARGS");
         JamesProcess process = JamesProcess.builder(name, work, conf.dir(), BenchSupport.extensionJar())
             .heap(heap, fixedHeap)
             .mongoUri(mongoUri)
-            .logback(BenchSupport.quietLogback(work))
+            .logback(logback)
             .jvmFlags(BenchSupport.jvmFlags(extra == null ? null : extra.replace("{name}", name)))
             .start();
         JamesChild child = new JamesChild(process);
@@ -65,7 +71,7 @@ final class JamesChild implements AutoCloseable {
         return child;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -74,7 +80,7 @@ final class JamesChild implements AutoCloseable {
     }
 
     /** GET or PUT to WebAdmin; returns status and body. */
-    String[] webAdmin(String method, String path, String json) {
+    public String[] webAdmin(String method, String path, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webAdminPort + path))
             .timeout(Duration.ofSeconds(20));
         if ("DELETE".equals(method)) {
@@ -119,14 +125,14 @@ final class JamesChild implements AutoCloseable {
     }
 
     /** Mails waiting in James's spool queue, or -1. */
-    long spoolSize() {
+    public long spoolSize() {
         String[] reply = webAdmin("GET", "/mailQueues/spool", null);
         Matcher matcher = Pattern.compile("\"size\"\\s*:\\s*(\\d+)").matcher(reply[1]);
         return "200".equals(reply[0]) && matcher.find() ? Long.parseLong(matcher.group(1)) : -1;
     }
 
     /** Waits (at most {@code maxSeconds}) until the spool is empty; returns the time waited in ms. */
-    long awaitSpoolEmpty(int maxSeconds) throws InterruptedException {
+    public long awaitSpoolEmpty(int maxSeconds) throws InterruptedException {
         long start = System.nanoTime();
         long deadline = start + TimeUnit.SECONDS.toNanos(maxSeconds);
         while (System.nanoTime() < deadline && spoolSize() > 0) {
@@ -148,12 +154,12 @@ final class JamesChild implements AutoCloseable {
         return Long.parseLong(matcher.group(1));
     }
 
-    long rssKb() throws IOException {
+    public long rssKb() throws IOException {
         return statusField("VmRSS");
     }
 
     /** CPU time the JVM has used, user plus system, in clock ticks. */
-    long cpuTicks() throws IOException {
+    public long cpuTicks() throws IOException {
         return ProcCpu.cpuTicks(pid());
     }
 
@@ -173,7 +179,7 @@ final class JamesChild implements AutoCloseable {
         return ProcCpu.threadTicks(pid());
     }
 
-    long osThreads() throws IOException {
+    public long osThreads() throws IOException {
         return statusField("Threads");
     }
 
@@ -213,7 +219,7 @@ final class JamesChild implements AutoCloseable {
         return new int[] {io, executor, all};
     }
 
-    String jcmd(String... args) throws Exception {
+    public String jcmd(String... args) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString());
         command.add(String.valueOf(pid()));

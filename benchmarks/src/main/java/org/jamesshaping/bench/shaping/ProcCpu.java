@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** CPU time of a process and of its threads, read from /proc: what the benchmarks charge to a James or a MongoDB. */
-final class ProcCpu {
+public final class ProcCpu {
     /** USER_HZ: the unit of /proc/PID/stat times, 100 on every Linux architecture this runs on. */
     private static final double CLOCK_TICKS_PER_SECOND = 100;
 
@@ -18,7 +18,7 @@ final class ProcCpu {
     }
 
     /** One thread's CPU time so far, in clock ticks, and the group it is counted in. */
-    static final class ThreadTicks {
+    public static final class ThreadTicks {
         final String group;
         final long ticks;
 
@@ -37,7 +37,7 @@ final class ProcCpu {
      * CPU time a process has used, user plus system, in clock ticks (fields 14 and 15 of /proc/PID/stat; the
      * command name before them may contain spaces, so fields are counted from its closing parenthesis).
      */
-    static long cpuTicks(long pid) throws IOException {
+    public static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields[0] is field 3 (state): utime is field 14, stime field 15.
@@ -48,7 +48,7 @@ final class ProcCpu {
      * CPU time used so far by each live thread of the process, by thread id, grouped by name with digits replaced
      * by N ("smtpserver-io-N"; names as Linux keeps them, 15 characters).
      */
-    static Map<Integer, ThreadTicks> threadTicks(long pid) throws IOException {
+    public static Map<Integer, ThreadTicks> threadTicks(long pid) throws IOException {
         Map<Integer, ThreadTicks> threads = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc/" + pid + "/task"))) {
             for (Path task : tasks) {
@@ -72,7 +72,7 @@ final class ProcCpu {
      * its first reading, or from zero when it started in between. Threads that ended in between are in no group, so
      * that no group is charged minus their time (the process's time less the groups' sum is theirs).
      */
-    static Map<String, Long> groupDeltas(Map<Integer, ThreadTicks> before, Map<Integer, ThreadTicks> after) {
+    public static Map<String, Long> groupDeltas(Map<Integer, ThreadTicks> before, Map<Integer, ThreadTicks> after) {
         Map<String, Long> deltas = new TreeMap<>();
         after.forEach((id, thread) -> {
             ThreadTicks earlier = before.get(id);

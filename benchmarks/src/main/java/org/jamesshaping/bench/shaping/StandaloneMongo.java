@@ -20,7 +20,7 @@ public final class StandaloneMongo implements AutoCloseable {
     private static final String READY = "MongoDB wire-protocol server on ";
 
     private final Process process;
-    final String uri;
+    public final String uri;
 
     private StandaloneMongo(Process process, String uri) {
         this.process = process;
@@ -36,7 +36,7 @@ public final class StandaloneMongo implements AutoCloseable {
     }
 
     /** Starts one in a child JVM (same classpath, logging at WARN, log in {@code work}) and waits until it listens. */
-    static StandaloneMongo launch(Path work) throws Exception {
+    public static StandaloneMongo launch(Path work) throws Exception {
         int port = FreePorts.belowEphemeralRange();
         Path logback = BenchSupport.quietLogback(work);
         Path log = work.resolve("mongo.log");
@@ -67,12 +67,12 @@ public final class StandaloneMongo implements AutoCloseable {
         return mongo;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** User plus system CPU time of the process, in clock ticks. */
-    long cpuTicks() throws IOException {
+    public long cpuTicks() throws IOException {
         return ProcCpu.cpuTicks(pid());
     }
 

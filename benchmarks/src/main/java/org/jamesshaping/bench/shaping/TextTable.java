@@ -7,12 +7,12 @@ import java.util.List;
  * Markdown tables as the benchmarks print them: the first column left-aligned, the others right-aligned, so that
  * output pastes into docs/ as it is.
  */
-final class TextTable {
+public final class TextTable {
     private TextTable() {
     }
 
     /** The whole table at once, each column as wide as its widest cell; the first row is the header. */
-    static String format(List<String[]> rows) {
+    public static String format(List<String[]> rows) {
         int columns = rows.get(0).length;
         int[] width = new int[columns];
         for (String[] row : rows) {
