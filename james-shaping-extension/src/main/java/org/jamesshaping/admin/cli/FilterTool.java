@@ -17,10 +17,12 @@ import javax.mail.MessagingException;
 import org.jamesshaping.filter.ContentReports;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.content.MessageContent;
 import org.jamesshaping.filter.fingerprint.FingerprintStore;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.MessageDates;
 import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
@@ -129,12 +131,14 @@ public final class FilterTool implements Callable<Integer> {
                 chosen = threshold;
                 thresholdOrigin = "given";
             } else {
-                Optional<Double> tuned = trainer.tuneThreshold(examples.list, targetFalsePositiveRate);
-                chosen = tuned.orElse(PredictiveModel.DEFAULT_THRESHOLD);
-                thresholdOrigin = tuned.isPresent()
-                    ? String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives",
-                        ModelTrainer.TUNING_FOLDS, 100 * targetFalsePositiveRate)
-                    : "default: too few messages to tune";
+                Optional<ModelTrainer.Tuning> tuned = trainer.tune(examples.list, targetFalsePositiveRate);
+                chosen = tuned.map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
+                thresholdOrigin = tuned.map(tuning -> tuning.method().equals("time split")
+                    ? String.format(Locale.ROOT, "tuned for %.2f%% false positives on the latest %d ham by date, scored by a model "
+                        + "trained on the earlier mail", 100 * targetFalsePositiveRate, tuning.heldOutHam())
+                    : String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives (the "
+                        + "messages are not dated enough for a time split)", ModelTrainer.TUNING_FOLDS, 100 * targetFalsePositiveRate))
+                    .orElse("default: too few messages to tune");
             }
             PredictiveModel model = trainer.train(examples.list, chosen);
             out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n", model.spamCount(),
@@ -167,7 +171,8 @@ public final class FilterTool implements Callable<Integer> {
         void add(Path path, boolean spam) throws IOException {
             for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
                 try {
-                    list.add(new ModelTrainer.Example(features.features(extractor.extract(message.bytes())), spam));
+                    MessageContent content = extractor.extract(message.bytes());
+                    list.add(new ModelTrainer.Example(features.features(content), spam, MessageDates.sentAt(content).orElse(null)));
                 } catch (MessagingException | RuntimeException e) {
                     unreadable++;
                 }

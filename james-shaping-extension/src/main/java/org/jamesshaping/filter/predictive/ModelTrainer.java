@@ -29,10 +29,21 @@ public final class ModelTrainer {
     public static final class Example {
         private final int[] features;
         private final boolean spam;
+        private final Instant sentAt;
 
         public Example(int[] features, boolean spam) {
+            this(features, spam, null);
+        }
+
+        /** {@code sentAt} ({@link MessageDates}) may be null: such examples are trained on, never held out by time. */
+        public Example(int[] features, boolean spam, Instant sentAt) {
             this.features = features;
             this.spam = spam;
+            this.sentAt = sentAt;
+        }
+
+        public Instant sentAt() {
+            return sentAt;
         }
 
         public int[] features() {
@@ -87,9 +98,49 @@ public final class ModelTrainer {
         return dimensionBits;
     }
 
-    /** The threshold tuned on held-out parts of {@code examples}, or empty when there are too few examples. */
+    /** A tuned threshold and how it was tuned (for {@code filter train}'s summary). */
+    public static final class Tuning {
+        private final double threshold;
+        private final String method;
+        private final int heldOutHam;
+
+        Tuning(double threshold, String method, int heldOutHam) {
+            this.threshold = threshold;
+            this.method = method;
+            this.heldOutHam = heldOutHam;
+        }
+
+        public double threshold() {
+            return threshold;
+        }
+
+        /** "time split" or "cross-validation". */
+        public String method() {
+            return method;
+        }
+
+        public int heldOutHam() {
+            return heldOutHam;
+        }
+    }
+
+    /**
+     * The threshold tuned on held-out ham of {@code examples}: on the latest ones by date when the examples are
+     * dated ({@link #latestHamScores}: it holds better on later mail, docs/benchmarks-filters.md), else by
+     * cross-validation ({@link #heldOutHamScores}); empty when there are too few examples.
+     */
+    public Optional<Tuning> tune(List<Example> examples, double targetFalsePositiveRate) {
+        Optional<double[]> latest = latestHamScores(examples);
+        if (latest.isPresent()) {
+            return Optional.of(new Tuning(thresholdFor(latest.get(), targetFalsePositiveRate), "time split", latest.get().length));
+        }
+        return heldOutHamScores(examples).map(scores -> new Tuning(thresholdFor(scores, targetFalsePositiveRate), "cross-validation",
+            scores.length));
+    }
+
+    /** The threshold tuned on held-out parts of {@code examples} ({@link #tune}), or empty when there are too few examples. */
     public Optional<Double> tuneThreshold(List<Example> examples, double targetFalsePositiveRate) {
-        return heldOutHamScores(examples).map(scores -> thresholdFor(scores, targetFalsePositiveRate));
+        return tune(examples, targetFalsePositiveRate).map(Tuning::threshold);
     }
 
     /**
@@ -129,6 +180,47 @@ public final class ModelTrainer {
                 if (part[i] == fold && !examples.get(i).spam()) {
                     scores[seen++] = model.score(examples.get(i).features());
                 }
+            }
+        }
+        Arrays.sort(scores);
+        return Optional.of(scores);
+    }
+
+    /**
+     * Scores of the latest ham ({@link TimeSplit}, the latest {@code 1 - }{@value TimeSplit#DEFAULT_TRAIN_FRACTION}
+     * of spam and of ham by date) by a model trained on the earlier messages only, sorted ascending: held out as mail
+     * arriving after training is. Empty with fewer than {@link #MIN_EXAMPLES_PER_CLASS_FOR_TUNING} spam or ham
+     * on either side, or when fewer than 90% of the examples have a date.
+     */
+    public Optional<double[]> latestHamScores(List<Example> examples) {
+        int dated = 0;
+        for (Example example : examples) {
+            dated += example.sentAt() != null ? 1 : 0;
+        }
+        if (dated < 0.9 * examples.size()) {
+            return Optional.empty();
+        }
+        boolean[] latest = TimeSplit.latest(examples, Example::sentAt, Example::spam, TimeSplit.DEFAULT_TRAIN_FRACTION);
+        List<Example> earlier = new ArrayList<>();
+        int[] counts = new int[4];
+        for (int i = 0; i < examples.size(); i++) {
+            Example example = examples.get(i);
+            counts[(latest[i] ? 2 : 0) + (example.spam() ? 1 : 0)]++;
+            if (!latest[i]) {
+                earlier.add(example);
+            }
+        }
+        for (int count : counts) {
+            if (count < MIN_EXAMPLES_PER_CLASS_FOR_TUNING) {
+                return Optional.empty();
+            }
+        }
+        PredictiveModel model = train(earlier, PredictiveModel.DEFAULT_THRESHOLD);
+        double[] scores = new double[counts[2]];
+        int seen = 0;
+        for (int i = 0; i < examples.size(); i++) {
+            if (latest[i] && !examples.get(i).spam()) {
+                scores[seen++] = model.score(examples.get(i).features());
             }
         }
         Arrays.sort(scores);
