@@ -105,6 +105,11 @@ public final class FilterTool implements Callable<Integer> {
                 + " spam and ham, else the threshold is " + PredictiveModel.DEFAULT_THRESHOLD)
         double targetFalsePositiveRate;
 
+        @Option(names = "--threshold-margin", defaultValue = "" + ModelTrainer.DEFAULT_THRESHOLD_MARGIN,
+            description = "Logits added to the tuned threshold, because later mail scores higher than held-out mail of the "
+                + "training period (default: ${DEFAULT-VALUE})")
+        double thresholdMargin;
+
         @CommandLine.Mixin
         Store store = new Store();
 
@@ -131,13 +136,15 @@ public final class FilterTool implements Callable<Integer> {
                 chosen = threshold;
                 thresholdOrigin = "given";
             } else {
-                Optional<ModelTrainer.Tuning> tuned = trainer.tune(examples.list, targetFalsePositiveRate);
+                Optional<ModelTrainer.Tuning> tuned = trainer.tune(examples.list, targetFalsePositiveRate, thresholdMargin);
                 chosen = tuned.map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
                 thresholdOrigin = tuned.map(tuning -> tuning.method().equals("time split")
                     ? String.format(Locale.ROOT, "tuned for %.2f%% false positives on the latest %d ham by date, scored by a model "
-                        + "trained on the earlier mail", 100 * targetFalsePositiveRate, tuning.heldOutHam())
+                        + "trained on the earlier mail, plus a margin of %.1f logits", 100 * targetFalsePositiveRate, tuning.heldOutHam(),
+                        thresholdMargin)
                     : String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives (the "
-                        + "messages are not dated enough for a time split)", ModelTrainer.TUNING_FOLDS, 100 * targetFalsePositiveRate))
+                        + "messages are not dated enough for a time split), plus a margin of %.1f logits", ModelTrainer.TUNING_FOLDS,
+                        100 * targetFalsePositiveRate, thresholdMargin))
                     .orElse("default: too few messages to tune");
             }
             PredictiveModel model = trainer.train(examples.list, chosen);

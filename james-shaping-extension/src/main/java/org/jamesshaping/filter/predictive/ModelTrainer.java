@@ -60,7 +60,13 @@ public final class ModelTrainer {
     /** Below this many spam or ham the held-out scores say too little: the default threshold is used. */
     public static final int MIN_EXAMPLES_PER_CLASS_FOR_TUNING = 40;
     /** Target false-positive rate of the tuned threshold, measured on held-out training ham. */
-    public static final double DEFAULT_TARGET_FALSE_POSITIVE_RATE = 0.004;
+    public static final double DEFAULT_TARGET_FALSE_POSITIVE_RATE = 0.002;
+    /**
+     * Logits added to the tuned threshold ({@link #thresholdFor(double[], double, double)}): on the time split the
+     * latest ham scored higher than the held-out ham of the training period, and 2 logits kept false positives at
+     * 0.36% where none gave 1.70% (docs/benchmarks-filters.md).
+     */
+    public static final double DEFAULT_THRESHOLD_MARGIN = 2.0;
     /** A tuned threshold is kept inside these bounds, so a few odd messages cannot make the filter flag nothing or everything. */
     static final double MIN_TUNED_THRESHOLD = 0.05;
     static final double MAX_TUNED_THRESHOLD = 0.95;
@@ -129,18 +135,22 @@ public final class ModelTrainer {
      * dated ({@link #latestHamScores}: it holds better on later mail, docs/benchmarks-filters.md), else by
      * cross-validation ({@link #heldOutHamScores}); empty when there are too few examples.
      */
-    public Optional<Tuning> tune(List<Example> examples, double targetFalsePositiveRate) {
+    public Optional<Tuning> tune(List<Example> examples, double targetFalsePositiveRate, double marginLogits) {
         Optional<double[]> latest = latestHamScores(examples);
         if (latest.isPresent()) {
-            return Optional.of(new Tuning(thresholdFor(latest.get(), targetFalsePositiveRate), "time split", latest.get().length));
+            return Optional.of(new Tuning(thresholdFor(latest.get(), targetFalsePositiveRate, marginLogits), "time split",
+                latest.get().length));
         }
-        return heldOutHamScores(examples).map(scores -> new Tuning(thresholdFor(scores, targetFalsePositiveRate), "cross-validation",
-            scores.length));
+        return heldOutHamScores(examples).map(scores -> new Tuning(thresholdFor(scores, targetFalsePositiveRate, marginLogits),
+            "cross-validation", scores.length));
     }
 
-    /** The threshold tuned on held-out parts of {@code examples} ({@link #tune}), or empty when there are too few examples. */
+    /**
+     * The threshold tuned on held-out parts of {@code examples} ({@link #tune}) with no margin, or empty when there
+     * are too few examples.
+     */
     public Optional<Double> tuneThreshold(List<Example> examples, double targetFalsePositiveRate) {
-        return tune(examples, targetFalsePositiveRate).map(Tuning::threshold);
+        return tune(examples, targetFalsePositiveRate, 0).map(Tuning::threshold);
     }
 
     /**
@@ -232,12 +242,25 @@ public final class ModelTrainer {
      * "allowed" of those ham score at or above it. Clamped to [{@value #MIN_TUNED_THRESHOLD}, {@value #MAX_TUNED_THRESHOLD}].
      */
     public static double thresholdFor(double[] sortedHamScores, double targetFalsePositiveRate) {
+        return thresholdFor(sortedHamScores, targetFalsePositiveRate, 0);
+    }
+
+    /**
+     * {@link #thresholdFor(double[], double)} moved up by {@code marginLogits} on the logit scale (then clamped):
+     * later ham scores higher than held-out ham of the training period, and the margin keeps the false-positive
+     * rate near its target when the scores shift.
+     */
+    public static double thresholdFor(double[] sortedHamScores, double targetFalsePositiveRate, double marginLogits) {
         if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
             throw new IllegalArgumentException("target false-positive rate must be in [0, 1), got " + targetFalsePositiveRate);
         }
         int ham = sortedHamScores.length;
         int allowed = (int) Math.floor(targetFalsePositiveRate * ham);
         double threshold = Math.nextUp(sortedHamScores[ham - 1 - allowed]);
+        if (marginLogits != 0) {
+            double clamped = Math.max(1e-9, Math.min(1 - 1e-9, threshold));
+            threshold = PredictiveModel.sigmoid(Math.log(clamped / (1 - clamped)) + marginLogits);
+        }
         return Math.max(MIN_TUNED_THRESHOLD, Math.min(MAX_TUNED_THRESHOLD, threshold));
     }
 

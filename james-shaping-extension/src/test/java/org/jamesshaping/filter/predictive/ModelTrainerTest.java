@@ -79,17 +79,22 @@ class ModelTrainerTest {
         // the latest 30% of the 400 ham, each scored once by a model that saw only earlier mail
         assertThat(latest).hasSize(120).isSorted();
         assertThat(latest[latest.length - 1]).isGreaterThan(0.5);
-        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01).orElseThrow();
+        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01, 0).orElseThrow();
         assertThat(tuning.method()).isEqualTo("time split");
         assertThat(tuning.heldOutHam()).isEqualTo(120);
         assertThat(tuning.threshold()).isEqualTo(ModelTrainer.thresholdFor(latest, 0.01));
+        // the margin moves the threshold up on the logit scale
+        double withMargin = TRAINER.tune(examples, 0.01, 1).orElseThrow().threshold();
+        double logit = Math.log(tuning.threshold() / (1 - tuning.threshold()));
+        assertThat(withMargin).isCloseTo(Math.min(ModelTrainer.MAX_TUNED_THRESHOLD, 1 / (1 + Math.exp(-(logit + 1)))),
+            org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test
     void undatedExamplesAreTunedByCrossValidation() {
         List<ModelTrainer.Example> examples = overlappingExamples(150, 400, 11);
         assertThat(TRAINER.latestHamScores(examples)).isEmpty();
-        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01).orElseThrow();
+        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01, 0).orElseThrow();
         assertThat(tuning.method()).isEqualTo("cross-validation");
         assertThat(tuning.heldOutHam()).isEqualTo(400);
     }
