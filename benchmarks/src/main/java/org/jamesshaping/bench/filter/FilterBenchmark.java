@@ -34,7 +34,8 @@ import org.jamesshaping.testsupport.SpamMutator;
  * spam and its false matches on ham. Run by benchmarks/bench/filter-benchmark.sh.
  *
  * <p>Features, settings and the threshold rule are chosen on the time split only: it is the one that sees drift.
- * {@code --time-split-only} skips the cross-validation and the fingerprint filter.</p>
+ * {@code --time-split-only} skips the cross-validation, the speed figures and the fingerprint filter;
+ * {@code --speed-only} runs only the speed figures ({@link ClassifySpeed}).</p>
  */
 public final class FilterBenchmark {
     private static final int FOLDS = 5;
@@ -97,11 +98,16 @@ public final class FilterBenchmark {
         ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
         Prepared prepared = new Prepared(corpus, extractor, new FeatureExtractor(trainer().dimensionBits()));
 
+        if (flags.contains("--speed-only")) {
+            ClassifySpeed.run(prepared, withBogofilter);
+            return;
+        }
         timeSplit(prepared, withBogofilter);
         if (timeSplitOnly) {
             return;
         }
         crossValidation(prepared, extractor, withBogofilter);
+        ClassifySpeed.run(prepared, withBogofilter);
         fingerprints(corpus);
     }
 

@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import javax.mail.MessagingException;
 
@@ -119,17 +123,34 @@ public final class FilterTool implements Callable<Integer> {
             if ((modelFile == null) == (store.mongoUri == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --model FILE or --mongo-uri URI");
             }
-            ModelTrainer trainer = ModelTrainer.defaults();
-            Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(trainer.dimensionBits()));
-            for (Path path : spam) {
-                examples.add(path, true);
-            }
-            for (Path path : ham) {
-                examples.add(path, false);
-            }
             if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--target-fp-rate must be in [0, 1)");
             }
+            PrintWriter err = spec.commandLine().getErr();
+            long started = System.nanoTime();
+            ProgressLine reading = new ProgressLine(err, "reading");
+            List<MessageFolders.RawMessage> spamMessages = readAll(spam, reading);
+            List<MessageFolders.RawMessage> hamMessages = readAll(ham, reading);
+            reading.done(String.format(Locale.ROOT, "read %d spam and %d ham", spamMessages.size(), hamMessages.size()));
+            ModelTrainer plain = ModelTrainer.defaults();
+            Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(plain.dimensionBits()));
+            ProgressLine extracting = new ProgressLine(err, "extracting features");
+            int total = spamMessages.size() + hamMessages.size();
+            for (MessageFolders.RawMessage message : spamMessages) {
+                examples.add(message, true);
+                extracting.at(examples.list.size() + examples.unreadable, total);
+            }
+            for (MessageFolders.RawMessage message : hamMessages) {
+                examples.add(message, false);
+                extracting.at(examples.list.size() + examples.unreadable, total);
+            }
+            extracting.done(String.format(Locale.ROOT, "%d messages, %d unreadable", examples.list.size(), examples.unreadable));
+            // Tuning trains one model on the earlier 70% (or four on 3/4 each, without dates), then the final one on all.
+            long dated = examples.list.stream().filter(example -> example.sentAt() != null).count();
+            double tuningShare = threshold != null ? 0 : dated >= 0.9 * examples.list.size() ? 0.7 : 3;
+            long updates = plain.updatesFor((int) Math.ceil(tuningShare * examples.list.size())) + plain.updatesFor(examples.list.size());
+            ProgressLine training = new ProgressLine(err, "training");
+            ModelTrainer trainer = plain.withProgress(done -> training.at(Math.min(done, updates), updates));
             String thresholdOrigin;
             double chosen;
             if (threshold != null) {
@@ -148,8 +169,11 @@ public final class FilterTool implements Callable<Integer> {
                     .orElse("default: too few messages to tune");
             }
             PredictiveModel model = trainer.train(examples.list, chosen);
-            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n", model.spamCount(),
-                model.hamCount(), examples.unreadable, model.threshold(), thresholdOrigin);
+            training.done("done");
+            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped) in %.1f s: %,d distinct features, "
+                    + "%,d non-zero weights; threshold %.4f (%s)%n", model.spamCount(), model.hamCount(), examples.unreadable,
+                (System.nanoTime() - started) / 1e9, examples.distinctFeatures(), model.nonZeroWeights(), model.threshold(),
+                thresholdOrigin);
             if (modelFile != null) {
                 ModelCodec.writeFile(model, modelFile);
                 out.println("model written to " + modelFile);
@@ -164,6 +188,61 @@ public final class FilterTool implements Callable<Integer> {
         }
     }
 
+    private static List<MessageFolders.RawMessage> readAll(List<Path> paths, ProgressLine progress) throws IOException {
+        List<MessageFolders.RawMessage> messages = new ArrayList<>();
+        for (Path path : paths) {
+            messages.addAll(MessageFolders.read(path));
+            progress.count(messages.size());
+        }
+        return messages;
+    }
+
+    /**
+     * A progress line on stderr, at most every 2 seconds: done/total, rate and time left; or a running count
+     * when the total is unknown. stdout keeps only the result.
+     */
+    static final class ProgressLine {
+        private static final long EVERY_NANOS = 2_000_000_000L;
+        private final PrintWriter err;
+        private final String what;
+        private final long started = System.nanoTime();
+        private long lastPrinted = started;
+
+        ProgressLine(PrintWriter err, String what) {
+            this.err = err;
+            this.what = what;
+        }
+
+        void at(long done, long total) {
+            long now = System.nanoTime();
+            if (now - lastPrinted < EVERY_NANOS || total <= 0) {
+                return;
+            }
+            lastPrinted = now;
+            double seconds = (now - started) / 1e9;
+            double rate = done / Math.max(seconds, 1e-9);
+            double left = rate > 0 ? (total - done) / rate : Double.NaN;
+            err.printf(Locale.ROOT, "%s: %,d of %,d (%.0f%%), %,.0f/s, about %.0f s left%n", what, done, total, 100.0 * done / total, rate,
+                left);
+            err.flush();
+        }
+
+        void count(long done) {
+            long now = System.nanoTime();
+            if (now - lastPrinted < EVERY_NANOS) {
+                return;
+            }
+            lastPrinted = now;
+            err.printf(Locale.ROOT, "%s: %,d messages, %,.0f/s%n", what, done, done / ((now - started) / 1e9));
+            err.flush();
+        }
+
+        void done(String summary) {
+            err.printf(Locale.ROOT, "%s: %s in %.1f s%n", what, summary, (System.nanoTime() - started) / 1e9);
+            err.flush();
+        }
+    }
+
     /** Feature vectors of the messages read so far. */
     static final class Examples {
         final ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
@@ -175,15 +254,23 @@ public final class FilterTool implements Callable<Integer> {
             this.features = features;
         }
 
-        void add(Path path, boolean spam) throws IOException {
-            for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                try {
-                    MessageContent content = extractor.extract(message.bytes());
-                    list.add(new ModelTrainer.Example(features.features(content), spam, MessageDates.sentAt(content).orElse(null)));
-                } catch (MessagingException | RuntimeException e) {
-                    unreadable++;
+        void add(MessageFolders.RawMessage message, boolean spam) {
+            try {
+                MessageContent content = extractor.extract(message.bytes());
+                list.add(new ModelTrainer.Example(features.features(content), spam, MessageDates.sentAt(content).orElse(null)));
+            } catch (MessagingException | RuntimeException e) {
+                unreadable++;
+            }
+        }
+
+        int distinctFeatures() {
+            java.util.BitSet seen = new java.util.BitSet();
+            for (ModelTrainer.Example example : list) {
+                for (int feature : example.features()) {
+                    seen.set(feature);
                 }
             }
+            return seen.cardinality();
         }
     }
 
@@ -202,25 +289,76 @@ public final class FilterTool implements Callable<Integer> {
         @CommandLine.Mixin
         Store store = new Store();
 
+        @Option(names = "--threads", description = "Messages scored in parallel (default: the number of cores)")
+        Integer threads;
+
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            PredictiveModel model = loadModel();
-            org.jamesshaping.filter.predictive.FeatureExtractor features = model.featureExtractor();
-            ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-            int failures = 0;
-            for (Path path : paths) {
-                for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                    try {
-                        double score = model.score(features.features(extractor.extract(message.bytes())));
-                        out.printf(Locale.ROOT, "%s\t%.4f\t%s%n", message.origin(), score, model.isSpam(score) ? "spam" : "ham");
-                    } catch (MessagingException | RuntimeException e) {
-                        failures++;
-                        out.printf(Locale.ROOT, "%s\tNaN\tnot-run%n", message.origin());
+            int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            if (workers < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
+                Thread thread = new Thread(runnable, "classify");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                // The model loads while the messages are read: both take a noticeable part of a short run.
+                Future<PredictiveModel> loading = pool.submit(this::loadModel);
+                List<MessageFolders.RawMessage> messages = new ArrayList<>();
+                for (Path path : paths) {
+                    messages.addAll(MessageFolders.read(path));
+                }
+                PredictiveModel model = unwrap(loading);
+                org.jamesshaping.filter.predictive.FeatureExtractor features = model.featureExtractor();
+                ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+                // Contiguous slices, one per worker, printed in the order given.
+                int slice = (messages.size() + workers - 1) / Math.max(1, workers);
+                List<Future<String[]>> slices = new ArrayList<>();
+                for (int from = 0; from < messages.size(); from += Math.max(1, slice)) {
+                    List<MessageFolders.RawMessage> part = messages.subList(from, Math.min(messages.size(), from + Math.max(1, slice)));
+                    slices.add(pool.submit(() -> classify(part, model, features, extractor)));
+                }
+                int failures = 0;
+                for (Future<String[]> part : slices) {
+                    for (String line : unwrap(part)) {
+                        failures += line.endsWith("\tnot-run") ? 1 : 0;
+                        out.println(line);
                     }
                 }
+                out.flush();
+                return failures == 0 ? 0 : 1;
+            } finally {
+                pool.shutdownNow();
             }
-            return failures == 0 ? 0 : 1;
+        }
+
+        private static String[] classify(List<MessageFolders.RawMessage> messages, PredictiveModel model,
+                                         org.jamesshaping.filter.predictive.FeatureExtractor features, ContentExtractor extractor) {
+            String[] lines = new String[messages.size()];
+            for (int i = 0; i < lines.length; i++) {
+                MessageFolders.RawMessage message = messages.get(i);
+                try {
+                    double score = model.score(features.features(extractor.extract(message.bytes())));
+                    lines[i] = String.format(Locale.ROOT, "%s\t%.4f\t%s", message.origin(), score, model.isSpam(score) ? "spam" : "ham");
+                } catch (MessagingException | RuntimeException e) {
+                    lines[i] = message.origin() + "\tNaN\tnot-run";
+                }
+            }
+            return lines;
+        }
+
+        private static <T> T unwrap(Future<T> future) throws Exception {
+            try {
+                return future.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception) {
+                    throw (Exception) e.getCause();
+                }
+                throw e;
+            }
         }
 
         private PredictiveModel loadModel() throws IOException {

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Trains a {@link PredictiveModel} with AdaGrad logistic regression on feature vectors. Ham errors are weighted
@@ -55,6 +56,13 @@ public final class ModelTrainer {
         }
     }
 
+    /** Told how far a long training has come: {@code examples} updates done so far by this trainer. */
+    public interface Progress {
+        Progress NONE = done -> { };
+
+        void examplesDone(long done);
+    }
+
     /** Parts of the training set for threshold tuning. */
     public static final int TUNING_FOLDS = 4;
     /** Below this many spam or ham the held-out scores say too little: the default threshold is used. */
@@ -78,12 +86,20 @@ public final class ModelTrainer {
     private final double l2;
     private final long seed;
     private final int runs;
+    private final Progress progress;
+    private final AtomicLong examplesDone = new AtomicLong();
 
     public ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed) {
         this(dimensionBits, epochs, learningRate, hamWeight, l2, seed, 1);
     }
 
     public ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed, int runs) {
+        this(dimensionBits, epochs, learningRate, hamWeight, l2, seed, runs, Progress.NONE);
+    }
+
+    private ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed, int runs,
+                         Progress progress) {
+        this.progress = progress;
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be at least 1, got " + runs);
         }
@@ -102,6 +118,16 @@ public final class ModelTrainer {
 
     public int dimensionBits() {
         return dimensionBits;
+    }
+
+    /** The same trainer, reporting its progress (from the training thread, after every 100 example updates). */
+    public ModelTrainer withProgress(Progress listener) {
+        return new ModelTrainer(dimensionBits, epochs, learningRate, hamWeight, l2, seed, runs, listener);
+    }
+
+    /** Example updates that {@link #train} does for {@code examples} messages: what {@link Progress} counts. */
+    public long updatesFor(int examples) {
+        return (long) examples * epochs * runs;
     }
 
     /** A tuned threshold and how it was tuned (for {@code filter train}'s summary). */
@@ -312,6 +338,10 @@ public final class ModelTrainer {
                 }
                 biasGradientSquares += gradient * gradient;
                 bias -= learningRate * gradient / Math.sqrt(biasGradientSquares + 1e-8);
+                long done = examplesDone.incrementAndGet();
+                if (done % 100 == 0) {
+                    progress.examplesDone(done);
+                }
             }
         }
         return bias;
