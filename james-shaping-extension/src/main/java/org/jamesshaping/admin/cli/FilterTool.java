@@ -128,13 +128,13 @@ public final class FilterTool implements Callable<Integer> {
             }
             PrintWriter err = spec.commandLine().getErr();
             long started = System.nanoTime();
-            ProgressLine reading = new ProgressLine(err, "reading");
+            ProgressLine reading = new ProgressLine(err, "reading", "messages");
             List<MessageFolders.RawMessage> spamMessages = readAll(spam, reading);
             List<MessageFolders.RawMessage> hamMessages = readAll(ham, reading);
-            reading.done(String.format(Locale.ROOT, "read %d spam and %d ham", spamMessages.size(), hamMessages.size()));
+            reading.done(String.format(Locale.ROOT, "read %,d spam and %,d ham", spamMessages.size(), hamMessages.size()));
             ModelTrainer plain = ModelTrainer.defaults();
             Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(plain.dimensionBits()));
-            ProgressLine extracting = new ProgressLine(err, "extracting features");
+            ProgressLine extracting = new ProgressLine(err, "extracting features", "messages");
             int total = spamMessages.size() + hamMessages.size();
             for (MessageFolders.RawMessage message : spamMessages) {
                 examples.add(message, true);
@@ -144,12 +144,12 @@ public final class FilterTool implements Callable<Integer> {
                 examples.add(message, false);
                 extracting.at(examples.list.size() + examples.unreadable, total);
             }
-            extracting.done(String.format(Locale.ROOT, "%d messages, %d unreadable", examples.list.size(), examples.unreadable));
+            extracting.done(String.format(Locale.ROOT, "%,d messages, %,d unreadable", examples.list.size(), examples.unreadable));
             // Tuning trains one model on the earlier 70% (or four on 3/4 each, without dates), then the final one on all.
             long dated = examples.list.stream().filter(example -> example.sentAt() != null).count();
             double tuningShare = threshold != null ? 0 : dated >= 0.9 * examples.list.size() ? 0.7 : 3;
             long updates = plain.updatesFor((int) Math.ceil(tuningShare * examples.list.size())) + plain.updatesFor(examples.list.size());
-            ProgressLine training = new ProgressLine(err, "training");
+            ProgressLine training = new ProgressLine(err, "training", "example updates");
             ModelTrainer trainer = plain.withProgress(done -> training.at(Math.min(done, updates), updates));
             String thresholdOrigin;
             double chosen;
@@ -170,8 +170,8 @@ public final class FilterTool implements Callable<Integer> {
             }
             PredictiveModel model = trainer.train(examples.list, chosen);
             training.done("done");
-            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped) in %.1f s: %,d distinct features, "
-                    + "%,d non-zero weights; threshold %.4f (%s)%n", model.spamCount(), model.hamCount(), examples.unreadable,
+            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped) in %.1f s: %,d distinct features "
+                    + "(%,d weights not zero); threshold %.4f (%s)%n", model.spamCount(), model.hamCount(), examples.unreadable,
                 (System.nanoTime() - started) / 1e9, examples.distinctFeatures(), model.nonZeroWeights(), model.threshold(),
                 thresholdOrigin);
             if (modelFile != null) {
@@ -205,12 +205,14 @@ public final class FilterTool implements Callable<Integer> {
         private static final long EVERY_NANOS = 2_000_000_000L;
         private final PrintWriter err;
         private final String what;
+        private final String unit;
         private final long started = System.nanoTime();
         private long lastPrinted = started;
 
-        ProgressLine(PrintWriter err, String what) {
+        ProgressLine(PrintWriter err, String what, String unit) {
             this.err = err;
             this.what = what;
+            this.unit = unit;
         }
 
         void at(long done, long total) {
@@ -222,8 +224,8 @@ public final class FilterTool implements Callable<Integer> {
             double seconds = (now - started) / 1e9;
             double rate = done / Math.max(seconds, 1e-9);
             double left = rate > 0 ? (total - done) / rate : Double.NaN;
-            err.printf(Locale.ROOT, "%s: %,d of %,d (%.0f%%), %,.0f/s, about %.0f s left%n", what, done, total, 100.0 * done / total, rate,
-                left);
+            err.printf(Locale.ROOT, "%s: %,d of %,d %s (%.0f%%), %,.0f/s, about %.0f s left%n", what, done, total, unit,
+                100.0 * done / total, rate, left);
             err.flush();
         }
 
@@ -233,7 +235,7 @@ public final class FilterTool implements Callable<Integer> {
                 return;
             }
             lastPrinted = now;
-            err.printf(Locale.ROOT, "%s: %,d messages, %,.0f/s%n", what, done, done / ((now - started) / 1e9));
+            err.printf(Locale.ROOT, "%s: %,d %s, %,.0f/s%n", what, done, unit, done / ((now - started) / 1e9));
             err.flush();
         }
 

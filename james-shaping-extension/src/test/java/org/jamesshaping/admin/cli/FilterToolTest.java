@@ -39,7 +39,7 @@ class FilterToolTest {
         assertThat(trained).as(out.toString()).isZero();
         // the summary on stdout: messages, features, time, threshold and why; each step's end on stderr
         assertThat(out.toString()).containsPattern("trained on 15 spam and 15 ham \\(0 unreadable skipped\\) in \\d+\\.\\d s: "
-            + "[\\d,]+ distinct features, [\\d,]+ non-zero weights; threshold 0.5000 \\(given\\)");
+            + "[\\d,]+ distinct features \\([\\d,]+ weights not zero\\); threshold 0.5000 \\(given\\)");
         assertThat(progress.toString()).contains("reading: read 15 spam and 15 ham in ")
             .contains("extracting features: 30 messages, 0 unreadable in ").contains("training: done in ");
 
