@@ -19,7 +19,7 @@ if [[ " $* " != *" --no-bogofilter "* ]] && ! command -v bogofilter >/dev/null; 
 fi
 
 cd "$ROOT"
-mvn -B -q -pl benchmarks -am -DskipTests package
+mvn -B -q -pl benchmarks,launcher -am -DskipTests package
 CP_FILE="benchmarks/target/runtime-classpath.txt"
 # The load average is printed because msgs/s on a pinned core drop when other processes share that core.
 echo "machine: $(nproc) cores, $(free -h | awk '/Mem:/ {print $2}') RAM, $(java -version 2>&1 | head -1), $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"

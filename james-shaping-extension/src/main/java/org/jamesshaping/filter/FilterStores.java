@@ -25,6 +25,8 @@ import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.ModelBootstrap;
+import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelService;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
@@ -128,7 +130,9 @@ public class FilterStores implements Closeable {
             new PredictiveModelService(PredictiveModelService.mongoSource(store, () -> { }), refreshInterval));
         if (!learnInterval.isZero()) {
             service.startLearning(new ReportLearner(store, trainingReports(connection), IncrementalLearner.defaults(),
-                new ContentExtractor(ContentLimits.DEFAULT), Clock.systemUTC(), ReportLearner.DEFAULT_BATCH), learnInterval);
+                new ContentExtractor(ContentLimits.DEFAULT), Clock.systemUTC(), ReportLearner.DEFAULT_BATCH),
+                Optional.of(new ModelBootstrap(store, trainingReports(connection), new ContentExtractor(ContentLimits.DEFAULT),
+                    ModelTrainer.defaults(), Clock.systemUTC())), learnInterval);
         }
         return service;
     }

@@ -11,16 +11,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import javax.mail.MessagingException;
 
 import org.jamesshaping.filter.ContentReports;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.content.MessageContent;
 import org.jamesshaping.filter.fingerprint.FingerprintStore;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
+import org.jamesshaping.filter.predictive.MessageDates;
 import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
@@ -106,16 +112,38 @@ public final class FilterTool implements Callable<Integer> {
             if ((modelFile == null) == (store.mongoUri == null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --model FILE or --mongo-uri URI");
             }
-            ModelTrainer trainer = ModelTrainer.defaults();
-            Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(trainer.dimensionBits()));
-            for (Path path : spam) {
-                examples.add(path, true);
-            }
-            for (Path path : ham) {
-                examples.add(path, false);
-            }
             threshold.check(spec);
-            PredictiveModel model = threshold.train(trainer, examples, out);
+            PrintWriter err = spec.commandLine().getErr();
+            long started = System.nanoTime();
+            ProgressLine reading = new ProgressLine(err, "reading", "messages");
+            List<MessageFolders.RawMessage> spamMessages = readAll(spam, reading);
+            List<MessageFolders.RawMessage> hamMessages = readAll(ham, reading);
+            reading.done(String.format(Locale.ROOT, "read %,d spam and %,d ham", spamMessages.size(), hamMessages.size()));
+            ModelTrainer plain = ModelTrainer.defaults();
+            Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(plain.dimensionBits()));
+            ProgressLine extracting = new ProgressLine(err, "extracting features", "messages");
+            int total = spamMessages.size() + hamMessages.size();
+            for (MessageFolders.RawMessage message : spamMessages) {
+                examples.add(message, true);
+                extracting.at(examples.list.size() + examples.unreadable, total);
+            }
+            for (MessageFolders.RawMessage message : hamMessages) {
+                examples.add(message, false);
+                extracting.at(examples.list.size() + examples.unreadable, total);
+            }
+            extracting.done(String.format(Locale.ROOT, "%,d messages, %,d unreadable", examples.list.size(), examples.unreadable));
+            // Tuning trains one model on the earlier 70% (or four on 3/4 each, without dates), then the final one on all.
+            long dated = examples.list.stream().filter(example -> example.sentAt() != null).count();
+            double tuningShare = threshold.given != null ? 0 : dated >= 0.9 * examples.list.size() ? 0.7 : 3;
+            long updates = plain.updatesFor((int) Math.ceil(tuningShare * examples.list.size())) + plain.updatesFor(examples.list.size());
+            ProgressLine training = new ProgressLine(err, "training", "example updates");
+            ModelTrainer trainer = plain.withProgress(done -> training.at(Math.min(done, updates), updates));
+            PredictiveModel model = threshold.train(trainer, examples.list);
+            training.done("done");
+            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped) in %.1f s: %,d distinct features "
+                    + "(%,d weights not zero); threshold %.4f (%s)%n", model.spamCount(), model.hamCount(), examples.unreadable,
+                (System.nanoTime() - started) / 1e9, examples.distinctFeatures(), model.nonZeroWeights(), model.threshold(),
+                threshold.origin);
             if (modelFile != null) {
                 ModelCodec.writeFile(model, modelFile);
                 out.println("model written to " + modelFile);
@@ -130,16 +158,24 @@ public final class FilterTool implements Callable<Integer> {
         }
     }
 
-    /** The model's spam threshold: given, or tuned for a false-positive rate. */
+    /** The model's spam threshold: given, or tuned for a false-positive rate on later mail, plus a margin. */
     static final class Threshold {
         @Option(names = "--threshold", description = "Spam threshold stored with the model (default: tuned, see --target-fp-rate)")
         Double given;
 
         @Option(names = "--target-fp-rate", defaultValue = "" + ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE,
-            description = "Tune the threshold by cross-validation on the training messages so that at most this fraction of "
-                + "held-out ham is flagged (default: ${DEFAULT-VALUE}); needs " + ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING
+            description = "Tune the threshold on the training messages so that at most this fraction of their latest ham "
+                + "is flagged (default: ${DEFAULT-VALUE}); needs " + ModelTrainer.MIN_EXAMPLES_PER_CLASS_FOR_TUNING
                 + " spam and ham, else the threshold is " + PredictiveModel.DEFAULT_THRESHOLD)
         double targetFalsePositiveRate;
+
+        @Option(names = "--threshold-margin", defaultValue = "" + ModelTrainer.DEFAULT_THRESHOLD_MARGIN,
+            description = "Logits added to the tuned threshold, because later mail scores higher than held-out mail of the "
+                + "training period (default: ${DEFAULT-VALUE})")
+        double thresholdMargin;
+
+        /** How the last threshold was chosen, for the summary line. */
+        String origin = "";
 
         void check(CommandLine.Model.CommandSpec spec) {
             if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
@@ -147,25 +183,24 @@ public final class FilterTool implements Callable<Integer> {
             }
         }
 
-        /** Trains on the examples with this threshold; says which on {@code out}. */
-        PredictiveModel train(ModelTrainer trainer, Examples examples, PrintWriter out) {
-            String thresholdOrigin;
+        PredictiveModel train(ModelTrainer trainer, List<ModelTrainer.Example> examples) {
             double chosen;
             if (given != null) {
                 chosen = given;
-                thresholdOrigin = "given";
+                origin = "given";
             } else {
-                Optional<Double> tuned = trainer.tuneThreshold(examples.list, targetFalsePositiveRate);
-                chosen = tuned.orElse(PredictiveModel.DEFAULT_THRESHOLD);
-                thresholdOrigin = tuned.isPresent()
-                    ? String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives",
-                        ModelTrainer.TUNING_FOLDS, 100 * targetFalsePositiveRate)
-                    : "default: too few messages to tune";
+                Optional<ModelTrainer.Tuning> tuned = trainer.tune(examples, targetFalsePositiveRate, thresholdMargin);
+                chosen = tuned.map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
+                origin = tuned.map(tuning -> tuning.method().equals("time split")
+                    ? String.format(Locale.ROOT, "tuned for %.2f%% false positives on the latest %d ham by date, scored by a model "
+                        + "trained on the earlier mail, plus a margin of %.1f logits", 100 * targetFalsePositiveRate, tuning.heldOutHam(),
+                        thresholdMargin)
+                    : String.format(Locale.ROOT, "tuned by %d-fold cross-validation for %.2f%% held-out false positives (the "
+                        + "messages are not dated enough for a time split), plus a margin of %.1f logits", ModelTrainer.TUNING_FOLDS,
+                        100 * targetFalsePositiveRate, thresholdMargin))
+                    .orElse("default: too few messages to tune");
             }
-            PredictiveModel model = trainer.train(examples.list, chosen);
-            out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n", model.spamCount(),
-                model.hamCount(), examples.unreadable, model.threshold(), thresholdOrigin);
-            return model;
+            return trainer.train(examples, chosen);
         }
     }
 
@@ -223,7 +258,9 @@ public final class FilterTool implements Callable<Integer> {
                 }
                 out.printf("%d reports from MongoDB (%d pending), %d messages from folders%n", fromStore[0], pending.size(),
                     examples.list.size() - fromStore[0]);
-                PredictiveModel model = threshold.train(trainer, examples, out);
+                PredictiveModel model = threshold.train(trainer, examples.list);
+                out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n",
+                    model.spamCount(), model.hamCount(), examples.unreadable, model.threshold(), threshold.origin);
                 Instant now = Instant.now();
                 String version = new PredictiveModelStore(client.getDatabase(store.database)
                     .getCollection(PredictiveModelStore.COLLECTION)).save(model, now);
@@ -232,6 +269,63 @@ public final class FilterTool implements Callable<Integer> {
                     version, model.featureVersion(), PredictiveModelStore.COLLECTION, applied);
                 return 0;
             }
+        }
+    }
+
+    private static List<MessageFolders.RawMessage> readAll(List<Path> paths, ProgressLine progress) throws IOException {
+        List<MessageFolders.RawMessage> messages = new ArrayList<>();
+        for (Path path : paths) {
+            messages.addAll(MessageFolders.read(path));
+            progress.count(messages.size());
+        }
+        return messages;
+    }
+
+    /**
+     * A progress line on stderr, at most every 2 seconds: done/total, rate and time left; or a running count
+     * when the total is unknown. stdout keeps only the result.
+     */
+    static final class ProgressLine {
+        private static final long EVERY_NANOS = 2_000_000_000L;
+        private final PrintWriter err;
+        private final String what;
+        private final String unit;
+        private final long started = System.nanoTime();
+        private long lastPrinted = started;
+
+        ProgressLine(PrintWriter err, String what, String unit) {
+            this.err = err;
+            this.what = what;
+            this.unit = unit;
+        }
+
+        void at(long done, long total) {
+            long now = System.nanoTime();
+            if (now - lastPrinted < EVERY_NANOS || total <= 0) {
+                return;
+            }
+            lastPrinted = now;
+            double seconds = (now - started) / 1e9;
+            double rate = done / Math.max(seconds, 1e-9);
+            double left = rate > 0 ? (total - done) / rate : Double.NaN;
+            err.printf(Locale.ROOT, "%s: %,d of %,d %s (%.0f%%), %,.0f/s, about %.0f s left%n", what, done, total, unit,
+                100.0 * done / total, rate, left);
+            err.flush();
+        }
+
+        void count(long done) {
+            long now = System.nanoTime();
+            if (now - lastPrinted < EVERY_NANOS) {
+                return;
+            }
+            lastPrinted = now;
+            err.printf(Locale.ROOT, "%s: %,d %s, %,.0f/s%n", what, done, unit, done / ((now - started) / 1e9));
+            err.flush();
+        }
+
+        void done(String summary) {
+            err.printf(Locale.ROOT, "%s: %s in %.1f s%n", what, summary, (System.nanoTime() - started) / 1e9);
+            err.flush();
         }
     }
 
@@ -252,15 +346,30 @@ public final class FilterTool implements Callable<Integer> {
             }
         }
 
+        void add(MessageFolders.RawMessage message, boolean spam) {
+            add(message.bytes(), spam);
+        }
+
         /** False (and counted) for a message that cannot be read. */
         boolean add(byte[] raw, boolean spam) {
             try {
-                list.add(new ModelTrainer.Example(features.features(extractor.extract(raw)), spam));
+                MessageContent content = extractor.extract(raw);
+                list.add(new ModelTrainer.Example(features.features(content), spam, MessageDates.sentAt(content).orElse(null)));
                 return true;
             } catch (MessagingException | RuntimeException e) {
                 unreadable++;
                 return false;
             }
+        }
+
+        int distinctFeatures() {
+            java.util.BitSet seen = new java.util.BitSet();
+            for (ModelTrainer.Example example : list) {
+                for (int feature : example.features()) {
+                    seen.set(feature);
+                }
+            }
+            return seen.cardinality();
         }
     }
 
@@ -279,25 +388,76 @@ public final class FilterTool implements Callable<Integer> {
         @CommandLine.Mixin
         Store store = new Store();
 
+        @Option(names = "--threads", description = "Messages scored in parallel (default: the number of cores)")
+        Integer threads;
+
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            PredictiveModel model = loadModel();
-            org.jamesshaping.filter.predictive.FeatureExtractor features = model.featureExtractor();
-            ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-            int failures = 0;
-            for (Path path : paths) {
-                for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                    try {
-                        double score = model.score(features.features(extractor.extract(message.bytes())));
-                        out.printf(Locale.ROOT, "%s\t%.4f\t%s%n", message.origin(), score, model.isSpam(score) ? "spam" : "ham");
-                    } catch (MessagingException | RuntimeException e) {
-                        failures++;
-                        out.printf(Locale.ROOT, "%s\tNaN\tnot-run%n", message.origin());
+            int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+            if (workers < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
+                Thread thread = new Thread(runnable, "classify");
+                thread.setDaemon(true);
+                return thread;
+            });
+            try {
+                // The model loads while the messages are read: both take a noticeable part of a short run.
+                Future<PredictiveModel> loading = pool.submit(this::loadModel);
+                List<MessageFolders.RawMessage> messages = new ArrayList<>();
+                for (Path path : paths) {
+                    messages.addAll(MessageFolders.read(path));
+                }
+                PredictiveModel model = unwrap(loading);
+                org.jamesshaping.filter.predictive.FeatureExtractor features = model.featureExtractor();
+                ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+                // Contiguous slices, one per worker, printed in the order given.
+                int slice = (messages.size() + workers - 1) / Math.max(1, workers);
+                List<Future<String[]>> slices = new ArrayList<>();
+                for (int from = 0; from < messages.size(); from += Math.max(1, slice)) {
+                    List<MessageFolders.RawMessage> part = messages.subList(from, Math.min(messages.size(), from + Math.max(1, slice)));
+                    slices.add(pool.submit(() -> classify(part, model, features, extractor)));
+                }
+                int failures = 0;
+                for (Future<String[]> part : slices) {
+                    for (String line : unwrap(part)) {
+                        failures += line.endsWith("\tnot-run") ? 1 : 0;
+                        out.println(line);
                     }
                 }
+                out.flush();
+                return failures == 0 ? 0 : 1;
+            } finally {
+                pool.shutdownNow();
             }
-            return failures == 0 ? 0 : 1;
+        }
+
+        private static String[] classify(List<MessageFolders.RawMessage> messages, PredictiveModel model,
+                                         org.jamesshaping.filter.predictive.FeatureExtractor features, ContentExtractor extractor) {
+            String[] lines = new String[messages.size()];
+            for (int i = 0; i < lines.length; i++) {
+                MessageFolders.RawMessage message = messages.get(i);
+                try {
+                    double score = model.score(features.features(extractor.extract(message.bytes())));
+                    lines[i] = String.format(Locale.ROOT, "%s\t%.4f\t%s", message.origin(), score, model.isSpam(score) ? "spam" : "ham");
+                } catch (MessagingException | RuntimeException e) {
+                    lines[i] = message.origin() + "\tNaN\tnot-run";
+                }
+            }
+            return lines;
+        }
+
+        private static <T> T unwrap(Future<T> future) throws Exception {
+            try {
+                return future.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception) {
+                    throw (Exception) e.getCause();
+                }
+                throw e;
+            }
         }
 
         private PredictiveModel loadModel() throws IOException {

@@ -21,7 +21,7 @@ import org.jamesshaping.filter.content.MessageContent;
  * with the rules it was trained with.</p>
  */
 public final class FeatureExtractor {
-    public static final int FEATURE_VERSION = 2;
+    public static final int FEATURE_VERSION = 3;
     private static final int MAX_BODY_TOKENS = 4_000;
     private static final int MAX_TOKENS_PER_HEADER = 60;
     private static final int MIN_TOKEN = 2;
@@ -76,7 +76,7 @@ public final class FeatureExtractor {
             }
             long prefix = Hashing64.hash(name);
             collector.add(Hashing64.combine(0x4844L, prefix));
-            tokenize(header.value(), prefix, MAX_TOKENS_PER_HEADER, true, collector);
+            tokenize(withoutDate(name, header.value()), prefix, MAX_TOKENS_PER_HEADER, true, collector);
             headerSpecific(name, header.value(), collector);
         }
         tokenize(content.bodyText(), BODY, MAX_BODY_TOKENS, true, collector);
@@ -90,6 +90,24 @@ public final class FeatureExtractor {
         }
         structural(content, collector);
         return collector.indices();
+    }
+
+    /**
+     * The header's value without the time it carries (Date, Delivery-Date, X-Original-Date, X-OriginalArrivalTime,
+     * and what follows the last ';' of a Received): days,
+     * months and years only say when the training mail was sent, and weigh wrongly on mail from later months. The
+     * Date header keeps its zone ("+0700", "-0000"), which says something of the sender's software and place.
+     */
+    static String withoutDate(String name, String value) {
+        if (name.equals("date") || name.endsWith("-date") || name.equals("x-originalarrivaltime")) {
+            int space = value.trim().lastIndexOf(' ');
+            return space < 0 ? "" : value.trim().substring(space + 1);
+        }
+        if (name.equals("received")) {
+            int semicolon = value.lastIndexOf(';');
+            return semicolon < 0 ? value : value.substring(0, semicolon);
+        }
+        return value;
     }
 
     /**

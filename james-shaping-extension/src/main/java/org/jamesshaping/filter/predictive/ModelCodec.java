@@ -1,5 +1,6 @@
 package org.jamesshaping.filter.predictive;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -71,7 +72,8 @@ public final class ModelCodec {
     }
 
     public static PredictiveModel read(InputStream in) throws IOException {
-        DataInputStream data = new DataInputStream(new GZIPInputStream(in, 1 << 16));
+        // Buffered above the inflater: DataInputStream reads byte by byte, and a model has hundreds of thousands of weights.
+        DataInputStream data = new DataInputStream(new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16));
         if (data.readInt() != MAGIC) {
             throw new IOException("not a james-shaping predictive model");
         }

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Trains a {@link PredictiveModel} with AdaGrad logistic regression on feature vectors. Ham errors are weighted
@@ -29,10 +30,21 @@ public final class ModelTrainer {
     public static final class Example {
         private final int[] features;
         private final boolean spam;
+        private final Instant sentAt;
 
         public Example(int[] features, boolean spam) {
+            this(features, spam, null);
+        }
+
+        /** {@code sentAt} ({@link MessageDates}) may be null: such examples are trained on, never held out by time. */
+        public Example(int[] features, boolean spam, Instant sentAt) {
             this.features = features;
             this.spam = spam;
+            this.sentAt = sentAt;
+        }
+
+        public Instant sentAt() {
+            return sentAt;
         }
 
         public int[] features() {
@@ -44,12 +56,25 @@ public final class ModelTrainer {
         }
     }
 
+    /** Told how far a long training has come: {@code examples} updates done so far by this trainer. */
+    public interface Progress {
+        Progress NONE = done -> { };
+
+        void examplesDone(long done);
+    }
+
     /** Parts of the training set for threshold tuning. */
     public static final int TUNING_FOLDS = 4;
     /** Below this many spam or ham the held-out scores say too little: the default threshold is used. */
     public static final int MIN_EXAMPLES_PER_CLASS_FOR_TUNING = 40;
     /** Target false-positive rate of the tuned threshold, measured on held-out training ham. */
-    public static final double DEFAULT_TARGET_FALSE_POSITIVE_RATE = 0.004;
+    public static final double DEFAULT_TARGET_FALSE_POSITIVE_RATE = 0.002;
+    /**
+     * Logits added to the tuned threshold ({@link #thresholdFor(double[], double, double)}): on the time split the
+     * latest ham scored higher than the held-out ham of the training period, and 2 logits kept false positives at
+     * 0.36% where none gave 1.70% (docs/benchmarks-filters.md).
+     */
+    public static final double DEFAULT_THRESHOLD_MARGIN = 2.0;
     /** A tuned threshold is kept inside these bounds, so a few odd messages cannot make the filter flag nothing or everything. */
     static final double MIN_TUNED_THRESHOLD = 0.05;
     static final double MAX_TUNED_THRESHOLD = 0.95;
@@ -61,12 +86,20 @@ public final class ModelTrainer {
     private final double l2;
     private final long seed;
     private final int runs;
+    private final Progress progress;
+    private final AtomicLong examplesDone = new AtomicLong();
 
     public ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed) {
         this(dimensionBits, epochs, learningRate, hamWeight, l2, seed, 1);
     }
 
     public ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed, int runs) {
+        this(dimensionBits, epochs, learningRate, hamWeight, l2, seed, runs, Progress.NONE);
+    }
+
+    private ModelTrainer(int dimensionBits, int epochs, double learningRate, double hamWeight, double l2, long seed, int runs,
+                         Progress progress) {
+        this.progress = progress;
         if (runs < 1) {
             throw new IllegalArgumentException("runs must be at least 1, got " + runs);
         }
@@ -87,9 +120,63 @@ public final class ModelTrainer {
         return dimensionBits;
     }
 
-    /** The threshold tuned on held-out parts of {@code examples}, or empty when there are too few examples. */
+    /** The same trainer, reporting its progress (from the training thread, after every 100 example updates). */
+    public ModelTrainer withProgress(Progress listener) {
+        return new ModelTrainer(dimensionBits, epochs, learningRate, hamWeight, l2, seed, runs, listener);
+    }
+
+    /** Example updates that {@link #train} does for {@code examples} messages: what {@link Progress} counts. */
+    public long updatesFor(int examples) {
+        return (long) examples * epochs * runs;
+    }
+
+    /** A tuned threshold and how it was tuned (for {@code filter train}'s summary). */
+    public static final class Tuning {
+        private final double threshold;
+        private final String method;
+        private final int heldOutHam;
+
+        Tuning(double threshold, String method, int heldOutHam) {
+            this.threshold = threshold;
+            this.method = method;
+            this.heldOutHam = heldOutHam;
+        }
+
+        public double threshold() {
+            return threshold;
+        }
+
+        /** "time split" or "cross-validation". */
+        public String method() {
+            return method;
+        }
+
+        public int heldOutHam() {
+            return heldOutHam;
+        }
+    }
+
+    /**
+     * The threshold tuned on held-out ham of {@code examples}: on the latest ones by date when the examples are
+     * dated ({@link #latestHamScores}: it holds better on later mail, docs/benchmarks-filters.md), else by
+     * cross-validation ({@link #heldOutHamScores}); empty when there are too few examples.
+     */
+    public Optional<Tuning> tune(List<Example> examples, double targetFalsePositiveRate, double marginLogits) {
+        Optional<double[]> latest = latestHamScores(examples);
+        if (latest.isPresent()) {
+            return Optional.of(new Tuning(thresholdFor(latest.get(), targetFalsePositiveRate, marginLogits), "time split",
+                latest.get().length));
+        }
+        return heldOutHamScores(examples).map(scores -> new Tuning(thresholdFor(scores, targetFalsePositiveRate, marginLogits),
+            "cross-validation", scores.length));
+    }
+
+    /**
+     * The threshold tuned on held-out parts of {@code examples} ({@link #tune}) with no margin, or empty when there
+     * are too few examples.
+     */
     public Optional<Double> tuneThreshold(List<Example> examples, double targetFalsePositiveRate) {
-        return heldOutHamScores(examples).map(scores -> thresholdFor(scores, targetFalsePositiveRate));
+        return tune(examples, targetFalsePositiveRate, 0).map(Tuning::threshold);
     }
 
     /**
@@ -136,16 +223,70 @@ public final class ModelTrainer {
     }
 
     /**
+     * Scores of the latest ham ({@link TimeSplit}, the latest {@code 1 - }{@value TimeSplit#DEFAULT_TRAIN_FRACTION}
+     * of spam and of ham by date) by a model trained on the earlier messages only, sorted ascending: held out as mail
+     * arriving after training is. Empty with fewer than {@link #MIN_EXAMPLES_PER_CLASS_FOR_TUNING} spam or ham
+     * on either side, or when fewer than 90% of the examples have a date.
+     */
+    public Optional<double[]> latestHamScores(List<Example> examples) {
+        int dated = 0;
+        for (Example example : examples) {
+            dated += example.sentAt() != null ? 1 : 0;
+        }
+        if (dated < 0.9 * examples.size()) {
+            return Optional.empty();
+        }
+        boolean[] latest = TimeSplit.latest(examples, Example::sentAt, Example::spam, TimeSplit.DEFAULT_TRAIN_FRACTION);
+        List<Example> earlier = new ArrayList<>();
+        int[] counts = new int[4];
+        for (int i = 0; i < examples.size(); i++) {
+            Example example = examples.get(i);
+            counts[(latest[i] ? 2 : 0) + (example.spam() ? 1 : 0)]++;
+            if (!latest[i]) {
+                earlier.add(example);
+            }
+        }
+        for (int count : counts) {
+            if (count < MIN_EXAMPLES_PER_CLASS_FOR_TUNING) {
+                return Optional.empty();
+            }
+        }
+        PredictiveModel model = train(earlier, PredictiveModel.DEFAULT_THRESHOLD);
+        double[] scores = new double[counts[2]];
+        int seen = 0;
+        for (int i = 0; i < examples.size(); i++) {
+            if (latest[i] && !examples.get(i).spam()) {
+                scores[seen++] = model.score(examples.get(i).features());
+            }
+        }
+        Arrays.sort(scores);
+        return Optional.of(scores);
+    }
+
+    /**
      * Just above the (allowed + 1)-th highest held-out ham score, where allowed = floor(target x ham): at most
      * "allowed" of those ham score at or above it. Clamped to [{@value #MIN_TUNED_THRESHOLD}, {@value #MAX_TUNED_THRESHOLD}].
      */
     public static double thresholdFor(double[] sortedHamScores, double targetFalsePositiveRate) {
+        return thresholdFor(sortedHamScores, targetFalsePositiveRate, 0);
+    }
+
+    /**
+     * {@link #thresholdFor(double[], double)} moved up by {@code marginLogits} on the logit scale (then clamped):
+     * later ham scores higher than held-out ham of the training period, and the margin keeps the false-positive
+     * rate near its target when the scores shift.
+     */
+    public static double thresholdFor(double[] sortedHamScores, double targetFalsePositiveRate, double marginLogits) {
         if (!(targetFalsePositiveRate >= 0 && targetFalsePositiveRate < 1)) {
             throw new IllegalArgumentException("target false-positive rate must be in [0, 1), got " + targetFalsePositiveRate);
         }
         int ham = sortedHamScores.length;
         int allowed = (int) Math.floor(targetFalsePositiveRate * ham);
         double threshold = Math.nextUp(sortedHamScores[ham - 1 - allowed]);
+        if (marginLogits != 0) {
+            double clamped = Math.max(1e-9, Math.min(1 - 1e-9, threshold));
+            threshold = PredictiveModel.sigmoid(Math.log(clamped / (1 - clamped)) + marginLogits);
+        }
         return Math.max(MIN_TUNED_THRESHOLD, Math.min(MAX_TUNED_THRESHOLD, threshold));
     }
 
@@ -197,6 +338,10 @@ public final class ModelTrainer {
                 }
                 biasGradientSquares += gradient * gradient;
                 bias -= learningRate * gradient / Math.sqrt(biasGradientSquares + 1e-8);
+                long done = examplesDone.incrementAndGet();
+                if (done % 100 == 0) {
+                    progress.examplesDone(done);
+                }
             }
         }
         return bias;

@@ -74,6 +74,15 @@ public final class PredictiveModel {
         return dimensionBits;
     }
 
+    /** Weights that are not zero: the features training has seen (the stored size of the model). */
+    public int nonZeroWeights() {
+        int count = 0;
+        for (float weight : weights) {
+            count += weight != 0 ? 1 : 0;
+        }
+        return count;
+    }
+
     float weight(int index) {
         return weights[index];
     }

@@ -45,6 +45,7 @@ public class PredictiveModelService implements Closeable {
     private volatile String loadedVersion;
     private boolean learning;
     private volatile long pendingReports;
+    private volatile Optional<ModelBootstrap> bootstrap = Optional.empty();
 
     public PredictiveModelService(Source source, Duration refreshInterval) {
         this.source = source;
@@ -102,6 +103,12 @@ public class PredictiveModelService implements Closeable {
      * it: every mailet naming this model shares one learner.
      */
     public synchronized void startLearning(ReportLearner learner, Duration interval) {
+        startLearning(learner, Optional.empty(), interval);
+    }
+
+    /** As {@link #startLearning(ReportLearner, Duration)}; while there is no model, {@code bootstrap} may train the first one. */
+    public synchronized void startLearning(ReportLearner learner, Optional<ModelBootstrap> bootstrap, Duration interval) {
+        this.bootstrap = bootstrap;
         if (learning) {
             return;
         }
@@ -119,6 +126,14 @@ public class PredictiveModelService implements Closeable {
             ReportLearner.Pass pass = learner.learnPending(
                 version -> version.equals(heldVersion) ? Optional.ofNullable(held) : Optional.empty());
             pendingReports = learner.pendingReports();
+            if (pass.result() == ReportLearner.Pass.Result.NO_MODEL && bootstrap.isPresent()) {
+                Optional<String> first = bootstrap.get().trainIfEnough();
+                if (first.isPresent()) {
+                    model = bootstrap.get().load(first.get());
+                    loadedVersion = first.get();
+                }
+                return;
+            }
             if (pass.version().isPresent() && pass.model().isPresent()) {
                 // The learned model is this server's at once; the others read it within their refresh interval.
                 model = pass.model().get();

@@ -11,6 +11,7 @@ import java.util.UUID;
 import org.bson.Document;
 import org.bson.types.Binary;
 
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
@@ -95,6 +96,24 @@ public final class PredictiveModelStore {
         }
         deleteOlderThan(version, Optional.of(baseVersion));
         return Optional.of(version);
+    }
+
+    /**
+     * Saves the first model, learned from {@code reports}, only if there is no model yet (a server bootstrapping from
+     * reports must never replace a model an operator trained meanwhile, nor another server's first model); otherwise
+     * writes nothing that stays and returns empty. The pointer lists the reports, as {@link #saveLearned} does.
+     */
+    public Optional<String> saveFirst(PredictiveModel model, List<String> reports, Instant now) {
+        String version = UUID.randomUUID().toString();
+        int chunks = writeChunks(model, version);
+        try {
+            // _id is unique: of two servers inserting the pointer, one wins.
+            collection.insertOne(pointer(model, version, chunks, now).append("learnedFrom", "reports").append("reports", reports));
+            return Optional.of(version);
+        } catch (MongoWriteException e) {
+            collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));
+            return Optional.empty();
+        }
     }
 
     public Optional<Pointer> current() {

@@ -41,10 +41,15 @@ class FilterToolTest {
         Path model = folder.resolve("model.bin");
 
         StringWriter out = new StringWriter();
+        StringWriter progress = new StringWriter();
         int trained = FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),
-            "--model", model.toString(), "--threshold", "0.5"}, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true));
+            "--model", model.toString(), "--threshold", "0.5"}, new PrintWriter(out, true), new PrintWriter(progress, true));
         assertThat(trained).as(out.toString()).isZero();
-        assertThat(out.toString()).contains("trained on 15 spam and 15 ham").contains("threshold 0.5000 (given)");
+        // the summary on stdout: messages, features, time, threshold and why; each step's end on stderr
+        assertThat(out.toString()).containsPattern("trained on 15 spam and 15 ham \\(0 unreadable skipped\\) in \\d+\\.\\d s: "
+            + "[\\d,]+ distinct features \\([\\d,]+ weights not zero\\); threshold 0.5000 \\(given\\)");
+        assertThat(progress.toString()).contains("reading: read 15 spam and 15 ham in ")
+            .contains("extracting features: 30 messages, 0 unreadable in ").contains("training: done in ");
 
         StringWriter untuned = new StringWriter();
         assertThat(FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", folder.resolve("ham").toString(),

@@ -3,6 +3,7 @@ package org.jamesshaping.filter.predictive;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -60,6 +61,42 @@ class ModelTrainerTest {
         assertThat(java.util.Arrays.stream(scores).filter(score -> score >= strict).count()).isLessThanOrEqualTo(Math.max(4, aboveCap));
         assertThat(java.util.Arrays.stream(scores).filter(score -> score >= lenient).count()).isLessThanOrEqualTo(40);
         assertThat(TRAINER.train(examples, lenient).threshold()).isEqualTo(lenient);
+    }
+
+    private static List<ModelTrainer.Example> dated(List<ModelTrainer.Example> examples) {
+        List<ModelTrainer.Example> dated = new ArrayList<>();
+        for (int i = 0; i < examples.size(); i++) {
+            ModelTrainer.Example example = examples.get(i);
+            dated.add(new ModelTrainer.Example(example.features(), example.spam(), Instant.parse("2002-08-01T00:00:00Z").plusSeconds(3_600L * i)));
+        }
+        return dated;
+    }
+
+    @Test
+    void datedExamplesAreTunedOnTheirLatestHamByAModelOfTheEarlierMail() {
+        List<ModelTrainer.Example> examples = dated(overlappingExamples(150, 400, 11));
+        double[] latest = TRAINER.latestHamScores(examples).orElseThrow();
+        // the latest 30% of the 400 ham, each scored once by a model that saw only earlier mail
+        assertThat(latest).hasSize(120).isSorted();
+        assertThat(latest[latest.length - 1]).isGreaterThan(0.5);
+        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01, 0).orElseThrow();
+        assertThat(tuning.method()).isEqualTo("time split");
+        assertThat(tuning.heldOutHam()).isEqualTo(120);
+        assertThat(tuning.threshold()).isEqualTo(ModelTrainer.thresholdFor(latest, 0.01));
+        // the margin moves the threshold up on the logit scale
+        double withMargin = TRAINER.tune(examples, 0.01, 1).orElseThrow().threshold();
+        double logit = Math.log(tuning.threshold() / (1 - tuning.threshold()));
+        assertThat(withMargin).isCloseTo(Math.min(ModelTrainer.MAX_TUNED_THRESHOLD, 1 / (1 + Math.exp(-(logit + 1)))),
+            org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void undatedExamplesAreTunedByCrossValidation() {
+        List<ModelTrainer.Example> examples = overlappingExamples(150, 400, 11);
+        assertThat(TRAINER.latestHamScores(examples)).isEmpty();
+        ModelTrainer.Tuning tuning = TRAINER.tune(examples, 0.01, 0).orElseThrow();
+        assertThat(tuning.method()).isEqualTo("cross-validation");
+        assertThat(tuning.heldOutHam()).isEqualTo(400);
     }
 
     @Test

@@ -1,0 +1,104 @@
+package org.jamesshaping.filter.predictive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+import org.jamesshaping.filter.content.ContentExtractor;
+import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.store.MongoConnection;
+import org.jamesshaping.testsupport.EmbeddedMongo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoDatabase;
+
+class ModelBootstrapTest {
+    private static final Instant NOW = Instant.parse("2026-12-03T07:00:00Z");
+    private static final ModelTrainer SMALL = new ModelTrainer(16, 6, 0.7, 1, 1e-6, 3);
+
+    private final EmbeddedMongo mongo = EmbeddedMongo.startInMemory();
+    private final ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
+    private MongoClient client;
+    private PredictiveModelStore models;
+    private TrainingReports reports;
+    private ModelBootstrap bootstrap;
+
+    @BeforeEach
+    void open() {
+        client = new MongoConnection(mongo.uri(), "bootstrap_test", Duration.ofSeconds(2)).open();
+        MongoDatabase database = client.getDatabase("bootstrap_test");
+        models = new PredictiveModelStore(database.getCollection(PredictiveModelStore.COLLECTION));
+        reports = new TrainingReports(database.getCollection(TrainingReports.COLLECTION));
+        bootstrap = new ModelBootstrap(models, reports, extractor, SMALL, Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @AfterEach
+    void close() {
+        client.close();
+        mongo.close();
+    }
+
+    private static byte[] message(boolean spam, int n) {
+        String subject = spam ? "Cheap watches " + n : "Build report " + n;
+        String body = spam ? "Replica watches at unbeatable prices, order today, offer " + n
+            : "The nightly build passed all parser tests, run " + n;
+        String date = "Date: " + java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+            NOW.minusSeconds(3_600L * (200 - n)).atZone(ZoneOffset.UTC)) + "\r\n";
+        return ("From: someone@example.org\r\nTo: user1@james.local\r\n" + date + "Subject: " + subject + "\r\n\r\n" + body + "\r\n")
+            .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void report(boolean spam, int count, int from) {
+        for (int n = from; n < from + count; n++) {
+            reports.add(message(spam, n), spam, "autolearn", NOW);
+        }
+    }
+
+    @Test
+    void noModelIsTrainedUntilBothKindsReachTheMinimumThenTheFirstOneIs() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS - 1, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS + 10, 0);
+        assertThat(bootstrap.trainIfEnough()).isEmpty();
+        assertThat(models.current()).isEmpty();
+
+        report(true, 1, 100);
+        Optional<String> version = bootstrap.trainIfEnough();
+        assertThat(version).isPresent();
+        assertThat(models.currentVersion()).isEqualTo(version);
+        PredictiveModel first = models.load(version.get());
+        assertThat(first.spamCount()).isEqualTo(ModelBootstrap.MIN_PER_CLASS);
+        assertThat(first.hamCount()).isEqualTo(ModelBootstrap.MIN_PER_CLASS + 10);
+        // it classifies new mail of both kinds
+        FeatureExtractor features = first.featureExtractor();
+        assertThat(first.isSpam(first.score(features.features(extractor.extract(message(true, 150)))))).isTrue();
+        assertThat(first.isSpam(first.score(features.features(extractor.extract(message(false, 150)))))).isFalse();
+
+        // the reports it was trained on are not learned again: the learner marks them applied
+        ReportLearner learner = new ReportLearner(models, reports, IncrementalLearner.defaults(), extractor,
+            Clock.fixed(NOW, ZoneOffset.UTC), ReportLearner.DEFAULT_BATCH);
+        assertThat(learner.learnPending().result()).isEqualTo(ReportLearner.Pass.Result.NOTHING_PENDING);
+        assertThat(reports.count(TrainingReports.State.APPLIED)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS + 10);
+    }
+
+    @Test
+    void aModelTrainedMeanwhileIsNeverReplaced() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+        PredictiveModel operators = new PredictiveModel(FeatureExtractor.FEATURE_VERSION, 16, new float[1 << 16], 0f, 0.5, 1, 1, NOW);
+        String theirs = models.save(operators, NOW);
+        assertThat(bootstrap.trainIfEnough()).isEmpty();
+        assertThat(models.currentVersion()).contains(theirs);
+        // and of two first models saved at once, the second stays out
+        PredictiveModelStore empty = new PredictiveModelStore(client.getDatabase("race").getCollection(PredictiveModelStore.COLLECTION));
+        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW)).isPresent();
+        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW)).isEmpty();
+    }
+}
