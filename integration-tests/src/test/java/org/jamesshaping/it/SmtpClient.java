@@ -142,6 +142,11 @@ public final class SmtpClient implements AutoCloseable {
 
     /** Greeting, EHLO, one message to the recipients, QUIT. Returns the reply to the end of DATA, or the first failure. */
     public static Reply sendMail(String sourceAddress, int port, String from, List<String> recipients) throws IOException {
+        return sendMail(sourceAddress, port, from, recipients, "From: <" + from + ">\nSubject: test\n\nHello from " + sourceAddress + "\n");
+    }
+
+    /** As {@link #sendMail(String, int, String, List)} with the given message (lines ended by \n; dot-stuffed here). */
+    public static Reply sendMail(String sourceAddress, int port, String from, List<String> recipients, String message) throws IOException {
         try (SmtpClient client = connect(sourceAddress, port)) {
             Reply greeting = client.readReply();
             if (greeting.code != 220) {
@@ -167,7 +172,7 @@ public final class SmtpClient implements AutoCloseable {
             if (data.code != 354) {
                 return data;
             }
-            client.send("From: <" + from + ">\r\nSubject: test\r\n\r\nHello from " + sourceAddress + "\r\n.\r\n");
+            client.send(message.replace("\r\n", "\n").replace("\n", "\r\n").replace("\r\n.", "\r\n..") + "\r\n.\r\n");
             Reply accepted = client.readReply();
             client.command("QUIT");
             return accepted;
