@@ -23,6 +23,8 @@ import com.mongodb.client.MongoClients;
  * with signals against them arriving once the buffer is full; 127.0.141.9 is blocked by the operator.
  */
 class StoreOutageIT {
+    /** How long MongoDB stays down under traffic, at least. */
+    private static final Duration OUTAGE = Duration.ofSeconds(30);
     private static final String USER = "user1@james.local";
     private static final String BLOCKED = "127.0.141.9";
     private static final int HELD_SENDERS = 5;
@@ -50,6 +52,7 @@ class StoreOutageIT {
                 Eventually.within(Duration.ofSeconds(10), () -> assertThat(stored(port, "127.0.140.1", "connections")).isEqualTo(1));
 
                 mongo.stop();
+                long outageStart = System.nanoTime();
                 // First in the outage: the held senders, with a signal against each, so that they are in the buffer at once.
                 for (int i = 1; i <= HELD_SENDERS; i++) {
                     mail(james, "127.0.140." + i, connections, rejected, i);
@@ -66,8 +69,11 @@ class StoreOutageIT {
                     assertThat(SmtpClient.sendMail("127.0.143." + i, james.smtpPort(), "a@example.org",
                         List.of("nobody@james.local")).code).isEqualTo(550);
                 }
-                // The held senders keep sending through the outage: every one of their updates is merged.
-                for (int round = 0; round < 3; round++) {
+                // The held senders keep sending through the outage (30 s at least): every one of their updates is merged.
+                for (int round = 0; round < 3 || System.nanoTime() - outageStart < OUTAGE.toNanos(); round++) {
+                    if (round >= 3) {
+                        Thread.sleep(1000);
+                    }
                     for (int i = 1; i <= HELD_SENDERS; i++) {
                         mail(james, "127.0.140." + i, connections, rejected, i);
                     }
