@@ -266,11 +266,15 @@ public class ReputationReports {
     public Map<String, Object> importStatuses(String file, boolean force, String setBy) {
         List<StatusFile.Line> lines = StatusFile.parse(file == null ? "" : file, this, force);
         Map<String, Integer> counts = new LinkedHashMap<>();
+        Map<ReputationKey, ManualStatus> statuses = new LinkedHashMap<>();
+        Instant now = Instant.now();
         for (StatusFile.Line line : lines) {
-            ReputationKey key = ReputationKey.parse(line.key);
-            reputation.setStatus(key, line.value, line.pinnedClass, line.reason, Ttl.parse(line.ttl), setBy);
+            statuses.put(ReputationKey.parse(line.key),
+                new ManualStatus(line.value, line.pinnedClass, line.reason, now, Ttl.parse(line.ttl).map(now::plus), setBy));
             counts.merge(line.value.asString(), 1, Integer::sum);
         }
+        // One bulk write: an import of thousands of entries is one MongoDB round trip and one rebuild of the table.
+        reputation.setStatuses(statuses, setBy);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("imported", lines.size());
         result.put("byStatus", counts);

@@ -217,6 +217,15 @@ final class ManualStatusTable {
         localChanges.incrementAndGet();
     }
 
+    /** Puts many entries with one rebuild of the index (an import of thousands must not rebuild it per entry). */
+    synchronized void putAll(Map<ReputationKey, ManualStatus> statuses) {
+        List<Entry> updated = new ArrayList<>(index.entries);
+        updated.removeIf(entry -> statuses.containsKey(entry.key));
+        statuses.forEach((key, status) -> updated.add(new Entry(key, status)));
+        index = new Index(updated);
+        localChanges.incrementAndGet();
+    }
+
     synchronized void remove(ReputationKey key) {
         List<Entry> updated = new ArrayList<>(index.entries);
         updated.removeIf(entry -> entry.key.equals(key));

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.jamesshaping.runtime.LogText;
@@ -70,6 +71,15 @@ final class OperatorStatuses {
             status.pinnedClass().map(level -> " class " + level).orElse(""), setBy, LogText.escape(status.reason()),
             status.expiresAt().map(at -> " until " + at).orElse(""));
         return status;
+    }
+
+    /** Writes many entries to MongoDB in one bulk write, then applies them here at once, logged as one line. */
+    void setAll(Map<ReputationKey, ManualStatus> statuses, String setBy) {
+        repository.setStatuses(statuses);
+        table.putAll(statuses);
+        changed.run();
+        saveCopy();
+        LOGGER.info("{} reputation statuses set by {} in one import", statuses.size(), setBy);
     }
 
     /** Removes the entry set on the key here (MongoDB's copy goes with the key's document); whether there was one. */

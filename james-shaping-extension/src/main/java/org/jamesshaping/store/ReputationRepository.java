@@ -171,6 +171,21 @@ public class ReputationRepository {
     }
 
     public void setStatus(ReputationKey key, ManualStatus status) {
+        collection.updateOne(eq("_id", key.id()), statusUpdate(key, status), new UpdateOptions().upsert(true));
+    }
+
+    /** Sets many statuses in one unordered bulk write (an operator's import). */
+    public void setStatuses(Map<ReputationKey, ManualStatus> statuses) {
+        if (statuses.isEmpty()) {
+            return;
+        }
+        List<WriteModel<Document>> writes = new ArrayList<>(statuses.size());
+        statuses.forEach((key, status) -> writes.add(
+            new UpdateOneModel<>(eq("_id", key.id()), statusUpdate(key, status), new UpdateOptions().upsert(true))));
+        collection.bulkWrite(writes, new BulkWriteOptions().ordered(false));
+    }
+
+    private static Document statusUpdate(ReputationKey key, ManualStatus status) {
         Document statusDocument = new Document("value", status.value().asString())
             .append("reason", status.reason())
             .append("setAt", Date.from(status.setAt()))
@@ -178,10 +193,8 @@ public class ReputationRepository {
             .append("setBy", status.setBy());
         status.pinnedClass().ifPresent(level -> statusDocument.append("class", level));
         Date keepUntil = status.expiresAt().map(Date::from).orElse(NEVER);
-        collection.updateOne(eq("_id", key.id()),
-            new Document("$set", new Document("status", statusDocument).append("kind", key.kind()))
-                .append("$max", new Document("expireAt", keepUntil)),
-            new UpdateOptions().upsert(true));
+        return new Document("$set", new Document("status", statusDocument).append("kind", key.kind()))
+            .append("$max", new Document("expireAt", keepUntil));
     }
 
     /** Removes everything known about a key: counters and manual status. */

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -284,6 +285,14 @@ public class ReputationStore implements SenderReputation, Closeable {
     public ManualStatus setStatus(ReputationKey key, ManualStatus.Value value, int pinnedClass, String reason,
                                   Optional<Duration> ttl, String setBy) {
         return mongo(() -> statuses.set(key, value, pinnedClass, reason, ttl, setBy));
+    }
+
+    /** Sets many operator statuses at once (an import): one bulk write, one rebuild of the status table. */
+    public void setStatuses(Map<ReputationKey, ManualStatus> entries, String setBy) {
+        mongo(() -> {
+            statuses.setAll(entries, setBy);
+            return null;
+        });
     }
 
     /** Deletes everything known about a key, updates not yet written included. */
