@@ -169,20 +169,27 @@ final class AbusiveFlood implements Runnable {
                     }
                 }
                 long turn = System.nanoTime();
-                for (int g = 0; g < groups.size() && connecting < 64; g++) {
+                for (int g = 0; g < groups.size(); g++) {
                     Group group = groups.get(g);
                     while (!group.retries.isEmpty() && group.retries.peekFirst() <= turn) {
                         group.retries.pollFirst();
                         live[g]--;
                     }
-                    while (live[g] < group.connections && connecting < 64) {
-                        Conn conn = open(group);
-                        if (conn == null) {
-                            break;
+                }
+                // One connection per group in turn, so that a big group does not take every connect of the turn.
+                boolean opened = true;
+                while (opened && connecting < 64) {
+                    opened = false;
+                    for (int g = 0; g < groups.size() && connecting < 64; g++) {
+                        if (live[g] < groups.get(g).connections) {
+                            Conn conn = open(groups.get(g));
+                            if (conn != null) {
+                                all.add(conn);
+                                live[g]++;
+                                connecting++;
+                                opened = true;
+                            }
                         }
-                        all.add(conn);
-                        live[g]++;
-                        connecting++;
                     }
                 }
                 selector.select(50);
