@@ -21,12 +21,10 @@ import javax.mail.MessagingException;
 import org.jamesshaping.filter.ContentReports;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
-import org.jamesshaping.filter.content.MessageContent;
 import org.jamesshaping.filter.fingerprint.FingerprintStore;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.IncrementalLearner;
-import org.jamesshaping.filter.predictive.MessageDates;
 import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
@@ -279,98 +277,6 @@ public final class FilterTool implements Callable<Integer> {
             progress.count(messages.size());
         }
         return messages;
-    }
-
-    /**
-     * A progress line on stderr, at most every 2 seconds: done/total, rate and time left; or a running count
-     * when the total is unknown. stdout keeps only the result.
-     */
-    static final class ProgressLine {
-        private static final long EVERY_NANOS = 2_000_000_000L;
-        private final PrintWriter err;
-        private final String what;
-        private final String unit;
-        private final long started = System.nanoTime();
-        private long lastPrinted = started;
-
-        ProgressLine(PrintWriter err, String what, String unit) {
-            this.err = err;
-            this.what = what;
-            this.unit = unit;
-        }
-
-        void at(long done, long total) {
-            long now = System.nanoTime();
-            if (now - lastPrinted < EVERY_NANOS || total <= 0) {
-                return;
-            }
-            lastPrinted = now;
-            double seconds = (now - started) / 1e9;
-            double rate = done / Math.max(seconds, 1e-9);
-            double left = rate > 0 ? (total - done) / rate : Double.NaN;
-            err.printf(Locale.ROOT, "%s: %,d of %,d %s (%.0f%%), %,.0f/s, about %.0f s left%n", what, done, total, unit,
-                100.0 * done / total, rate, left);
-            err.flush();
-        }
-
-        void count(long done) {
-            long now = System.nanoTime();
-            if (now - lastPrinted < EVERY_NANOS) {
-                return;
-            }
-            lastPrinted = now;
-            err.printf(Locale.ROOT, "%s: %,d %s, %,.0f/s%n", what, done, unit, done / ((now - started) / 1e9));
-            err.flush();
-        }
-
-        void done(String summary) {
-            err.printf(Locale.ROOT, "%s: %s in %.1f s%n", what, summary, (System.nanoTime() - started) / 1e9);
-            err.flush();
-        }
-    }
-
-    /** Feature vectors of the messages read so far. */
-    static final class Examples {
-        final ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-        final org.jamesshaping.filter.predictive.FeatureExtractor features;
-        final List<ModelTrainer.Example> list = new ArrayList<>();
-        int unreadable;
-
-        Examples(org.jamesshaping.filter.predictive.FeatureExtractor features) {
-            this.features = features;
-        }
-
-        void add(Path path, boolean spam) throws IOException {
-            for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                add(message.bytes(), spam);
-            }
-        }
-
-        void add(MessageFolders.RawMessage message, boolean spam) {
-            add(message.bytes(), spam);
-        }
-
-        /** False (and counted) for a message that cannot be read. */
-        boolean add(byte[] raw, boolean spam) {
-            try {
-                MessageContent content = extractor.extract(raw);
-                list.add(new ModelTrainer.Example(features.features(content), spam, MessageDates.sentAt(content).orElse(null)));
-                return true;
-            } catch (MessagingException | RuntimeException e) {
-                unreadable++;
-                return false;
-            }
-        }
-
-        int distinctFeatures() {
-            java.util.BitSet seen = new java.util.BitSet();
-            for (ModelTrainer.Example example : list) {
-                for (int feature : example.features()) {
-                    seen.set(feature);
-                }
-            }
-            return seen.cardinality();
-        }
     }
 
     @Command(name = "classify", mixinStandardHelpOptions = true,
