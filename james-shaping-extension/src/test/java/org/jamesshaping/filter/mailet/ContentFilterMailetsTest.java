@@ -199,10 +199,10 @@ class ContentFilterMailetsTest {
     /** Past its budget a filter lets the mail go on, says so in its header, and counts it; the next mail is judged. */
     @Test
     void fingerprintFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt() throws Exception {
-        FingerprintFilter mailet = loadedFingerprintFilter("5ms");
-        // Each reading of the clock is 10 ms later: the first check inside the extraction is past the budget.
+        FingerprintFilter mailet = loadedFingerprintFilter("2s");
+        // Each reading of the clock is 3 s later: the first check inside the extraction is past the budget.
         AtomicLong now = new AtomicLong();
-        mailet.nanoClock(() -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10)));
+        mailet.nanoClock(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(3)));
         Mail slow = mail(SpamMutator.message("Hello", SPAM_TEXT, false));
         mailet.service(slow);
 
@@ -244,10 +244,10 @@ class ContentFilterMailetsTest {
     void predictiveFilterPastItsTimeBudgetPassesTheMailWithATimeoutHeaderAndCountsIt(@TempDir Path folder) throws Exception {
         PredictiveFilter mailet = new PredictiveFilter(stores, listener, OUTSIDE_JAMES);
         mailet.init(new TestMailetConfig("PredictiveFilter", Map.of("model", modelFile(folder).toString(), "refreshInterval", "100ms",
-            "timeBudget", "5ms")));
+            "timeBudget", "2s")));
         awaitScored(mailet, SpamMutator.message("cheap pills", "Buy cheap pills now", false));
         AtomicLong now = new AtomicLong();
-        mailet.nanoClock(() -> now.addAndGet(TimeUnit.MILLISECONDS.toNanos(10)));
+        mailet.nanoClock(() -> now.addAndGet(TimeUnit.SECONDS.toNanos(3)));
         Mail slow = mail(SpamMutator.message("cheap pills", "Buy cheap pills now, best prices online, viagra offer", false));
         mailet.service(slow);
 
