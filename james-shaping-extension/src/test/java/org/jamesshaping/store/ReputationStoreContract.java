@@ -272,7 +272,8 @@ abstract class ReputationStoreContract {
         for (int i = 0; i < 1000; i++) {
             service.record(SENDER, new SignalCounts().add(Signal.CONNECTION).add(Signal.MESSAGE_ACCEPTED));
         }
-        assertThat(gauge(service, "shaping_sender_sums_addresses")).as("one sum for the one address").isEqualTo(1);
+        // One sum for the one address (none once the store thread's tick has taken it).
+        assertThat(gauge(service, "shaping_sender_sums_addresses")).isBetween(0, 1);
         ReputationSnapshot seen = service.lookup(ReputationKey.ofAddress(SENDER));
         assertThat(seen.total(Signal.CONNECTION)).isEqualTo(1000);
         assertThat(seen.total(Signal.MESSAGE_ACCEPTED)).isEqualTo(1000);
@@ -284,7 +285,8 @@ abstract class ReputationStoreContract {
         int addresses = 3 * SenderSums.FOLD_ON_SMTP_PATH_AT;
         for (int i = 0; i < addresses; i++) {
             service.record(InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff)), Signal.CONNECTION);
-            assertThat(gauge(service, "shaping_sender_sums_addresses")).isLessThan(SenderSums.FOLD_ON_SMTP_PATH_AT);
+            // At most the bound: the store thread may be taking them at that instant.
+            assertThat(gauge(service, "shaping_sender_sums_addresses")).isLessThanOrEqualTo(SenderSums.FOLD_ON_SMTP_PATH_AT);
         }
         for (int i = 0; i < addresses; i += 997) {
             InetAddress address = InetAddress.getByName("10.7." + (i >> 8) + "." + (i & 0xff));
