@@ -7,12 +7,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 
 /**
  * Attacks by a sender that has read the source, over real SMTP: each test is one way around the shaping, and asserts
@@ -255,5 +261,28 @@ class AdversaryIT {
         return "From: <" + from + ">\nTo: <user1@james.local>\nSubject: " + subject + "\nMessage-ID: <" + Math.abs(body.hashCode())
             + "." + System.nanoTime() + "@" + from.substring(from.indexOf('@') + 1) + ">\nMIME-Version: 1.0\n"
             + "Content-Type: text/plain; charset=us-ascii\n\n" + body;
+    }
+
+    /** A bot that reconnects at once after each 421 is refused every time, and logged once, not once a connection. */
+    @Test
+    void aSenderReconnectingAfterEachRefusalIsRefusedEveryTimeAndLoggedOnce() throws Exception {
+        Logger shaperLog = (Logger) LoggerFactory.getLogger("org.jamesshaping.smtp.TrafficShaper");
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        shaperLog.addAppender(appender);
+        pin("127.0.159.7", 7);
+        try (SmtpClient held = SmtpClient.connect("127.0.159.7", port)) {
+            assertThat(held.readReply().code).isEqualTo(220);
+            for (int i = 0; i < 20; i++) {
+                try (SmtpClient again = SmtpClient.connect("127.0.159.7", port)) {
+                    assertThat(again.readReply().code).as("connection %d over the limit of one", i).isEqualTo(421);
+                }
+            }
+        } finally {
+            shaperLog.detachAppender(appender);
+        }
+        List<String> refusals = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
+            .filter(line -> line.contains("127.0.159.7") && line.contains("answered 421")).collect(Collectors.toList());
+        assertThat(refusals).hasSize(1);
     }
 }

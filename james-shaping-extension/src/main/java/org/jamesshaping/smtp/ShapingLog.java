@@ -1,12 +1,16 @@
 package org.jamesshaping.smtp;
 
 import java.net.InetAddress;
+import java.time.Duration;
 
 import org.jamesshaping.shaping.ShapedConnection;
 import org.jamesshaping.shaping.ShapingPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * What the shaper says about what it did: the {@code Shaping ...} log lines operators read (and parse), and the
@@ -18,7 +22,16 @@ final class ShapingLog {
     static final String CLASS_KEY = "shapingClass";
     private static final String[] CLASS_VALUES = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
+    /**
+     * A refusal over a limit is logged once per address per {@link #REFUSALS_LOGGED_EVERY}, then only counted: a client
+     * that reconnects at once after each 421 must not turn the IO threads into loggers.
+     */
+    static final Duration REFUSALS_LOGGED_EVERY = Duration.ofMinutes(1);
+    private static final int REFUSING_ADDRESSES_REMEMBERED = 10_000;
+
     private final ShapingMetrics metrics;
+    private final Cache<InetAddress, Boolean> refusalsLogged = Caffeine.newBuilder()
+        .maximumSize(REFUSING_ADDRESSES_REMEMBERED).expireAfterWrite(REFUSALS_LOGGED_EVERY).build();
 
     ShapingLog(ShapingMetrics metrics) {
         this.metrics = metrics;
@@ -50,6 +63,9 @@ final class ShapingLog {
             // Every connection passes here: no address formatted, no MDC touched, with INFO off or nothing to say.
             return;
         }
+        if (change.overLimit() != null && refusalsLogged.asMap().putIfAbsent(client, Boolean.TRUE) != null) {
+            return;
+        }
         try (ClassInMdc ignored = new ClassInMdc(level)) {
             logDecision(client, change, level, newClass, when, dryRun);
         }
@@ -58,8 +74,9 @@ final class ShapingLog {
     private static void logDecision(InetAddress client, ShapedConnection.Change change, int level, boolean newClass,
                                     String when, boolean dryRun) {
         if (change.overLimit() != null) {
-            LOGGER.info("Shaping {}: class {}{} at {} ({}); {}{}", client.getHostAddress(), change.first() ? "" : change.previous().level() + " -> ",
-                level, when, change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421");
+            LOGGER.info("Shaping {}: class {}{} at {} ({}); {}{}{}", client.getHostAddress(), change.first() ? "" : change.previous().level() + " -> ",
+                level, when, change.decision().lazyWhy(), change.overLimit(), dryRun ? " [dry run: would answer 421]" : ", answered 421",
+                " (further refusals of this address logged at most every minute, counted in shaping_limit_rejections)");
         } else if (change.first()) {
             LOGGER.info("Shaping {}: class {} at {} ({}){}", client.getHostAddress(), level, when,
                 change.decision().lazyWhy(), dryRun && change.shapedClass() ? " [dry run: not shaped]" : "");
