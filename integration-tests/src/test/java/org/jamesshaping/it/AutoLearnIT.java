@@ -11,8 +11,11 @@ import java.util.List;
 import org.jamesshaping.testsupport.EmbeddedMongo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +24,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Autolearn over real SMTP in a real James, the sample configuration plus the AutoLearn mailet under the known-spam
  * matcher: copies of a reported campaign are queued for the shared model as spam of source autolearn, at most
  * maxPerSender of one sender and maxPerNetwork of one /24 however many envelope senders it uses; mail the filters
- * did not recognise is not learned.
+ * did not recognise is not learned; and under {@code SenderShapingClass=0-1}, mail of fast-lane senders as ham.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AutoLearnIT {
     private static final String CAMPAIGN = "Congratulations, you have been selected to receive a complimentary cruise to the "
         + "Bahamas. Simply call our toll free number today and claim your luxury vacation package before this limited "
@@ -45,7 +49,9 @@ class AutoLearnIT {
             .replaceInFile("mailetcontainer.xml", KNOWN_SPAM_MATCHER,
                 "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam\" "
                     + "class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>spam</as><maxPerSender>2</maxPerSender>"
-                    + "<maxPerNetwork>3</maxPerNetwork></mailet>\n" + KNOWN_SPAM_MATCHER));
+                    + "<maxPerNetwork>3</maxPerNetwork></mailet>\n"
+                    + "<mailet match=\"org.jamesshaping.filter.mailet.SenderShapingClass=0-1\" "
+                    + "class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>ham</as></mailet>\n" + KNOWN_SPAM_MATCHER));
         webAdmin = james.webAdmin();
         james.probe().provision("james.local", "user1@james.local", "secret");
     }
@@ -61,6 +67,7 @@ class AutoLearnIT {
     }
 
     @Test
+    @Order(1)
     void knownSpamIsLearnedBoundedPerSenderAndPerNetworkAndUnrecognisedMailIsNot() throws Exception {
         WebAdminClient.Reply reported = webAdmin.postRaw("/shaping/fingerprints", message("winner@prize.example", "Dear friend", 0));
         assertThat(reported.status).as(reported.toString()).isEqualTo(201);
@@ -95,6 +102,32 @@ class AutoLearnIT {
         // Everything still went where the filters sent it: nothing was lost to the error repository.
         WebAdminClient.Reply errors = webAdmin.get("/mailRepositories/var%2Fmail%2Ferror/mails");
         assertThat(errors.status == 404 || errors.json().size() == 0).as(errors.toString()).isTrue();
+    }
+
+    /** The class comes from the shaper, not from anything the sender writes: a newcomer's mail is not learned. */
+    @Test
+    @Order(2)
+    void mailOfAFastLaneSenderIsLearnedAsHamAndANewcomersIsNot() throws Exception {
+        assertThat(webAdmin.put("/shaping/reputation/127.0.203.5/status", "{\"class\":1,\"reason\":\"long clean history\"}").status)
+            .isEqualTo(204);
+        String minutes = "From: <alice@partner.example.org>\nTo: <user1@james.local>\nSubject: minutes %d\n"
+            + "Date: Wed, 4 Sep 2024 10:00:00 +0000\nMessage-ID: <minutes%d@partner.example.org>\n\n"
+            + "The minutes of the review are below; the next release is planned for the week after.\n";
+        assertThat(send("127.0.204.5", "newcomer@fresh.example", String.format(minutes, 1, 1)).code).isEqualTo(250);
+        assertThat(send("127.0.203.5", "alice@partner.example.org", String.format(minutes, 2, 2)).code).isEqualTo(250);
+
+        Eventually.within(Duration.ofSeconds(15), () -> {
+            List<JsonNode> ham = new ArrayList<>();
+            for (JsonNode report : autolearned()) {
+                if ("ham".equals(report.get("label").asText())) {
+                    ham.add(report);
+                }
+            }
+            assertThat(ham).as(ham.toString()).hasSize(1);
+        });
+        // Both mails out of the spool, and still one learned: the newcomer's was not merely late.
+        Eventually.within(Duration.ofSeconds(15), () -> assertThat(webAdmin.get("/mailQueues/spool").json().get("size").asLong()).isZero());
+        assertThat(autolearned()).filteredOn(report -> "ham".equals(report.get("label").asText())).hasSize(1);
     }
 
     private List<JsonNode> autolearned() throws IOException {

@@ -14,6 +14,11 @@ public final class ClassDecision {
     public static final int CLASSES = 10;
     /** Refused at the first command, never held. */
     public static final int BLOCKED = 9;
+    /**
+     * The mail attribute holding the class (an Integer) of the connection that delivered a mail, set at the end of
+     * DATA: what the mail pipeline may trust about its sender, unlike any header the sender writes.
+     */
+    public static final String MAIL_ATTRIBUTE = "org.jamesshaping.senderClass";
 
     private final int level;
     private final Supplier<List<String>> reasons;

@@ -26,7 +26,11 @@ import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.james.smtpserver.JamesWelcomeMessageHandler;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
+import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.ScoringConfig;
 import org.jamesshaping.scoring.ScoringConfigReader;
@@ -52,6 +56,8 @@ import org.jamesshaping.store.ReputationStore;
  */
 public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHandler<SMTPSession>,
         ProtocolHandlerResultHandler<Response, SMTPSession>, RcptHook, JamesMessageHook, ExtensibleHandler {
+    private static final AttributeName SENDER_CLASS = AttributeName.of(ClassDecision.MAIL_ATTRIBUTE);
+
     private final SenderClassifier classifier;
     private final ConnectionRegistry registry;
     private final Scoring scoring;
@@ -239,6 +245,9 @@ public class TrafficShaper implements ConnectHandler<SMTPSession>, DisconnectHan
         }
         state.shaping().messageReceived();
         state.enterData(false);
+        if (state.shaping().decided()) {
+            mail.setAttribute(new Attribute(SENDER_CLASS, AttributeValue.of(state.shaping().decision().level())));
+        }
         if (!state.shaping().refusesMessages()) {
             return HookResult.DECLINED;
         }
