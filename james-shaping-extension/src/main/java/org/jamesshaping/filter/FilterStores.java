@@ -55,6 +55,7 @@ public class FilterStores implements Closeable {
     private final Map<Verdict.Filter, LongAdder> timeouts = new EnumMap<>(Verdict.Filter.class);
     private final FilterMetrics metrics;
     private final Duration fingerprintUnseenExpiry;
+    private final FilterRunGate runGate = new FilterRunGate();
 
     /** As James builds it: the filters' metrics at WebAdmin's /metrics, the expiry of shaping.properties. */
     @Inject
@@ -62,6 +63,7 @@ public class FilterStores implements Closeable {
         this.metrics = new FilterMetrics(metricFactory, gauges, this::oldestModelTrainedAt, this::pendingReports, Clock.systemUTC());
         this.fingerprintUnseenExpiry = settings.fingerprintUnseenExpiry();
         countTimeoutsInMemory();
+        gauges.register("shaping_filter_turn_waits_capped", runGate::waitsCapped);
     }
 
     /** Outside James's injector (tests): metrics counted but shown nowhere, fingerprints never expire. */
@@ -89,6 +91,11 @@ public class FilterStores implements Closeable {
 
     public FilterMetrics metrics() {
         return metrics;
+    }
+
+    /** The bound on messages judged at once by all filter mailets of this server. */
+    public FilterRunGate runGate() {
+        return runGate;
     }
 
     /** When the oldest predictive model in use was trained; null when none is loaded. */

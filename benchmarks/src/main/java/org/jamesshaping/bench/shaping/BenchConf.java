@@ -64,7 +64,9 @@ public final class BenchConf {
         replaceRegex("extensions.properties", "(?m)^guice\\.extension\\.startable=[^\\n]*$", "");
         replace("webadmin.properties", "org.jamesshaping.admin.ShapingRoutes,", "");
         replace("webadmin.properties", "org.jamesshaping.admin.ContentReportRoutes,", "");
-        for (String file : List.of("smtpserver.xml", "mailetcontainer.xml", "extensions.properties", "webadmin.properties")) {
+        replaceRegex("healthcheck.properties", "(?m)^additional\\.healthchecks=[^\\n]*$", "");
+        for (String file : List.of("smtpserver.xml", "mailetcontainer.xml", "extensions.properties", "webadmin.properties",
+            "healthcheck.properties")) {
             String live = read(file).replaceAll("(?s)<!--.*?-->", "").replaceAll("(?m)^\\s*#.*$", "");
             if (live.contains("org.jamesshaping")) {
                 throw new IllegalStateException(file + " still references org.jamesshaping after removing the extension");

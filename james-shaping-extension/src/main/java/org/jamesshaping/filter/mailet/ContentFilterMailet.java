@@ -13,6 +13,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetException;
 import org.apache.mailet.base.GenericMailet;
+import org.jamesshaping.filter.FilterRunGate;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
@@ -33,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * past {@code timeBudget} (default 2s) it gives up on the message: the mail goes on with
  * {@code not-run; reason=timeout} and {@link FilterStores#countTimeout} counts it (a James metric in James). The budget is checked inside the
  * extraction and fingerprinting loops ({@link Deadline}), so no thread is left running on a message.</p>
+ *
+ * <p>CPU share: at most {@code maxConcurrentRuns} messages (default: the cores less one, at least 1) are judged at
+ * once by all filter mailets together ({@link FilterRunGate}), so a flood of accepted mail cannot take every core
+ * from the SMTP IO threads.</p>
  */
 abstract class ContentFilterMailet extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(ContentFilterMailet.class);
@@ -59,6 +64,7 @@ abstract class ContentFilterMailet extends GenericMailet {
     public void init() throws MessagingException {
         maxMessageBytes = longParameter("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES);
         timeBudget = durationParameter("timeBudget", DEFAULT_TIME_BUDGET);
+        stores.runGate().limitAtMost((int) longParameter("maxConcurrentRuns", FilterRunGate.defaultLimit()));
         extractor = new ContentExtractor(new ContentLimits(
             (int) longParameter("maxParts", ContentLimits.DEFAULT.maxParts()),
             (int) longParameter("maxTextChars", ContentLimits.DEFAULT.maxTextChars()),
@@ -76,8 +82,11 @@ abstract class ContentFilterMailet extends GenericMailet {
             if (size > maxMessageBytes) {
                 verdict = Verdict.notRun(filter(), "too-large");
             } else {
-                MimeMessage message = mail.getMessage();
-                verdict = judge(mail, message, (int) size, Deadline.after(timeBudget, nanoClock));
+                // The budget starts with the turn: waiting for one is the spooler's queue, not this message's cost.
+                try (FilterRunGate.Turn turn = stores.runGate().enter(FilterRunGate.DEFAULT_MAX_WAIT)) {
+                    MimeMessage message = mail.getMessage();
+                    verdict = judge(mail, message, (int) size, Deadline.after(timeBudget, nanoClock));
+                }
             }
         } catch (Deadline.Exceeded e) {
             stores.countTimeout(filter());

@@ -79,6 +79,7 @@ class FilterMetricsTest {
             .hasSize(6 + 10);
         assertThat(gauge("shaping_filter_model_age_seconds")).as("no model loaded").isEqualTo(-1);
         assertThat(gauge("shaping_filter_pending_reports")).isZero();
+        assertThat(gauge("shaping_filter_turn_waits_capped")).isZero();
     }
 
     @Test
