@@ -62,6 +62,8 @@ public final class FloodBenchmark {
     static final String WARMUP_RECIPIENT = "warmup@james.local";
     /** Valid users the flood's messages name first (spam reaches real mailboxes too). */
     static final String[] SPAM_TARGETS = {"user1@james.local", "sales@james.local", "info@james.local"};
+    /** The warm-up flood's valid user: its mailbox apart, so that the measured flood's deliveries start as cold. */
+    static final String[] WARMUP_SPAM_TARGETS = {"spam-warmup@james.local"};
     private static final String HEAP = "2g";
 
     private FloodBenchmark() {
@@ -133,6 +135,7 @@ public final class FloodBenchmark {
             List<String> users = new ArrayList<>(legitUsers);
             users.add(WARMUP_RECIPIENT);
             users.addAll(Arrays.asList(SPAM_TARGETS));
+            users.addAll(Arrays.asList(WARMUP_SPAM_TARGETS));
             for (String user : users) {
                 String[] reply = james.webAdmin("PUT", "/users/" + user, "{\"password\":\"secret\"}");
                 if (!reply[0].startsWith("2") && !reply[0].equals("409")) {
@@ -154,9 +157,10 @@ public final class FloodBenchmark {
             LegitSenders legit = new LegitSenders(james.smtpPort, legitSources, legitUsers, hams, options.legitRate,
                 options.legitTimeoutSeconds * 1000);
             legit.warmUp(options.warmupSessions, WARMUP_RECIPIENT);
+            warmUpAbusivePaths(options, james, abusiveConnections, spams);
             // The store flushes each second: the senders' passed pregreet test is known before the measured sessions.
             Thread.sleep(3000);
-            james.awaitSpoolEmpty(60);
+            james.awaitSpoolEmpty(120);
 
             List<AbusiveFlood.Group> groups = groups(abusiveConnections);
             AbusiveFlood flood = phase.flood
@@ -276,6 +280,31 @@ public final class FloodBenchmark {
         return result;
     }
 
+    /**
+     * The same flood from networks the measured one never uses (127.70-74.0.0/24, other /16s: no neighbour of a
+     * measured sender), for a few seconds, in every phase alike: without it James's JIT compiles the flood's code
+     * paths while the measured legitimate senders wait for a core, which a server that has run a while has done.
+     * The measured abusive addresses still start unknown.
+     */
+    private static void warmUpAbusivePaths(FloodOptions options, JamesChild james, int connections, List<byte[]> spams) throws Exception {
+        if (options.abusiveWarmupSeconds == 0) {
+            return;
+        }
+        AbusiveFlood warmup = new AbusiveFlood(james.smtpPort, groups(connections, 70), spams, WARMUP_SPAM_TARGETS, SPAMTRAP,
+            options.abusivePatienceSeconds, options.abusiveRetryMillis, options.abusiveWarmupSeconds);
+        Thread thread = new Thread(warmup, "flood-warmup");
+        thread.setDaemon(true);
+        thread.start();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(options.abusiveWarmupSeconds));
+        warmup.stop();
+        thread.join(30_000);
+        if (warmup.failure != null) {
+            throw new IllegalStateException("the warm-up flood failed", warmup.failure);
+        }
+        System.out.printf(Locale.ROOT, "  abusive warm-up: %d s, %d messages accepted from %d addresses of 127.70-74.0.0/24%n",
+            options.abusiveWarmupSeconds, warmup.messagesAccepted.get(), warmup.sourcesUsed.size());
+    }
+
     /** The sample configuration for the phase, with trap@james.local as a spamtrap for the extension's phases. */
     static BenchConf conf(Phase phase, Path phaseWork) throws Exception {
         BenchConf conf = BenchConf.copyOfSample(phaseWork.resolve("conf"));
@@ -295,13 +324,18 @@ public final class FloodBenchmark {
      * sender on 10 addresses, a botnet rotating over 250, early talkers, blind pipeliners, spamtrap hitters.
      */
     static List<AbusiveFlood.Group> groups(int connections) {
+        return groups(connections, 60);
+    }
+
+    /** The kinds on 127.{base}.0.0/24 .. 127.{base+4}.0.0/24. */
+    static List<AbusiveFlood.Group> groups(int connections, int base) {
         List<AbusiveFlood.Group> groups = new ArrayList<>();
-        groups.add(new AbusiveFlood.Group("bulk", AbusiveFlood.Style.LOCKSTEP, addresses("127.60.0.", 10), connections * 30 / 100));
-        groups.add(new AbusiveFlood.Group("botnet", AbusiveFlood.Style.ROTATING, addresses("127.61.0.", 250), connections * 30 / 100));
-        groups.add(new AbusiveFlood.Group("talker", AbusiveFlood.Style.EARLY_TALKER, addresses("127.62.0.", 10), connections * 10 / 100));
-        groups.add(new AbusiveFlood.Group("pipeliner", AbusiveFlood.Style.PIPELINER, addresses("127.63.0.", 10), connections * 15 / 100));
+        groups.add(new AbusiveFlood.Group("bulk", AbusiveFlood.Style.LOCKSTEP, addresses("127." + base + ".0.", 10), connections * 30 / 100));
+        groups.add(new AbusiveFlood.Group("botnet", AbusiveFlood.Style.ROTATING, addresses("127." + (base + 1) + ".0.", 250), connections * 30 / 100));
+        groups.add(new AbusiveFlood.Group("talker", AbusiveFlood.Style.EARLY_TALKER, addresses("127." + (base + 2) + ".0.", 10), connections * 10 / 100));
+        groups.add(new AbusiveFlood.Group("pipeliner", AbusiveFlood.Style.PIPELINER, addresses("127." + (base + 3) + ".0.", 10), connections * 15 / 100));
         int rest = connections - groups.stream().mapToInt(group -> group.connections).sum();
-        groups.add(new AbusiveFlood.Group("trapper", AbusiveFlood.Style.SPAMTRAP, addresses("127.64.0.", 10), rest));
+        groups.add(new AbusiveFlood.Group("trapper", AbusiveFlood.Style.SPAMTRAP, addresses("127." + (base + 4) + ".0.", 10), rest));
         return groups;
     }
 

@@ -20,6 +20,9 @@ final class FloodOptions {
         "  --phases L,D,S,P           which phases: L legitimate only, D dry run, S shaping on, P plain James (these four);",
         "                             F: dry run without the content-filter mailets (to see what they cost)",
         "  --drain-seconds S          how long to wait after a phase for legitimate mail to be delivered (60)",
+        "  --abusive-warmup-seconds S before every phase's measurement, the same flood from other networks (127.70-74.0.0/24)",
+        "                             for this long, so that James's JIT has compiled the flood's paths as in a server that",
+        "                             has run for a while (10; --quick: 5; 0: a cold JVM meets the measured flood)",
         "  --quiet-logs               James logs at WARN (default: the sample logback.xml, as operators run it)",
         "  --no-report                print only, do not write docs/flood-report.md",
         "Environment: JAMES_JVM_ARGS adds flags to James's JVMs ({name}: the phase's id), e.g.",
@@ -37,6 +40,7 @@ final class FloodOptions {
     int legitTimeoutSeconds = 30;
     int warmupSessions = 10;
     int drainSeconds = 60;
+    int abusiveWarmupSeconds = 10;
     boolean quietLogs;
     boolean writeReport = true;
     List<Integer> capacity = new ArrayList<>();
@@ -52,6 +56,7 @@ final class FloodOptions {
             options.repeats = 1;
             options.warmupSessions = 3;
             options.drainSeconds = 30;
+            options.abusiveWarmupSeconds = 5;
         }
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -98,6 +103,12 @@ final class FloodOptions {
                 case "--drain-seconds":
                     options.drainSeconds = positive(arg, value(args, ++i));
                     break;
+                case "--abusive-warmup-seconds":
+                    options.abusiveWarmupSeconds = Integer.parseInt(value(args, ++i));
+                    if (options.abusiveWarmupSeconds < 0) {
+                        throw new IllegalArgumentException("--abusive-warmup-seconds must be 0 or more");
+                    }
+                    break;
                 case "--capacity":
                     options.capacity.clear();
                     for (String count : value(args, ++i).split(",")) {
@@ -139,8 +150,8 @@ final class FloodOptions {
 
     String describe() {
         return String.format(Locale.ROOT, "%s%d s per phase, %d run(s); %d legitimate senders at %.1f msg/s in all; "
-                + "%d abusive connections (retry after a refusal: %d ms)%s; James logging: %s", quick ? "--quick: " : "", seconds, repeats, legitSenders,
-            legitRate, abusiveConnections, abusiveRetryMillis, capacity.isEmpty() ? "" : "; capacity " + capacity,
+                + "%d abusive connections (retry after a refusal: %d ms)%s; abusive warm-up %d s; James logging: %s", quick ? "--quick: " : "", seconds, repeats, legitSenders,
+            legitRate, abusiveConnections, abusiveRetryMillis, capacity.isEmpty() ? "" : "; capacity " + capacity, abusiveWarmupSeconds,
             quietLogs ? "WARN" : "sample logback.xml (INFO)");
     }
 

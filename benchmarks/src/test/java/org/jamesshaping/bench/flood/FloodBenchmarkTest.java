@@ -36,6 +36,21 @@ class FloodBenchmarkTest {
     }
 
     @Test
+    void theWarmUpFloodSharesNoSlash16WithTheMeasuredOne() {
+        List<String> measured = FloodBenchmark.groups(200).stream().map(group -> slash16(group.addresses[0])).collect(Collectors.toList());
+        List<String> warmup = FloodBenchmark.groups(200, 70).stream().map(group -> slash16(group.addresses[0])).collect(Collectors.toList());
+        assertThat(warmup).doesNotContainAnyElementsOf(measured).doesNotHaveDuplicates().hasSize(5);
+        assertThat(FloodOptions.parse(new String[0]).abusiveWarmupSeconds).isEqualTo(10);
+        assertThat(FloodOptions.parse(new String[] {"--abusive-warmup-seconds", "0"}).abusiveWarmupSeconds).isZero();
+        assertThatThrownBy(() -> FloodOptions.parse(new String[] {"--abusive-warmup-seconds", "-1"})).hasMessageContaining("0 or more");
+    }
+
+    private static String slash16(String address) {
+        String[] octets = address.split("\\.");
+        return octets[0] + "." + octets[1];
+    }
+
+    @Test
     void quickRunIsShortAndOptionsAreChecked() {
         FloodOptions quick = FloodOptions.parse(new String[] {"--quick", "--abusive-connections", "50"});
         assertThat(quick.seconds).isEqualTo(30);
