@@ -57,7 +57,11 @@ public final class FilterBenchmark {
                 byte[] raw = MessageFolders.stripEnvelopeLine(message.raw());
                 raws.add(raw);
                 MessageContent content = extractor.extract(raw);
-                vectors.add(features.features(content));
+                int[] vector = features.features(content);
+                if (!Experiments.spec().isEmpty()) {
+                    vector = Experiments.merge(vector, Experiments.extraFeatures(content, features.dimensionBits(), Experiments.spec()));
+                }
+                vectors.add(vector);
                 dates.add(MessageDates.sentAt(content).orElse(null));
             }
         }
@@ -157,7 +161,8 @@ public final class FilterBenchmark {
                 training.add(prepared.example(i));
             }
         }
-        double[] latestHam = trainer.latestHamScores(training).orElseThrow();
+        double[][] latestScores = trainer.latestScores(training).orElseThrow();
+        double[] latestHam = latestScores[0];
         double[] crossValidatedHam = Boolean.getBoolean("bench.skipInnerCv") ? latestHam : trainer.heldOutHamScores(training).orElseThrow();
         PredictiveModel model = trainer.train(training, PredictiveModel.DEFAULT_THRESHOLD);
         double[] scores = new double[corpus.size()];
@@ -202,6 +207,7 @@ public final class FilterBenchmark {
                     result.falsePositives());
             }
         }
+        thresholdRules(prepared, test, scores, latestScores);
         FilterResult bogofilter = null;
         if (withBogofilter) {
             List<String> trainSpam = new ArrayList<>();
@@ -237,6 +243,43 @@ public final class FilterBenchmark {
             }
         }
         System.out.println("  false positives at the shipped threshold: " + missed);
+    }
+
+    /**
+     * Threshold rules tried for issue 23, each from the training part's latest 30% scored by the model of its
+     * earlier 70% (ham and spam), applied unclamped to the time split's test part: Platt-calibrated scores (the
+     * shipped margin counted in calibrated logits, and cuts on the calibrated probability), and a margin that scales
+     * with the spread of the held-out ham logits.
+     */
+    private static void thresholdRules(Prepared prepared, boolean[] test, double[] scores, double[][] latestScores) {
+        double target = ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE;
+        double quantile = Experiments.logit(ModelTrainer.thresholdFor(latestScores[0], target, 0));
+        double[] platt = Experiments.platt(latestScores[0], latestScores[1]);
+        double spread = Experiments.standardDeviation(Experiments.logits(latestScores[0]));
+        System.out.printf(Locale.ROOT, "Threshold rules (held out: %d ham, %d spam; Platt %s; ham-logit sd %.3f; quantile logit %.3f):%n",
+            latestScores[0].length, latestScores[1].length, Experiments.describePlatt(platt), spread, quantile);
+        System.out.println("| rule                                         | threshold | spam caught        | false positives   |");
+        System.out.println("|----------------------------------------------|-----------|--------------------|-------------------|");
+        List<Object[]> rules = new ArrayList<>();
+        rules.add(new Object[] {"shipped: quantile + 2 logits (unclamped)", quantile + MARGIN});
+        rules.add(new Object[] {"Platt: quantile + 2 calibrated logits", quantile + MARGIN / platt[0]});
+        for (double cut : new double[] {0.99, 0.999}) {
+            rules.add(new Object[] {String.format(Locale.ROOT, "Platt: calibrated P(spam) >= %s", cut),
+                (Experiments.logit(cut) - platt[1]) / platt[0]});
+        }
+        for (double k : new double[] {0.5, 1.0, 1.5}) {
+            rules.add(new Object[] {String.format(Locale.ROOT, "quantile + %.1f x ham-logit sd", k), quantile + k * spread});
+        }
+        for (Object[] rule : rules) {
+            double threshold = Experiments.probability((Double) rule[1]);
+            FilterResult result = new FilterResult();
+            for (int i = 0; i < prepared.corpus.size(); i++) {
+                if (test[i]) {
+                    result.add(prepared.corpus.get(i).spam(), scores[i] >= threshold, scores[i]);
+                }
+            }
+            System.out.printf(Locale.ROOT, "| %-44s | %9.6f | %18s | %17s |%n", rule[0], threshold, result.caught(), result.falsePositives());
+        }
     }
 
     private static String day(Instant instant) {
