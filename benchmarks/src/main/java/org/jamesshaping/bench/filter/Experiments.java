@@ -7,11 +7,11 @@ import org.jamesshaping.filter.content.Hashing64;
 import org.jamesshaping.filter.content.MessageContent;
 
 /**
- * Candidate features and threshold rules compared on the time split before any goes into the filter (issue 23):
- * {@code -Dbench.extra=chargrams:MIN_N-MAX_N:MIN_WORD} adds character n-grams of the body's words,
- * {@code -Dbench.extra=align} adds sender-alignment features; the threshold rules are always printed. Features
- * are hashed into the same buckets as {@link org.jamesshaping.filter.predictive.FeatureExtractor}'s, so a kept one
- * moves there unchanged.
+ * Candidate features and threshold rules compared on the time split before any goes into the filter (issue 23;
+ * docs/benchmarks-filters.md, "What each change did"): {@code -Dbench.extra=chargrams:MIN_N-MAX_N:MIN_WORD} adds
+ * character n-grams of the body's words, {@code -Dbench.extra=align} sender-alignment features (comma-separated,
+ * both may be given); the threshold rules are printed on every run. Features are hashed into the same buckets as
+ * {@link org.jamesshaping.filter.predictive.FeatureExtractor}'s, so one moved there scores exactly as measured here.
  */
 final class Experiments {
     /** Words read for character n-grams at most, and n-grams added at most: the cost stays linear and bounded. */
