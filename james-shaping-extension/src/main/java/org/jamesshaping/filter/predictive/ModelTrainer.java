@@ -229,6 +229,14 @@ public final class ModelTrainer {
      * on either side, or when fewer than 90% of the examples have a date.
      */
     public Optional<double[]> latestHamScores(List<Example> examples) {
+        return latestScores(examples).map(scores -> scores[0]);
+    }
+
+    /**
+     * {@link #latestHamScores} and the latest spam's scores by the same model: {ham, spam}, each sorted ascending
+     * (what a calibration of the scores on later mail needs); empty in the same cases.
+     */
+    public Optional<double[][]> latestScores(List<Example> examples) {
         int dated = 0;
         for (Example example : examples) {
             dated += example.sentAt() != null ? 1 : 0;
@@ -252,14 +260,16 @@ public final class ModelTrainer {
             }
         }
         PredictiveModel model = train(earlier, PredictiveModel.DEFAULT_THRESHOLD);
-        double[] scores = new double[counts[2]];
-        int seen = 0;
+        double[][] scores = {new double[counts[2]], new double[counts[3]]};
+        int[] seen = new int[2];
         for (int i = 0; i < examples.size(); i++) {
-            if (latest[i] && !examples.get(i).spam()) {
-                scores[seen++] = model.score(examples.get(i).features());
+            if (latest[i]) {
+                int kind = examples.get(i).spam() ? 1 : 0;
+                scores[kind][seen[kind]++] = model.score(examples.get(i).features());
             }
         }
-        Arrays.sort(scores);
+        Arrays.sort(scores[0]);
+        Arrays.sort(scores[1]);
         return Optional.of(scores);
     }
 
