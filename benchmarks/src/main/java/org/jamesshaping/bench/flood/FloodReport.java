@@ -173,7 +173,9 @@ final class FloodReport {
         addRow(rows, phases, "server CPU per accepted message (ms)", p -> cell(p, r -> 1000 * r.serverCpuSeconds / Math.max(1, r.abusiveAccepted + r.legitAccepted), "%.1f"));
         addRow(rows, phases, "server CPU, spooler threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("spooler-N", 0.0), "%.1f"));
         addRow(rows, phases, "server CPU, mailbox threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("blocking-call-w", 0.0), "%.1f"));
-        addRow(rows, phases, "server CPU, SMTP IO threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("smtpserver-io-N", 0.0), "%.1f"));
+        // With several SMTP servers configured (25, 465, 587), James 3.8.1 runs them on one "smtpserver-global" loop.
+        addRow(rows, phases, "server CPU, SMTP IO threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("smtpserver-io-N", 0.0)
+            + r.serverCpuByThreads.getOrDefault("smtpserver-glob", 0.0), "%.1f"));
         addRow(rows, phases, "server CPU, WebAdmin threads (s)", p -> cell(p, r -> r.serverCpuByThreads.getOrDefault("qtpN-N", 0.0), "%.1f"));
         addRow(rows, phases, "MongoDB CPU (s)", p -> cell(p, r -> r.mongoCpuSeconds, "%.1f"));
         addRow(rows, phases, "server threads (max)", p -> cell(p, r -> r.serverThreadsMax, "%.0f"));
