@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
@@ -173,43 +174,74 @@ public final class StoreSettings {
     }
 
     public StoreSettings withMongoUri(String uri) {
-        return new StoreSettings(uri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.mongoUri = uri);
     }
 
     public StoreSettings withDatabase(String name) {
-        return new StoreSettings(mongoUri, name, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.database = name);
     }
 
     public StoreSettings withTimeout(Duration timeout) {
-        return new StoreSettings(mongoUri, database, timeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.mongoTimeout = timeout);
     }
 
     public StoreSettings withIntervals(Duration refresh, Duration flush) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refresh, flush, bufferMaxKeys, halfLife, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> {
+            draft.refreshInterval = refresh;
+            draft.flushInterval = flush;
+        });
     }
 
     public StoreSettings withHalfLife(HalfLife value) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, value, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.halfLife = value);
     }
 
     public StoreSettings withBufferMaxKeys(int keys) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, keys, halfLife, retention,
-            statusCopy, cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.bufferMaxKeys = keys);
     }
 
     public StoreSettings withStatusCopy(Path file) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
-            retention, Optional.of(file), cacheLoadQueue, fingerprintUnseenExpiry);
+        return with(draft -> draft.statusCopy = Optional.of(file));
     }
 
     public StoreSettings withCacheLoadQueue(int addresses) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys, halfLife,
-            retention, statusCopy, addresses, fingerprintUnseenExpiry);
+        return with(draft -> draft.cacheLoadQueue = addresses);
+    }
+
+    /** The fields of a copy being made: each {@code with...} method changes one and copies the rest. */
+    private static final class Draft {
+        String mongoUri;
+        String database;
+        Duration mongoTimeout;
+        long cacheSize;
+        Duration refreshInterval;
+        Duration flushInterval;
+        int bufferMaxKeys;
+        HalfLife halfLife;
+        Duration retention;
+        Optional<Path> statusCopy;
+        int cacheLoadQueue;
+        Duration fingerprintUnseenExpiry;
+    }
+
+    private StoreSettings with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        draft.mongoUri = mongoUri;
+        draft.database = database;
+        draft.mongoTimeout = mongoTimeout;
+        draft.cacheSize = cacheSize;
+        draft.refreshInterval = refreshInterval;
+        draft.flushInterval = flushInterval;
+        draft.bufferMaxKeys = bufferMaxKeys;
+        draft.halfLife = halfLife;
+        draft.retention = retention;
+        draft.statusCopy = statusCopy;
+        draft.cacheLoadQueue = cacheLoadQueue;
+        draft.fingerprintUnseenExpiry = fingerprintUnseenExpiry;
+        change.accept(draft);
+        return new StoreSettings(draft.mongoUri, draft.database, draft.mongoTimeout, draft.cacheSize, draft.refreshInterval,
+            draft.flushInterval, draft.bufferMaxKeys, draft.halfLife, draft.retention, draft.statusCopy, draft.cacheLoadQueue,
+            draft.fingerprintUnseenExpiry);
     }
 
     /** The file holding the last good copy of the operator statuses, if any ({@code status.copy.file}). */
@@ -223,8 +255,7 @@ public final class StoreSettings {
     }
 
     public StoreSettings withFingerprintUnseenExpiry(Duration expiry) {
-        return new StoreSettings(mongoUri, database, mongoTimeout, cacheSize, refreshInterval, flushInterval, bufferMaxKeys,
-            halfLife, retention, statusCopy, cacheLoadQueue, expiry);
+        return with(draft -> draft.fingerprintUnseenExpiry = expiry);
     }
 
     /** How long a known-spam fingerprint may go unmatched and unreported before it is removed; zero: never. */
