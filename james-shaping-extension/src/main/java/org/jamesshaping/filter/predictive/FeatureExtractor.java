@@ -34,7 +34,7 @@ public final class FeatureExtractor {
     /** Headers whose address domains say who sent the mail (and whom it pretends to come from). */
     private static final Set<String> ADDRESS_HEADERS = Set.of("from", "reply-to", "return-path", "sender", "to", "message-id");
     private static final Pattern BRACKETED_IPV4 = Pattern.compile("\\[(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.\\d{1,3}\\]");
-    private static final Pattern RELAY_HOST = Pattern.compile("(?i)\\b(?:from|by)\\s++([a-z0-9_.-]{1,253})");
+    static final Pattern RELAY_HOST = Pattern.compile("(?i)\\b(?:from|by)\\s++([a-z0-9_.-]{1,253})");
     private static final Pattern ADDRESS_DOMAIN = Pattern.compile("@([A-Za-z0-9.-]{1,253})");
     private static final int MAX_RECEIVED = 12;
     private static final long BODY = Hashing64.hash("body");
