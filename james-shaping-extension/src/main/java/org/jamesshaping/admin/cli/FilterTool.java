@@ -397,7 +397,7 @@ public final class FilterTool implements Callable<Integer> {
 
         /**
          * What {@code String.format(Locale.ROOT, "%.4f", score)} prints, without the Formatter: its first use loads
-         * the locale data, and each call costs more than scoring a short message.
+         * the locale data, a noticeable part of a short run.
          */
         static String fourDecimals(double score) {
             if (Double.isNaN(score) || Double.isInfinite(score)) {

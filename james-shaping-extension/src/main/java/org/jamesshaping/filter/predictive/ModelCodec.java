@@ -74,9 +74,8 @@ public final class ModelCodec {
     }
 
     public static PredictiveModel read(InputStream in) throws IOException {
-        // Inflated whole, then read from a buffer: half a million (index, weight) pairs read through a DataInputStream
-        // took most of a short classify run's start-up.
-        // At most what the largest model holds (a header and 2^26 pairs): what follows is never read.
+        // Inflated whole, then read from a buffer: a DataInputStream reads each int and float a byte at a time, and a
+        // model has half a million pairs. At most what the largest model holds (a header and 2^26 pairs) is read.
         ByteBuffer data = ByteBuffer.wrap(new GZIPInputStream(in, 1 << 16).readNBytes(MAX_BYTES));
         try {
             return read(data);
