@@ -1,13 +1,14 @@
 package org.jamesshaping.filter.predictive;
 
-import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -24,6 +25,7 @@ import java.util.zip.GZIPOutputStream;
 public final class ModelCodec {
     private static final int MAGIC = 0x4a53504d;
     private static final int FORMAT = 1;
+    private static final int MAX_BYTES = 48 + 8 * (1 << 26);
 
     private ModelCodec() {
     }
@@ -72,40 +74,49 @@ public final class ModelCodec {
     }
 
     public static PredictiveModel read(InputStream in) throws IOException {
-        // Buffered above the inflater: DataInputStream reads byte by byte, and a model has hundreds of thousands of weights.
-        DataInputStream data = new DataInputStream(new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16));
-        if (data.readInt() != MAGIC) {
+        // Inflated whole, then read from a buffer: a DataInputStream reads each int and float a byte at a time, and a
+        // model has half a million pairs. At most what the largest model holds (a header and 2^26 pairs) is read.
+        ByteBuffer data = ByteBuffer.wrap(new GZIPInputStream(in, 1 << 16).readNBytes(MAX_BYTES));
+        try {
+            return read(data);
+        } catch (BufferUnderflowException e) {
+            throw new EOFException("truncated model");
+        }
+    }
+
+    private static PredictiveModel read(ByteBuffer data) throws IOException {
+        if (data.getInt() != MAGIC) {
             throw new IOException("not a james-shaping predictive model");
         }
-        int format = data.readInt();
+        int format = data.getInt();
         if (format != FORMAT) {
             throw new IOException("unsupported model format " + format);
         }
-        int featureVersion = data.readInt();
+        int featureVersion = data.getInt();
         if (featureVersion != FeatureExtractor.FEATURE_VERSION) {
             throw new IOException("model was trained with feature rules v" + featureVersion + ", this version scores with v"
                 + FeatureExtractor.FEATURE_VERSION + ": retrain it");
         }
-        int bits = data.readInt();
+        int bits = data.getInt();
         if (bits < 10 || bits > 26) {
             throw new IOException("bad dimension bits " + bits);
         }
-        float bias = data.readFloat();
-        double threshold = data.readDouble();
-        int spamCount = data.readInt();
-        int hamCount = data.readInt();
-        Instant trainedAt = Instant.ofEpochMilli(data.readLong());
+        float bias = data.getFloat();
+        double threshold = data.getDouble();
+        int spamCount = data.getInt();
+        int hamCount = data.getInt();
+        Instant trainedAt = Instant.ofEpochMilli(data.getLong());
         float[] weights = new float[1 << bits];
-        int nonZero = data.readInt();
+        int nonZero = data.getInt();
         if (nonZero < 0 || nonZero > weights.length) {
             throw new IOException("bad weight count " + nonZero);
         }
         for (int i = 0; i < nonZero; i++) {
-            int index = data.readInt();
+            int index = data.getInt();
             if (index < 0 || index >= weights.length) {
                 throw new IOException("bad weight index " + index);
             }
-            weights[index] = data.readFloat();
+            weights[index] = data.getFloat();
         }
         return new PredictiveModel(featureVersion, bits, weights, bias, threshold, spamCount, hamCount, trainedAt);
     }

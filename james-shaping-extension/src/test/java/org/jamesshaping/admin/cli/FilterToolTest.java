@@ -8,6 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 
 import org.jamesshaping.filter.predictive.FeatureExtractor;
 import org.jamesshaping.filter.predictive.PredictiveModel;
@@ -66,6 +71,59 @@ class FilterToolTest {
         assertThat(lines[0]).startsWith(mbox + "#1\t").endsWith("\tspam");
         assertThat(lines[1]).startsWith(mbox + "#2\t").endsWith("\tham");
         assertThat(lines[0].split("\t")[1]).matches("\\d\\.\\d{4}");
+    }
+
+    @Test
+    void classifyPrintsALineForEachMessageInTheOrderGivenWhateverTheThreads(@TempDir Path folder) throws Exception {
+        Path spam = Files.createDirectories(folder.resolve("spam"));
+        Path ham = Files.createDirectories(folder.resolve("ham"));
+        List<String> files = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            boolean isSpam = i % 3 == 0;
+            Path file = (isSpam ? spam : ham).resolve(String.format(Locale.ROOT, "%03d.eml", i));
+            Files.writeString(file, isSpam ? message("cheap pills " + i, "buy cheap pills now best prices viagra " + i)
+                : message("build report " + i, "the nightly build passed all parser tests " + i));
+            files.add(file.toString());
+        }
+        Path model = folder.resolve("model.bin");
+        assertThat(FilterTool.run(new String[] {"train", "--spam", spam.toString(), "--ham", ham.toString(), "--model", model.toString(),
+            "--threshold", "0.5"}, new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true))).isZero();
+        // in reverse order, so that the order printed is the order given, not the folders' order
+        Collections.reverse(files);
+        String first = null;
+        for (String threads : new String[] {"1", "3"}) {
+            List<String> args = new ArrayList<>(List.of("classify", "--threads", threads, "--model", model.toString()));
+            args.addAll(files);
+            StringWriter out = new StringWriter();
+            assertThat(FilterTool.run(args.toArray(new String[0]), new PrintWriter(out, true), new PrintWriter(new StringWriter(), true)))
+                .isZero();
+            String[] lines = out.toString().split("\n");
+            assertThat(lines).hasSize(files.size());
+            for (int i = 0; i < lines.length; i++) {
+                String[] fields = lines[i].split("\t");
+                assertThat(fields[0]).isEqualTo(files.get(i));
+                assertThat(fields[1]).matches("[01]\\.\\d{4}");
+                assertThat(fields[2]).isEqualTo(files.get(i).contains("/spam/") ? "spam" : "ham");
+            }
+            first = first == null ? out.toString() : first;
+            assertThat(out.toString()).isEqualTo(first);
+        }
+    }
+
+    @Test
+    void scoresArePrintedAsTheFormatterPrintsThemWithFourDecimals() {
+        List<Double> scores = new ArrayList<>(List.of(0.0, 1.0, 0.5, 0.12345, 0.00005, 0.00004999, 0.99995, 0.99994999, 1e-10,
+            Double.MIN_VALUE, 0.1, 0.7, 0.2000, 0.88385, 0.9999999999, 2.5e-5, 0.000150, 0.33335, Double.NaN));
+        Random random = new Random(4);
+        for (int i = 0; i < 100_000; i++) {
+            scores.add(random.nextDouble());
+            // ties at the fifth decimal, where rounding differs between methods
+            scores.add((random.nextInt(100_000) + 0.5) / 100_000);
+            scores.add(1 / (1 + Math.exp(-random.nextGaussian() * 10)));
+        }
+        for (double score : scores) {
+            assertThat(FilterTool.Classify.fourDecimals(score)).as("%s", score).isEqualTo(String.format(Locale.ROOT, "%.4f", score));
+        }
     }
 
     private static String run(String... args) {
