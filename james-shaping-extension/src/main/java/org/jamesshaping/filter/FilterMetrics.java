@@ -86,6 +86,12 @@ public final class FilterMetrics {
         }
     }
 
+    /** Mails of this filter not run for this reason since James started (0 for a reason it never gives). */
+    public long notRunCount(Verdict.Filter filter, String reason) {
+        Metric metric = notRun.get(filter).get(reason);
+        return metric == null ? 0 : metric.getCount();
+    }
+
     /** Counted in a registry of its own, shown nowhere: for filters built outside James's injector (tests). */
     static FilterMetrics unregistered(Supplier<Instant> oldestModelTrainedAt, Supplier<Long> pendingReports) {
         return new FilterMetrics(new DropWizardMetricFactory(new MetricRegistry()), new NoopGaugeRegistry(),

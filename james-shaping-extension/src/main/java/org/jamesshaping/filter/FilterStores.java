@@ -7,13 +7,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import javax.annotation.PreDestroy;
 import javax.inject.Inject;
@@ -52,7 +50,6 @@ public class FilterStores implements Closeable {
     private final Map<MongoConnection, MongoClient> clients = new ConcurrentHashMap<>();
     private final Map<MongoConnection, TrainingReports> reports = new ConcurrentHashMap<>();
     private final Map<MongoConnection, PredictiveModelStore> modelStores = new ConcurrentHashMap<>();
-    private final Map<Verdict.Filter, LongAdder> timeouts = new EnumMap<>(Verdict.Filter.class);
     private final FilterMetrics metrics;
     private final Duration fingerprintUnseenExpiry;
     private final FilterRunGate runGate = new FilterRunGate();
@@ -62,7 +59,6 @@ public class FilterStores implements Closeable {
     public FilterStores(MetricFactory metricFactory, GaugeRegistry gauges, StoreSettings settings) {
         this.metrics = new FilterMetrics(metricFactory, gauges, this::oldestModelTrainedAt, this::pendingReports, Clock.systemUTC());
         this.fingerprintUnseenExpiry = settings.fingerprintUnseenExpiry();
-        countTimeoutsInMemory();
         gauges.register("shaping_filter_turn_waits_capped", runGate::waitsCapped);
     }
 
@@ -70,23 +66,11 @@ public class FilterStores implements Closeable {
     public FilterStores() {
         this.metrics = FilterMetrics.unregistered(this::oldestModelTrainedAt, this::pendingReports);
         this.fingerprintUnseenExpiry = Duration.ZERO;
-        countTimeoutsInMemory();
-    }
-
-    private void countTimeoutsInMemory() {
-        for (Verdict.Filter filter : Verdict.Filter.values()) {
-            timeouts.put(filter, new LongAdder());
-        }
-    }
-
-    /** Counts a mail a filter gave up on, its time budget spent (James's metric: its not-run reason, timeout). */
-    public void countTimeout(Verdict.Filter filter) {
-        timeouts.get(filter).increment();
     }
 
     /** Mails this filter gave up on since James started, their time budget spent ({@code not-run; reason=timeout}). */
     public long timeouts(Verdict.Filter filter) {
-        return timeouts.get(filter).sum();
+        return metrics.notRunCount(filter, "timeout");
     }
 
     public FilterMetrics metrics() {

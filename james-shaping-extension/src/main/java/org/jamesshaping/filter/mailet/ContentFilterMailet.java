@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Time bound: a filter does no I/O on the spooler thread (stores are read from memory, refreshed in the
  * background), its CPU work is bounded by {@code maxMessageBytes} and {@link ContentLimits} and linear in them, and
  * past {@code timeBudget} (default 2s) it gives up on the message: the mail goes on with
- * {@code not-run; reason=timeout} and {@link FilterStores#countTimeout} counts it (a James metric in James). The budget is checked inside the
+ * {@code not-run; reason=timeout}, counted in James's metric {@code shaping_filter_*_not_run_timeout}. The budget is checked inside the
  * extraction and fingerprinting loops ({@link Deadline}), so no thread is left running on a message.</p>
  *
  * <p>CPU share: at most {@code maxConcurrentRuns} messages (default: the cores less one, at least 1) are judged at
@@ -89,7 +89,6 @@ abstract class ContentFilterMailet extends GenericMailet {
                 }
             }
         } catch (Deadline.Exceeded e) {
-            stores.countTimeout(filter());
             LOGGER.warn("{} filter gave up on mail {} after its time budget of {} ms", filter(), mail.getName(), timeBudget.toMillis());
             verdict = Verdict.notRun(filter(), TIMEOUT);
         } catch (MessagingException | RuntimeException e) {
