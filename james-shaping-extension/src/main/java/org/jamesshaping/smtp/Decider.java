@@ -1,6 +1,7 @@
 package org.jamesshaping.smtp;
 
 import java.net.InetAddress;
+import java.util.concurrent.ThreadLocalRandom;
 
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -88,7 +89,8 @@ final class Decider {
 
     /**
      * How long the last line of the greeting waits for this sender: the pregreet wait for a sender not known good
-     * that has not passed the test within a half-life; 0 for the rest (and in dry run, which delays nothing).
+     * that has not passed the test within a half-life ({@link #spread}); 0 for the rest (and in dry run, which
+     * delays nothing).
      */
     long pregreetNanos(ShapedConnection shaping, ShapingPolicy policy) {
         if (policy.pregreet().isZero() || policy.dryRun() || shaping.exempt() || !shaping.decided() || shaping.address() == null
@@ -96,7 +98,16 @@ final class Decider {
             return 0;
         }
         boolean passed = reputation.sender(shaping.address()).address().decayed(Signal.PREGREET_PASSED) >= 0.5;
-        return passed ? 0 : policy.pregreet().toNanos();
+        return passed ? 0 : spread(policy.pregreet().toNanos());
+    }
+
+    /**
+     * Between the pregreet wait and twice it, at random per connection: a wave of new connections opened together
+     * (a botnet's flood) is released over that time instead of at once, and reputation built from its first
+     * messages shapes the rest before they send. The wait is never shorter, so the test is as strict.
+     */
+    static long spread(long pregreetNanos) {
+        return pregreetNanos + ThreadLocalRandom.current().nextLong(pregreetNanos);
     }
 
     /** The sender waited for the end of the greeting before its first command: remembered, so it waits once. */
