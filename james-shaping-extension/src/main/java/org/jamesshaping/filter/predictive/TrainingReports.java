@@ -235,6 +235,16 @@ public final class TrainingReports {
         return result;
     }
 
+    /** Pending reports of one label, oldest first, without their messages. */
+    public List<Report> pending(boolean spam, int limit) {
+        List<Report> result = new ArrayList<>();
+        for (Document document : collection.find(Filters.and(Filters.eq("state", State.PENDING.stored()), Filters.eq("label", spam ? "spam" : "ham")))
+                .projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
+            result.add(new Report(document));
+        }
+        return result;
+    }
+
     /** Whether any report waits to be learned (reads one id, no message). */
     public boolean hasPending() {
         return collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.include("_id")).limit(1).first() != null;
