@@ -121,6 +121,8 @@ final class AutoLearnRun {
 
     private final FilterBenchmark.Prepared prepared;
     private final boolean[] test;
+    /** Known-spam signatures the trap-poisoning ham added (the spamtrap processor fingerprints whatever reaches it). */
+    private final java.util.Set<String> poisonFingerprints = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int webAdminPort;
 
@@ -180,7 +182,7 @@ final class AutoLearnRun {
                 watcher.interrupt();
                 sentWhenFirstModel = doneByKindAtFirstModel[0];
                 firstModel = firstModelLine(james.log);
-                learning = learningOutcomes(stream);
+                learning = learningOutcomes(stream, work.resolve("learned"));
                 printReports();
             }
             printTraining(stream, learning, firstModel, sentWhenFirstModel);
@@ -194,7 +196,7 @@ final class AutoLearnRun {
                 Path delivered = Files.createDirectories(work.resolve("test-delivered"));
                 Map<Integer, String[]> verdicts = testVerdicts(testStream, delivered);
                 Map<Integer, String[]> cliScores = classify(mongo.uri(), delivered, testStream);
-                printTest(testStream, verdicts, cliScores, delivered, firstModel);
+                printTest(testStream, verdicts, cliScores, delivered, firstModel, work.resolve("learned"));
             }
             System.out.printf(Locale.ROOT, "  autolearn run: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
         } finally {
@@ -465,15 +467,31 @@ final class AutoLearnRun {
     }
 
     /** Per kind, how many mails ended with each autolearn outcome (the mail attribute), read from the repositories. */
-    private Map<Kind, Map<String, Integer>> learningOutcomes(List<Event> stream) throws Exception {
+    private Map<Kind, Map<String, Integer>> learningOutcomes(List<Event> stream, Path learned) throws Exception {
         Map<String, Kind> kindBySource = new HashMap<>();
         for (Event event : stream) {
             kindBySource.put(event.source, event.kind);
         }
+        Files.createDirectories(learned.resolve("spam"));
+        Files.createDirectories(learned.resolve("ham"));
+        AtomicInteger saved = new AtomicInteger();
         Map<Kind, Map<String, Integer>> outcomes = new EnumMap<>(Kind.class);
         for (String repository : List.of("var/mail/spamtrap", "var/mail/delivered", "var/mail/quarantine")) {
-            for (JsonNode mail : mails(repository, "attributes", null)) {
+            // Each mail autolearn queued, as delivered, under the label it was queued with: what a full retraining would read.
+            boolean trap = repository.endsWith("spamtrap");
+            for (JsonNode mail : mails(repository, "attributes,headers", m -> {
+                if (!"queued".equals(autolearnOutcome(m.path("attributes")))) {
+                    return null;
+                }
+                Kind kind = kindBySource.get(m.path("remoteAddr").asText());
+                boolean spam = trap || "known-spam".equals(header(m, "X-Shaping-Verdict")) && kind != Kind.AUTHENTICATED_HAM
+                    && kind != Kind.COMPROMISED_ACCOUNT && kind != Kind.FAST_LANE_HAM;
+                return learned.resolve(spam ? "spam" : "ham").resolve(saved.incrementAndGet() + ".eml");
+            })) {
                 Kind kind = kindBySource.get(mail.path("remoteAddr").asText());
+                if (kind == Kind.TRAP_POISON) {
+                    poisonFingerprints.add(header(mail, "X-Shaping-Fingerprint").split(";")[0].trim());
+                }
                 String outcome = autolearnOutcome(mail.path("attributes"));
                 String where = repository.substring("var/mail/".length());
                 outcomes.computeIfAbsent(kind, ignored -> new TreeMap<>()).merge(where + ": " + outcome, 1, Integer::sum);
@@ -498,7 +516,7 @@ final class AutoLearnRun {
     }
 
     /** Every mail of a repository, with the additional fields asked; raw messages saved into {@code saveRawTo} when given. */
-    private List<JsonNode> mails(String repository, String fields, Path saveRawTo) throws Exception {
+    private List<JsonNode> mails(String repository, String fields, java.util.function.Function<JsonNode, Path> saveRawTo) throws Exception {
         String base = "/mailRepositories/" + URLEncoder.encode(repository, StandardCharsets.UTF_8) + "/mails";
         String[] keys = webAdmin("GET", base + "?limit=100000", null, null);
         if ("404".equals(keys[0])) {
@@ -512,9 +530,9 @@ final class AutoLearnRun {
                 String path = base + "/" + URLEncoder.encode(key.asText(), StandardCharsets.UTF_8);
                 pending.add(pool.submit(() -> {
                     JsonNode mail = JSON.readTree(webAdmin("GET", path + "?additionalFields=" + fields, null, null)[1]);
-                    if (saveRawTo != null) {
-                        byte[] raw = webAdminBytes(path);
-                        Files.write(saveRawTo.resolve(mail.path("remoteAddr").asText() + ".eml"), raw);
+                    Path target = saveRawTo == null ? null : saveRawTo.apply(mail);
+                    if (target != null) {
+                        Files.write(target, webAdminBytes(path));
                     }
                     return mail;
                 }));
@@ -546,11 +564,12 @@ final class AutoLearnRun {
         }
         Map<Integer, String[]> verdicts = new HashMap<>();
         for (String repository : List.of("var/mail/delivered", "var/mail/quarantine")) {
-            for (JsonNode mail : mails(repository, "headers,attributes", saveRawTo)) {
+            for (JsonNode mail : mails(repository, "headers,attributes", m -> saveRawTo.resolve(m.path("remoteAddr").asText() + ".eml"))) {
                 Integer index = bySource.get(mail.path("remoteAddr").asText());
                 if (index != null) {
                     verdicts.put(index, new String[] {header(mail, "X-Shaping-Verdict"), header(mail, "X-Shaping-Score"),
-                        repository.substring("var/mail/".length()), autolearnOutcome(mail.path("attributes"))});
+                        repository.substring("var/mail/".length()), autolearnOutcome(mail.path("attributes")),
+                        header(mail, "X-Shaping-Fingerprint").split(";")[0].trim()});
                 }
             }
         }
@@ -635,7 +654,7 @@ final class AutoLearnRun {
     }
 
     private void printTest(List<Event> events, Map<Integer, String[]> verdicts, Map<Integer, String[]> cliScores, Path delivered,
-                           String firstModel) throws Exception {
+                           String firstModel, Path learned) throws Exception {
         FilterResult server = new FilterResult();
         FilterResult predictiveHeader = new FilterResult();
         FilterResult learnedCli = new FilterResult();
@@ -671,6 +690,16 @@ final class AutoLearnRun {
             autolearnedInTest.merge(verdict[3], 1L, Long::sum);
         }
         System.out.println("  autolearn outcomes of test mail (queued ones stay pending: learning is off): " + autolearnedInTest);
+        List<String> falsePositives = new ArrayList<>();
+        for (Map.Entry<Integer, String[]> entry : new TreeMap<>(verdicts).entrySet()) {
+            String[] verdict = entry.getValue();
+            if (!prepared.corpus.get(events.get(entry.getKey()).corpusIndex).spam() && !verdict[0].equals("ham")) {
+                falsePositives.add(prepared.corpus.get(events.get(entry.getKey()).corpusIndex).path().getFileName() + " " + verdict[0] + " "
+                    + verdict[1] + (verdict[0].equals("known-spam") ? poisonFingerprints.contains(verdict[4])
+                    ? " (a signature the trap-poisoning ham added)" : " (signature " + verdict[4] + ")" : ""));
+            }
+        }
+        System.out.println("  false positives of the server: " + falsePositives);
 
         // The command line's training on the same training part, as FilterBenchmark's time split (the shipped rule).
         ModelTrainer trainer = FilterBenchmark.trainer();
@@ -697,14 +726,40 @@ final class AutoLearnRun {
                 double onDelivered = cliModel.score(cliFeatures.features(extractor.extract(Files.readAllBytes(file))));
                 cliOnDelivered.add(spam, onDelivered >= cliThreshold, onDelivered);
             }
-            String[] learned = cliScores.get(i);
-            if (learned != null) {
-                learnedCli.add(spam, "spam".equals(learned[1]), Double.parseDouble(learned[0]));
+            String[] learnedScore = cliScores.get(i);
+            if (learnedScore != null) {
+                learnedCli.add(spam, "spam".equals(learnedScore[1]), Double.parseDouble(learnedScore[0]));
             }
         }
         // The first model's threshold (ModelBootstrap's log line); learning reports never changes it.
         Matcher logged = Pattern.compile("threshold ([0-9.]+)").matcher(firstModel);
         threshold = logged.find() ? Double.parseDouble(logged.group(1)) : Double.NaN;
+        // What a full retraining on the autolearned examples gives (filter train's trainer, as retrain --from-reports).
+        List<ModelTrainer.Example> autolearned = new ArrayList<>();
+        FeatureExtractor trainerFeatures = new FeatureExtractor(trainer.dimensionBits());
+        int[] learnedCounts = new int[2];
+        for (String label : List.of("spam", "ham")) {
+            try (java.util.stream.Stream<Path> files = Files.list(learned.resolve(label))) {
+                for (Path file : (Iterable<Path>) files.sorted()::iterator) {
+                    org.jamesshaping.filter.content.MessageContent content = extractor.extract(Files.readAllBytes(file));
+                    autolearned.add(new ModelTrainer.Example(trainerFeatures.features(content), label.equals("spam"),
+                        org.jamesshaping.filter.predictive.MessageDates.sentAt(content).orElse(null)));
+                    learnedCounts[label.equals("spam") ? 0 : 1]++;
+                }
+            }
+        }
+        double retrainedThreshold = trainer.tune(autolearned, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
+            .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
+        PredictiveModel retrained = trainer.train(autolearned, retrainedThreshold);
+        FeatureExtractor retrainedFeatures = retrained.featureExtractor();
+        FilterResult retrainedOnDelivered = new FilterResult();
+        for (int i = 0; i < events.size(); i++) {
+            Path file = delivered.resolve(events.get(i).source + ".eml");
+            if (Files.exists(file)) {
+                double score = retrained.score(retrainedFeatures.features(extractor.extract(Files.readAllBytes(file))));
+                retrainedOnDelivered.add(prepared.corpus.get(events.get(i).corpusIndex).spam(), score >= retrainedThreshold, score);
+            }
+        }
         System.out.println("| model, scored on | threshold | spam caught | false positives | 1-ROCA |");
         System.out.println("|---|---|---|---|---|");
         System.out.printf(Locale.ROOT, "| autolearned, the server's verdicts (fingerprint known-spam or predictive spam) | %s | %s | %s | %s |%n",
@@ -713,6 +768,9 @@ final class AutoLearnRun {
             fmt(threshold), predictiveHeader.caught(), predictiveHeader.falsePositives(), predictiveHeader.oneMinusRocaPercent());
         System.out.printf(Locale.ROOT, "| autolearned, filter classify on every delivered test mail | %s | %s | %s | %.3f%% |%n",
             fmt(threshold), learnedCli.caught(), learnedCli.falsePositives(), learnedCli.oneMinusRocaPercent());
+        System.out.printf(Locale.ROOT, "| filter train's trainer on the %d spam and %d ham autolearn queued (as delivered), on the delivered test mail | %s | %s | %s | %.3f%% |%n",
+            learnedCounts[0], learnedCounts[1], fmt(retrainedThreshold), retrainedOnDelivered.caught(), retrainedOnDelivered.falsePositives(),
+            retrainedOnDelivered.oneMinusRocaPercent());
         System.out.printf(Locale.ROOT, "| filter train on the whole training part, on the delivered test mail | %s | %s | %s | %.3f%% |%n",
             fmt(cliThreshold), cliOnDelivered.caught(), cliOnDelivered.falsePositives(), cliOnDelivered.oneMinusRocaPercent());
         System.out.printf(Locale.ROOT, "| filter train on the whole training part, on the corpus files (FilterBenchmark's time split) | %s | %s | %s | %.3f%% |%n",
