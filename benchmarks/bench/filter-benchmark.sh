@@ -3,8 +3,10 @@
 # Debian's bogofilter if missing, builds the benchmarks module and runs
 # org.jamesshaping.bench.filter.FilterBenchmark (5-fold CV on spam-1 + easy-ham-1 + hard-ham-1 only; the
 # predictive filter's threshold is tuned inside each training split, never on the test fold).
-# Then what one-line adversarial parts (25-200 KB) cost, against the corpus's messages in the same run.
-# Usage: benchmarks/bench/filter-benchmark.sh [--no-bogofilter] [--adversarial-only] [--before-max-kb=N]
+# Then what one-line adversarial parts (25-200 KB) cost, against the corpus's messages in the same run; then the
+# autolearn run (a real James, no model, fed the time split's training part over SMTP, scored on its test part).
+# Usage: benchmarks/bench/filter-benchmark.sh [--no-bogofilter] [--time-split-only | --speed-only | --adversarial-only |
+#        --autolearn-only] [--before-max-kb=N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${JAMES_SHAPING_CORPUS:-$HOME/.cache/james-shaping/corpus}"
@@ -30,9 +32,23 @@ PIN=""; command -v taskset >/dev/null && PIN="taskset -c 0"
 CLASSES="$(mktemp -d)"
 cp -r benchmarks/target/classes "$CLASSES/bench"
 JAR="$(ls james-shaping-extension/target/james-shaping-extension-*.jar | grep -v /original- | head -1)"
-cp "$JAR" "$CLASSES/extension.jar"
-CP="$(cat "$CP_FILE" | sed "s#[^:]*james-shaping-extension[^:]*#$CLASSES/extension.jar#")"
-JAMES_SHAPING_CORPUS="$CACHE" $PIN java -Xmx2g \
-  -cp "$CLASSES/bench:$CP" \
-  org.jamesshaping.bench.filter.FilterBenchmark "$@"
+# Named as the extension jar is, so that the launcher keeps it off the class path of a James it starts (James loads
+# the extension from extensions-jars/ only).
+cp "$JAR" "$CLASSES/james-shaping-extension.jar"
+CP="$(cat "$CP_FILE" | sed "s#[^:]*james-shaping-extension[^:]*#$CLASSES/james-shaping-extension.jar#")"
+ONLY=""
+for arg in "$@"; do
+  case "$arg" in --time-split-only|--speed-only|--adversarial-only|--autolearn-only) ONLY="$arg" ;; esac
+done
+if [ "$ONLY" != --autolearn-only ]; then
+  JAMES_SHAPING_CORPUS="$CACHE" $PIN java -Xmx2g \
+    -cp "$CLASSES/bench:$CP" \
+    org.jamesshaping.bench.filter.FilterBenchmark "$@"
+fi
+# The autolearn run is not pinned: the James it starts (a child JVM) would inherit the pinning.
+if [ -z "$ONLY" ] || [ "$ONLY" = --autolearn-only ]; then
+  JAMES_SHAPING_CORPUS="$CACHE" java -Xmx2g -Dbench.root="$ROOT" \
+    -cp "$CLASSES/bench:$CP" \
+    org.jamesshaping.bench.filter.FilterBenchmark "$@" $([ -z "$ONLY" ] && echo --autolearn-only)
+fi
 rm -rf "$CLASSES"

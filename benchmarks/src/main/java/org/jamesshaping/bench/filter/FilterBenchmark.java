@@ -35,7 +35,8 @@ import org.jamesshaping.testsupport.SpamMutator;
  *
  * <p>Features, settings and the threshold rule are chosen on the time split only: it is the one that sees drift.
  * {@code --time-split-only} skips the cross-validation, the speed figures and the fingerprint filter;
- * {@code --speed-only} runs only the speed figures ({@link ClassifySpeed}).</p>
+ * {@code --speed-only} runs only the speed figures ({@link ClassifySpeed}); {@code --autolearn-only} only the autolearn
+ * run ({@link AutoLearnRun}: a real James fed the time split's training part over SMTP, scored on its test part).</p>
  */
 public final class FilterBenchmark {
     private static final int FOLDS = 5;
@@ -115,6 +116,10 @@ public final class FilterBenchmark {
 
         if (flags.contains("--speed-only")) {
             ClassifySpeed.run(prepared, withBogofilter);
+            return;
+        }
+        if (flags.contains("--autolearn-only")) {
+            AutoLearnRun.run(prepared);
             return;
         }
         timeSplit(prepared, withBogofilter);

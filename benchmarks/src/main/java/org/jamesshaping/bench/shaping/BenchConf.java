@@ -41,7 +41,7 @@ public final class BenchConf {
         return this;
     }
 
-    BenchConf replaceRegex(String file, String regex, String replacement) {
+    public BenchConf replaceRegex(String file, String regex, String replacement) {
         folder.replaceRegex(file, regex, replacement);
         return this;
     }

@@ -90,10 +90,7 @@ public class AutoLearn extends GenericMailet {
 
     @Override
     public void service(Mail mail) {
-        String network = AutoLearnQuota.network(mail.getRemoteAddr());
-        String sender = mail.getMaybeSender().asOptional().map(Object::toString).map(value -> value.toLowerCase(Locale.ROOT))
-            .orElse("<>@" + mail.getRemoteAddr());
-        AutoLearnQuota.Decision decision = quota.take(sender, network);
+        AutoLearnQuota.Decision decision = quota.take(senderKey(mail), AutoLearnQuota.network(mail.getRemoteAddr()));
         String outcome = decision.attribute();
         if (decision == AutoLearnQuota.Decision.TAKEN) {
             try {
@@ -116,6 +113,12 @@ public class AutoLearn extends GenericMailet {
             LOGGER.info("Autolearn as {}: {} queued, {} over the sender limit, {} over the network limit, {} failed", spam ? "spam" : "ham",
                 quota.taken(), quota.senderLimited(), quota.networkLimited(), failures);
         }
+    }
+
+    /** Whom a mail's examples count against: its envelope sender, or its client for a null sender. */
+    static String senderKey(Mail mail) {
+        return mail.getMaybeSender().asOptional().map(Object::toString).map(value -> value.toLowerCase(Locale.ROOT))
+            .orElse("<>@" + mail.getRemoteAddr());
     }
 
     /** The counters, for tests and logs. */

@@ -1,5 +1,6 @@
 package org.jamesshaping.filter.mailet;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -18,6 +19,7 @@ import org.jamesshaping.filter.fingerprint.FingerprintMatch;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
+import org.jamesshaping.filter.predictive.AutoLearnQuota;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.store.StoreSettings;
 
@@ -30,12 +32,15 @@ import org.jamesshaping.store.StoreSettings;
  * X-Shaping-Verdict that arrived with the message is removed, so nobody can forge a verdict.</p>
  *
  * <p>With {@code reportAs=spamtrap} every mail reaching this mailet is added as known spam (use it in the
- * processor that handles spamtrap recipients). Parameters are documented in docs/filters.md.</p>
+ * processor that handles spamtrap recipients), at most {@code maxPerSender} of one envelope sender and
+ * {@code maxPerNetwork} of one client /24 per {@code window}, as {@link AutoLearn} bounds its examples: who writes
+ * to a trap chooses what it sends, ham included. Parameters are documented in docs/filters.md.</p>
  */
 public class FingerprintFilter extends ContentFilterMailet {
     private Fingerprinter fingerprinter;
     private FingerprintService service;
     private Optional<SpamSignature.Source> reportAs = Optional.empty();
+    private AutoLearnQuota trapQuota;
 
     /** As James builds it: MongoDB from conf/shaping.properties unless the mailet's parameters say otherwise. */
     @Inject
@@ -52,6 +57,13 @@ public class FingerprintFilter extends ContentFilterMailet {
         String report = stringParameter("reportAs", "");
         if (report.equalsIgnoreCase("spamtrap")) {
             reportAs = Optional.of(SpamSignature.Source.SPAMTRAP);
+            long perSender = longParameter("maxPerSender", AutoLearn.DEFAULT_MAX_PER_SENDER);
+            long perNetwork = longParameter("maxPerNetwork", AutoLearn.DEFAULT_MAX_PER_NETWORK);
+            if (perSender < 1 || perNetwork < 1 || perSender > Integer.MAX_VALUE || perNetwork > Integer.MAX_VALUE) {
+                throw new MessagingException(getMailetName() + ": maxPerSender and maxPerNetwork must be positive numbers");
+            }
+            trapQuota = new AutoLearnQuota((int) perSender, (int) perNetwork, durationParameter("window", AutoLearn.DEFAULT_WINDOW),
+                Clock.systemUTC());
         } else if (!report.isEmpty()) {
             throw new MessagingException(getMailetName() + ": reportAs must be 'spamtrap' or empty, got " + report);
         }
@@ -75,6 +87,11 @@ public class FingerprintFilter extends ContentFilterMailet {
             return Verdict.unknown(null);
         }
         if (reportAs.isPresent()) {
+            // Past its sender's or /24's bound a trap mail adds no signature: ham sent to a trap from one network
+            // under many senders would otherwise make its look-alikes known spam for every server.
+            if (trapQuota.take(AutoLearn.senderKey(mail), AutoLearnQuota.network(mail.getRemoteAddr())) != AutoLearnQuota.Decision.TAKEN) {
+                return Verdict.unknown(fingerprint.get().id());
+            }
             // A spamtrap write may block up to the MongoDB timeout: acceptable in the trap's own processor only.
             service.report(fingerprint.get(), reportAs.get());
             return Verdict.knownSpam(fingerprint.get().id(), 1.0);

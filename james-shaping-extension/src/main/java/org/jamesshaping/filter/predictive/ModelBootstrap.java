@@ -16,14 +16,15 @@ import org.slf4j.LoggerFactory;
 /**
  * A fresh install's first model: while no model exists, once the pending training reports (operator reports and
  * autolearned mail) hold at least {@value #MIN_PER_CLASS} spam and {@value #MIN_PER_CLASS} ham, a model is trained
- * on them ({@link ModelTrainer#defaults()}, threshold tuned as {@code filter train} tunes it) and saved as the first
+ * on them (the oldest of each kind, at most {@value #MAX_REPORTS} in all; {@link ModelTrainer#defaults()}, threshold tuned as
+ * {@code filter train} tunes it) and saved as the first
  * version, unless a model appeared meanwhile. Its pointer lists the reports, so {@link ReportLearner} marks them
  * applied instead of learning them again. Until then the filter says {@code not-run; reason=no-model}.
  */
 public final class ModelBootstrap {
     /** Fewer examples of a kind than this make a model that flags at random: the filter waits. */
     public static final int MIN_PER_CLASS = 50;
-    /** Reports read for the first model at most (the oldest first). */
+    /** Reports read for the first model at most: the oldest of each kind, half of them each when both have as many. */
     public static final int MAX_REPORTS = 1_000;
     private static final Logger LOGGER = LoggerFactory.getLogger(ModelBootstrap.class);
 
@@ -47,16 +48,20 @@ public final class ModelBootstrap {
         if (models.current().isPresent()) {
             return Optional.empty();
         }
-        List<TrainingReports.Report> pending = reports.pending(MAX_REPORTS);
-        int spam = 0;
-        for (TrainingReports.Report report : pending) {
-            spam += report.spam() ? 1 : 0;
-        }
-        if (spam < MIN_PER_CLASS || pending.size() - spam < MIN_PER_CLASS) {
-            LOGGER.debug("No predictive model yet: {} spam and {} ham reported, {} of each needed", spam, pending.size() - spam,
+        // Each kind read on its own: the oldest reports of a fresh install are often all of one kind (users' mail
+        // learned as ham for days before a trap gets its first spam), and the oldest MAX_REPORTS alone could then
+        // never hold MIN_PER_CLASS of the other, however many wait behind them.
+        List<TrainingReports.Report> pendingSpam = reports.pending(true, MAX_REPORTS);
+        List<TrainingReports.Report> pendingHam = reports.pending(false, MAX_REPORTS);
+        if (pendingSpam.size() < MIN_PER_CLASS || pendingHam.size() < MIN_PER_CLASS) {
+            LOGGER.debug("No predictive model yet: {} spam and {} ham reported, {} of each needed", pendingSpam.size(), pendingHam.size(),
                 MIN_PER_CLASS);
             return Optional.empty();
         }
+        // At most MAX_REPORTS in all: the oldest half of the bound of each kind, more of one when the other has fewer.
+        int spam = Math.min(pendingSpam.size(), Math.max(MAX_REPORTS / 2, MAX_REPORTS - pendingHam.size()));
+        List<TrainingReports.Report> pending = new ArrayList<>(pendingSpam.subList(0, spam));
+        pending.addAll(pendingHam.subList(0, Math.min(pendingHam.size(), MAX_REPORTS - spam)));
         FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
         List<ModelTrainer.Example> examples = new ArrayList<>();
         List<String> ids = new ArrayList<>();

@@ -162,7 +162,7 @@ public final class ReportLearner {
         }
         reports.markApplied(ids, version.get(), clock.instant());
         Pass pass = new Pass(Pass.Result.LEARNED, ids.size(), outcome.changed(), rejected, version, Optional.of(outcome.model()));
-        LOGGER.info("Predictive model learned {} operator reports ({} changed it, {} were already judged right): version {}",
+        LOGGER.info("Predictive model learned {} reports ({} changed it, {} were already judged right): version {}",
             ids.size(), outcome.changed(), outcome.alreadyRight(), version.get());
         return pass;
     }

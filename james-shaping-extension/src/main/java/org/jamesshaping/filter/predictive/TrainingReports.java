@@ -39,7 +39,10 @@ import com.mongodb.client.model.Updates;
  *
  * <p>Bounded: at most {@link #MAX_REPORTS_PER_SOURCE} reports per source and {@link #MAX_REPORTS} in all. A new
  * report over a bound takes the place of the oldest one already learned (or set aside); when all are still pending
- * it is refused, so a flood of reports can neither grow the collection nor push out what has not been learned.</p>
+ * it is refused, so a flood of reports can neither grow the collection nor push out what has not been learned;
+ * except that a report of the kind its source has fewer of waiting takes the place of the oldest waiting one of the
+ * other kind: while no model exists nothing is learned, and a bound full of ham would refuse forever the spam the
+ * first model needs.</p>
  */
 public final class TrainingReports {
     public static final String COLLECTION = "training_reports";
@@ -197,28 +200,43 @@ public final class TrainingReports {
         if (collection.countDocuments(Filters.eq("_id", id)) > 0) {
             return Optional.empty();
         }
-        if (!makeRoom(Filters.eq("source", source), maxReportsPerSource)) {
+        boolean spam = id.endsWith(":spam");
+        if (!makeRoom(Filters.eq("source", source), maxReportsPerSource, source, spam)) {
             return Optional.of("the " + maxReportsPerSource + " reports kept from source '" + source
                 + "' all wait to be learned; report again once the predictive model has learned them");
         }
-        if (!makeRoom(new Document(), maxReports)) {
+        if (!makeRoom(new Document(), maxReports, source, spam)) {
             return Optional.of("the " + maxReports + " reports kept all wait to be learned; report again once the predictive model has learned them");
         }
         return Optional.empty();
     }
 
-    /** Deletes the oldest finished reports among {@code scope} until one more fits under {@code bound}. */
-    private boolean makeRoom(Bson scope, int bound) {
+    /**
+     * Deletes the oldest finished reports among {@code scope} until one more fits under {@code bound}; when all of
+     * them wait, the oldest waiting report of the other kind from {@code source}, if it has more of those waiting.
+     */
+    private boolean makeRoom(Bson scope, int bound, String source, boolean spam) {
         long excess = collection.countDocuments(scope) - bound + 1;
         while (excess > 0) {
             Document oldest = collection.findOneAndDelete(Filters.and(scope, Filters.ne("state", State.PENDING.stored())),
                 new FindOneAndDeleteOptions().sort(Sorts.ascending("reportedAt", "_id")).projection(Projections.include("_id")));
-            if (oldest == null) {
+            if (oldest == null && (oldest = oldestWaitingOfTheOtherKind(source, spam)) == null) {
                 return false;
             }
             excess--;
         }
         return true;
+    }
+
+    /** Deletes and returns the oldest pending report of the other kind from {@code source} if it has more of them pending. */
+    private Document oldestWaitingOfTheOtherKind(String source, boolean spam) {
+        Bson waiting = Filters.and(Filters.eq("source", source), Filters.eq("state", State.PENDING.stored()));
+        Bson otherKind = Filters.and(waiting, Filters.eq("label", spam ? "ham" : "spam"));
+        if (collection.countDocuments(Filters.and(waiting, Filters.eq("label", spam ? "spam" : "ham"))) >= collection.countDocuments(otherKind)) {
+            return null;
+        }
+        return collection.findOneAndDelete(otherKind,
+            new FindOneAndDeleteOptions().sort(Sorts.ascending("reportedAt", "_id")).projection(Projections.include("_id")));
     }
 
     private static String id(byte[] raw, boolean spam) {
@@ -230,6 +248,16 @@ public final class TrainingReports {
         List<Report> result = new ArrayList<>();
         for (Document document : collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.exclude("raw"))
                 .sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
+            result.add(new Report(document));
+        }
+        return result;
+    }
+
+    /** Pending reports of one label, oldest first, without their messages. */
+    public List<Report> pending(boolean spam, int limit) {
+        List<Report> result = new ArrayList<>();
+        for (Document document : collection.find(Filters.and(Filters.eq("state", State.PENDING.stored()), Filters.eq("label", spam ? "spam" : "ham")))
+                .projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
             result.add(new Report(document));
         }
         return result;

@@ -89,6 +89,33 @@ class ContentFilterMailetsTest {
             .mimeMessage(message).remoteAddr("192.0.2.7").build();
     }
 
+    /** Ham sent to a trap from one /24 under many senders: only maxPerNetwork of it becomes known spam. */
+    @Test
+    void aSpamtrapAddsAtMostMaxPerNetworkSignaturesFromOneNetworkWhateverTheSenders() throws Exception {
+        FingerprintFilter trap = fingerprintFilter(mongo.uri(), Map.of("reportAs", "spamtrap", "maxPerNetwork", "2"));
+        String[] words = ("minutes review release planned design parser module build weekly meeting agenda notes project "
+            + "schedule budget travel library compiler upgrade network printer office").split(" ");
+        List<String> headers = new java.util.ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            java.util.List<String> shuffled = new java.util.ArrayList<>(java.util.Arrays.asList(words));
+            java.util.Collections.shuffle(shuffled, new java.util.Random(n));
+            StringBuilder text = new StringBuilder();
+            for (int i = 0; i < 4; i++) {
+                text.append(String.join(" ", shuffled)).append(". ");
+            }
+            MimeMessage message = ContentExtractor.parse(SpamMutator.message("Minutes", text.toString(), false));
+            Mail mail = MailImpl.builder().name("trap-" + n).sender("member" + n + "@lists.example.org").addRecipient("trap@example.com")
+                .mimeMessage(message).remoteAddr("198.51.100." + (10 + n)).build();
+            trap.service(mail);
+            headers.add(mail.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null));
+        }
+        assertThat(headers.subList(0, 2)).allSatisfy(header -> assertThat(header).contains("; match="));
+        assertThat(headers.subList(2, 4)).allSatisfy(header -> assertThat(header).endsWith("; no-match"));
+        try (MongoClient client = new MongoConnection(mongo.uri(), "filter_test", Duration.ofSeconds(2)).open()) {
+            assertThat(client.getDatabase("filter_test").getCollection(FingerprintStore.COLLECTION).countDocuments()).isEqualTo(2);
+        }
+    }
+
     private FingerprintFilter fingerprintFilter(String uri) throws Exception {
         return fingerprintFilter(uri, Map.of());
     }

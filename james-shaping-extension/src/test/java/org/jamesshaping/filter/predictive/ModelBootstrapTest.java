@@ -88,6 +88,28 @@ class ModelBootstrapTest {
         assertThat(reports.count(TrainingReports.State.APPLIED)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS + 10);
     }
 
+    /**
+     * Users' mail is learned as ham from the first day, a trap's spam comes later: the first model must not wait
+     * behind the oldest MAX_REPORTS reports, all ham, for spam that is already there.
+     */
+    @Test
+    void theFirstModelIsTrainedOnBothKindsWhenMoreThanTheBoundOfHamWaitsBeforeTheFirstSpam() throws Exception {
+        for (int n = 0; n < ModelBootstrap.MAX_REPORTS + 20; n++) {
+            reports.add(message(false, n), false, "autolearn", NOW.minusSeconds(7_200L - n));
+        }
+        for (int n = 0; n < ModelBootstrap.MIN_PER_CLASS; n++) {
+            reports.add(message(true, n), true, "autolearn", NOW.minusSeconds(60L - n));
+        }
+        Optional<String> version = bootstrap.trainIfEnough();
+        assertThat(version).isPresent();
+        PredictiveModel first = models.load(version.get());
+        assertThat(first.spamCount()).isEqualTo(ModelBootstrap.MIN_PER_CLASS);
+        assertThat(first.hamCount()).isEqualTo(ModelBootstrap.MAX_REPORTS - ModelBootstrap.MIN_PER_CLASS);
+        FeatureExtractor features = first.featureExtractor();
+        assertThat(first.isSpam(first.score(features.features(extractor.extract(message(true, 150)))))).isTrue();
+        assertThat(first.isSpam(first.score(features.features(extractor.extract(message(false, 150)))))).isFalse();
+    }
+
     @Test
     void aModelTrainedMeanwhileIsNeverReplaced() throws Exception {
         report(true, ModelBootstrap.MIN_PER_CLASS, 0);

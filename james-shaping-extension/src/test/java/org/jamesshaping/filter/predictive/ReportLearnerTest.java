@@ -295,6 +295,30 @@ class ReportLearnerTest {
         assertThat(reports.count(TrainingReports.State.PENDING)).isZero();
     }
 
+    /** No model yet, so nothing is learned: a bound full of waiting ham must still take the spam a first model needs. */
+    @Test
+    void aBoundFullOfWaitingReportsOfOneKindTakesTheOtherKindUntilBothWaitAlike() {
+        TrainingReports bounded = new TrainingReports(client.getDatabase("filter_test").getCollection("balanced_reports"), 3, 5);
+        List<String> ham = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ham.add(bounded.add(message("Minutes " + i, "The review minutes " + i), false, "autolearn", NOW.plusSeconds(i)).id());
+        }
+        // Another ham is refused: every report waits and none of the other kind could make room.
+        assertThat(bounded.full(message("Minutes 3", "The review minutes 3"), false, "autolearn")).isPresent();
+
+        TrainingReports.Report firstSpam = bounded.add(message("Offer 0", "Cheap watches 0"), true, "autolearn", NOW.plusSeconds(10));
+        TrainingReports.Report secondSpam = bounded.add(message("Offer 1", "Cheap watches 1"), true, "autolearn", NOW.plusSeconds(11));
+        // Two spam waiting against one ham: a third spam would now push out the last ham, and is refused.
+        assertThat(bounded.full(message("Offer 2", "Cheap watches 2"), true, "autolearn")).isPresent();
+        assertThat(bounded.pending(10)).extracting(TrainingReports.Report::id).containsExactly(ham.get(2), firstSpam.id(), secondSpam.id());
+        // Another source's waiting reports are never pushed out: with the bound in all (5) reached, an operator's
+        // ham (none of its own waiting) is refused.
+        bounded.add(message("Trap 0", "Pills 0"), true, "spamtrap", NOW.plusSeconds(12));
+        bounded.add(message("Trap 1", "Pills 1"), true, "spamtrap", NOW.plusSeconds(13));
+        assertThat(bounded.full(message("Minutes 4", "The review minutes 4"), false, "operator")).isPresent();
+        assertThat(bounded.count(TrainingReports.State.PENDING)).isEqualTo(5);
+    }
+
     @Test
     void reportsAreBoundedPerSourceAndInAllAndANewOneReplacesTheOldestLearned() {
         TrainingReports bounded = new TrainingReports(client.getDatabase("filter_test").getCollection("bounded_reports"), 3, 5);
