@@ -30,6 +30,7 @@ class JamesShapingScriptTest {
     private static final String LAUNCHER_JAR = "launcher/target/launcher-0.1.0-SNAPSHOT.jar";
     private static final String SUPPORT_JAR = "test-support/target/test-support-0.1.0-SNAPSHOT.jar";
     private static final String CLASSPATH = "launcher/target/runtime-classpath.txt";
+    private static final String CLASSIFY_CLASSPATH = "launcher/target/classify-classpath.txt";
     private static final String SOURCE = "launcher/src/main/java/org/jamesshaping/launcher/Launcher.java";
     private static final Instant BUILT = Instant.parse("2026-01-02T10:00:00Z");
 
@@ -58,6 +59,7 @@ class JamesShapingScriptTest {
         write(SUPPORT_JAR, "jar", BUILT);
         // Maven rewrites the class path file only when it changes: older than the sources, it says nothing.
         write(CLASSPATH, "/nowhere.jar", BUILT.minusSeconds(7200));
+        write(CLASSIFY_CLASSPATH, "/nowhere.jar", BUILT.minusSeconds(7200));
         Files.createDirectories(root.resolve("launcher/target/classes"));
 
         bin = Files.createDirectories(root.resolve("fake-bin"));
