@@ -2,7 +2,6 @@ package org.jamesshaping.bench.filter;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +18,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+
+import org.jamesshaping.bench.SmtpData;
 
 /**
  * Sends one corpus message over real SMTP from a loopback source address, as a sending MTA would: EHLO, optional
@@ -107,7 +108,7 @@ final class CorpusSmtp {
             if (code != 354) {
                 return new Outcome(step, code);
             }
-            out.write(dataOf(raw));
+            out.write(SmtpData.of(raw));
             out.flush();
             code = reply(in);
             try {
@@ -148,42 +149,6 @@ final class CorpusSmtp {
                 return Integer.parseInt(line.substring(0, 3));
             }
         }
-    }
-
-    /** The message as DATA content: CRLF line ends, leading dots doubled, ending with CRLF.CRLF. */
-    static byte[] dataOf(byte[] raw) {
-        ByteArrayOutputStream data = new ByteArrayOutputStream(raw.length + raw.length / 20 + 8);
-        boolean lineStart = true;
-        for (int i = 0; i < raw.length; i++) {
-            byte b = raw[i];
-            if (lineStart && b == '.') {
-                data.write('.');
-            }
-            if (b == '\n') {
-                data.write('\r');
-                data.write('\n');
-                lineStart = true;
-            } else if (b == '\r') {
-                // A CR is written with the LF that follows it; a lone CR ends a line too.
-                data.write('\r');
-                data.write('\n');
-                if (i + 1 < raw.length && raw[i + 1] == '\n') {
-                    i++;
-                }
-                lineStart = true;
-            } else {
-                data.write(b);
-                lineStart = false;
-            }
-        }
-        if (!lineStart) {
-            data.write('\r');
-            data.write('\n');
-        }
-        data.write('.');
-        data.write('\r');
-        data.write('\n');
-        return data.toByteArray();
     }
 
     private static SSLContext trustingContext() throws GeneralSecurityException {

@@ -1,6 +1,5 @@
 package org.jamesshaping.bench.flood;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jamesshaping.bench.SmtpData;
 import org.jamesshaping.bench.shaping.BenchConf;
 import org.jamesshaping.bench.shaping.BenchSupport;
 import org.jamesshaping.bench.shaping.JamesChild;
@@ -88,10 +88,10 @@ public final class FloodBenchmark {
         System.out.println("machine: " + machine);
         List<byte[]> hams = new ArrayList<>();
         for (String set : List.of(CorpusCache.EASY_HAM, CorpusCache.HARD_HAM)) {
-            CorpusCache.load(set).forEach(message -> hams.add(smtpData(message.raw())));
+            CorpusCache.load(set).forEach(message -> hams.add(SmtpData.of(message.raw())));
         }
         List<byte[]> spams = new ArrayList<>();
-        CorpusCache.load(CorpusCache.SPAM).forEach(message -> spams.add(smtpData(message.raw())));
+        CorpusCache.load(CorpusCache.SPAM).forEach(message -> spams.add(SmtpData.of(message.raw())));
         // The same order in every phase and run: each phase sends the same messages.
         Collections.shuffle(hams, new Random(22));
         Collections.shuffle(spams, new Random(23));
@@ -363,45 +363,5 @@ public final class FloodBenchmark {
         } catch (Exception e) {
             return -1;
         }
-    }
-
-    /**
-     * A corpus file as SMTP DATA: without an mbox "From " line, CRLF line ends, dot-stuffed, then CRLF.CRLF.
-     */
-    static byte[] smtpData(byte[] raw) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + 64);
-        int i = 0;
-        if (raw.length > 5 && raw[0] == 'F' && raw[1] == 'r' && raw[2] == 'o' && raw[3] == 'm' && raw[4] == ' ') {
-            while (i < raw.length && raw[i] != '\n') {
-                i++;
-            }
-            i++;
-        }
-        boolean lineStart = true;
-        for (; i < raw.length; i++) {
-            byte b = raw[i];
-            if (b == '\r') {
-                continue;
-            }
-            if (b == '\n') {
-                out.write('\r');
-                out.write('\n');
-                lineStart = true;
-                continue;
-            }
-            if (lineStart && b == '.') {
-                out.write('.');
-            }
-            out.write(b);
-            lineStart = false;
-        }
-        if (!lineStart) {
-            out.write('\r');
-            out.write('\n');
-        }
-        out.write('.');
-        out.write('\r');
-        out.write('\n');
-        return out.toByteArray();
     }
 }

@@ -7,11 +7,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.jamesshaping.bench.SmtpData;
 import org.junit.jupiter.api.Test;
 
 class FloodBenchmarkTest {
     private static String data(String raw) {
-        return new String(FloodBenchmark.smtpData(raw.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII);
+        return new String(SmtpData.of(raw.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.US_ASCII);
     }
 
     @Test
