@@ -159,7 +159,7 @@ final class AutoLearnRun {
         try {
             long started = System.nanoTime();
             Map<Kind, Map<String, Integer>> learning;
-            String firstModel;
+            String modelTrainings;
             int[] sentWhenFirstModel;
             try (JamesChild james = start("train", work, mongo.uri(), "10s")) {
                 webAdminPort = james.webAdminPort;
@@ -181,11 +181,11 @@ final class AutoLearnRun {
                 awaitLearned();
                 watcher.interrupt();
                 sentWhenFirstModel = doneByKindAtFirstModel[0];
-                firstModel = firstModelLine(james.log);
+                modelTrainings = modelTrainingLines(james.log);
                 learning = learningOutcomes(stream, work.resolve("learned"));
                 printReports();
             }
-            printTraining(stream, learning, firstModel, sentWhenFirstModel);
+            printTraining(stream, learning, modelTrainings, sentWhenFirstModel);
 
             // Learning off for the test part: its mail must not teach the model it is scored by.
             try (JamesChild james = start("test", work, mongo.uri(), "0")) {
@@ -196,7 +196,7 @@ final class AutoLearnRun {
                 Path delivered = Files.createDirectories(work.resolve("test-delivered"));
                 Map<Integer, String[]> verdicts = testVerdicts(testStream, delivered);
                 Map<Integer, String[]> cliScores = classify(mongo.uri(), delivered, testStream);
-                printTest(testStream, verdicts, cliScores, delivered, firstModel, work.resolve("learned"));
+                printTest(testStream, verdicts, cliScores, delivered, modelTrainings, work.resolve("learned"));
             }
             System.out.printf(Locale.ROOT, "  autolearn run: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
         } finally {
@@ -432,11 +432,14 @@ final class AutoLearnRun {
         }
     }
 
-    /** Until every queued example is learned (the pending-reports gauge at 0 twice in a row), at most 10 minutes. */
+    /**
+     * Until every queued example is learned (the pending-reports gauge at 0 four times in a row, 20 s: two learning
+     * passes, so that a retraining the last pass started has ended), at most 10 minutes.
+     */
     private void awaitLearned() throws InterruptedException {
         long start = System.nanoTime();
         int zeros = 0;
-        while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(10) && zeros < 2) {
+        while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(10) && zeros < 4) {
             double pending = metric("shaping_filter_pending_reports");
             double age = metric("shaping_filter_model_age_seconds");
             zeros = pending == 0 && age >= 0 ? zeros + 1 : 0;
@@ -456,14 +459,18 @@ final class AutoLearnRun {
         }
     }
 
-    private static String firstModelLine(Path log) throws IOException {
+    /** The server's full trainings of its model (ModelBootstrap's log lines: the first model, then each retraining), one a line. */
+    private static String modelTrainingLines(Path log) throws IOException {
+        List<String> trainings = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
-            int at = line.indexOf("First predictive model trained on");
-            if (at >= 0) {
-                return line.substring(0, 12) + " " + line.substring(at);
+            for (String marker : List.of("First predictive model trained on", "Predictive model trained again")) {
+                int at = line.indexOf(marker);
+                if (at >= 0) {
+                    trainings.add(line.substring(0, 12) + " " + line.substring(at));
+                }
             }
         }
-        return "(no first-model line in " + log + ")";
+        return trainings.isEmpty() ? "(no first-model line in " + log + ")" : String.join("\n    ", trainings);
     }
 
     /** Per kind, how many mails ended with each autolearn outcome (the mail attribute), read from the repositories. */
@@ -617,7 +624,7 @@ final class AutoLearnRun {
 
     // ---- printing ----
 
-    private void printTraining(List<Event> stream, Map<Kind, Map<String, Integer>> learning, String firstModel, int[] atFirstModel) {
+    private void printTraining(List<Event> stream, Map<Kind, Map<String, Integer>> learning, String modelTrainings, int[] atFirstModel) {
         System.out.println("  training stream (the time split's earliest 70%, date order, " + SENDER_THREADS + " senders at once):");
         System.out.println("| kind | sent | accepted (250) | refused at SMTP | where it went: autolearn outcome |");
         System.out.println("|---|---|---|---|---|");
@@ -641,7 +648,7 @@ final class AutoLearnRun {
         if (learning.containsKey(null)) {
             System.out.println("  mails from no address of the stream: " + learning.get(null));
         }
-        System.out.println("  first model: " + firstModel);
+        System.out.println("  model trainings (the first model, then each full retraining on the kept reports):\n    " + modelTrainings);
         if (atFirstModel != null) {
             StringBuilder line = new StringBuilder("  sent when the first model was loaded: " + atFirstModel[Kind.values().length] + " messages (");
             for (Kind kind : Kind.values()) {
@@ -654,7 +661,7 @@ final class AutoLearnRun {
     }
 
     private void printTest(List<Event> events, Map<Integer, String[]> verdicts, Map<Integer, String[]> cliScores, Path delivered,
-                           String firstModel, Path learned) throws Exception {
+                           String modelTrainings, Path learned) throws Exception {
         FilterResult server = new FilterResult();
         FilterResult predictiveHeader = new FilterResult();
         FilterResult learnedCli = new FilterResult();
@@ -731,9 +738,11 @@ final class AutoLearnRun {
                 learnedCli.add(spam, "spam".equals(learnedScore[1]), Double.parseDouble(learnedScore[0]));
             }
         }
-        // The first model's threshold (ModelBootstrap's log line); learning reports never changes it.
-        Matcher logged = Pattern.compile("threshold ([0-9.]+)").matcher(firstModel);
-        threshold = logged.find() ? Double.parseDouble(logged.group(1)) : Double.NaN;
+        // The last full training's threshold (ModelBootstrap's log lines); learning reports one by one never changes it.
+        Matcher logged = Pattern.compile("threshold ([0-9.]+)").matcher(modelTrainings);
+        while (logged.find()) {
+            threshold = Double.parseDouble(logged.group(1));
+        }
         // What a full retraining on the autolearned examples gives (filter train's trainer, as retrain --from-reports).
         List<ModelTrainer.Example> autolearned = new ArrayList<>();
         FeatureExtractor trainerFeatures = new FeatureExtractor(trainer.dimensionBits());

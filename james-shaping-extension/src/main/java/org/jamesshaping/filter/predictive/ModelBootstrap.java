@@ -2,6 +2,7 @@ package org.jamesshaping.filter.predictive;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,12 +21,23 @@ import org.slf4j.LoggerFactory;
  * {@code filter train} tunes it) and saved as the first
  * version, unless a model appeared meanwhile. Its pointer lists the reports, so {@link ReportLearner} marks them
  * applied instead of learning them again. Until then the filter says {@code not-run; reason=no-model}.
+ *
+ * <p>Such a model is then trained again, in full, on every kept report (pending and applied, at most
+ * {@link TrainingReports#MAX_REPORTS}) each time as many new reports came as its last training read, at most
+ * {@value #RETRAIN_AFTER_AT_MOST} and at least {@value #RETRAIN_AFTER_AT_LEAST}: a first model trained on a few hundred
+ * examples keeps its threshold, and reports learned one by one only move it past that threshold on their side, where a
+ * full training weighs them all and tunes the threshold again. A model an operator trained is never retrained.</p>
  */
 public final class ModelBootstrap {
     /** Fewer examples of a kind than this make a model that flags at random: the filter waits. */
     public static final int MIN_PER_CLASS = 50;
     /** Reports read for the first model at most: the oldest of each kind, half of them each when both have as many. */
     public static final int MAX_REPORTS = 1_000;
+    /** New reports that make a server-trained model due for a full training, at most (the bound's quarter: the
+     *  model keeps pace with mail that changes within days). */
+    public static final int RETRAIN_AFTER_AT_MOST = TrainingReports.MAX_REPORTS / 4;
+    /** ... and at least: a training on a few new reports would only cost CPU. */
+    public static final int RETRAIN_AFTER_AT_LEAST = 2 * MIN_PER_CLASS;
     private static final Logger LOGGER = LoggerFactory.getLogger(ModelBootstrap.class);
 
     private final PredictiveModelStore models;
@@ -63,31 +75,89 @@ public final class ModelBootstrap {
         List<TrainingReports.Report> pending = new ArrayList<>(pendingSpam.subList(0, spam));
         pending.addAll(pendingHam.subList(0, Math.min(pendingHam.size(), MAX_REPORTS - spam)));
         FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
-        List<ModelTrainer.Example> examples = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
+        Examples examples = new Examples();
         for (TrainingReports.Report report : pending) {
             // One reported message in memory at a time; one learned or deleted meanwhile is skipped.
-            Optional<byte[]> raw = reports.message(report.id());
-            if (raw.isEmpty()) {
-                continue;
-            }
-            try {
-                MessageContent content = extractor.extract(raw.get());
-                examples.add(new ModelTrainer.Example(features.features(content), report.spam(), MessageDates.sentAt(content).orElse(null)));
-                ids.add(report.id());
-            } catch (MessagingException | RuntimeException e) {
-                // ReportLearner sets unreadable reports aside once a model exists.
-            }
+            reports.message(report.id()).ifPresent(raw -> examples.add(features, report, raw, true));
         }
-        double threshold = trainer.tune(examples, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
-            .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
-        PredictiveModel model = trainer.train(examples, threshold);
-        Optional<String> version = models.saveFirst(model, ids, clock.instant());
+        PredictiveModel model = train(examples);
+        Optional<String> version = models.saveFirst(model, examples.ids, examples.newest, clock.instant());
         if (version.isPresent()) {
             LOGGER.info("First predictive model trained on {} reported spam and {} ham (threshold {}): version {}", model.spamCount(),
-                model.hamCount(), String.format(java.util.Locale.ROOT, "%.4f", threshold), version.get());
+                model.hamCount(), String.format(java.util.Locale.ROOT, "%.4f", model.threshold()), version.get());
         }
         return version;
+    }
+
+    /**
+     * The version of a model trained again on every kept report, when the current model is a server's (trained from
+     * reports, never an operator's) and enough reports came since its last training; empty otherwise, or when the
+     * model changed meanwhile (then the next pass looks again).
+     */
+    public Optional<String> retrainIfDue() {
+        Optional<PredictiveModelStore.Pointer> current = models.current();
+        if (current.isEmpty() || !current.get().trainedFromReports()) {
+            return Optional.empty();
+        }
+        PredictiveModelStore.Pointer base = current.get();
+        long newer = reports.countLearnableReportedAfter(base.trainedThrough().orElse(Instant.EPOCH));
+        if (newer < retrainAfter(base.trainedOn())) {
+            return Optional.empty();
+        }
+        FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
+        Examples examples = new Examples();
+        reports.forEachLearnable((report, raw) -> examples.add(features, report, raw, report.state() == TrainingReports.State.PENDING));
+        if (examples.spam < MIN_PER_CLASS || examples.list.size() - examples.spam < MIN_PER_CLASS) {
+            return Optional.empty();
+        }
+        PredictiveModel model = train(examples);
+        Instant now = clock.instant();
+        Optional<String> version = models.saveRetrained(model, base.version(), examples.ids, examples.list.size(), examples.newest, now);
+        if (version.isEmpty()) {
+            LOGGER.info("The predictive model changed while it was being trained again on the kept reports; the next pass looks again");
+            return version;
+        }
+        reports.markApplied(examples.ids, version.get(), now);
+        LOGGER.info("Predictive model trained again on the {} kept reports ({} spam, {} ham; {} reported since its last training on {}), "
+                + "threshold {}: version {}", examples.list.size(), model.spamCount(), model.hamCount(), newer, base.trainedOn(),
+            String.format(java.util.Locale.ROOT, "%.4f", model.threshold()), version.get());
+        return version;
+    }
+
+    /** New reports after which a model trained on {@code trainedOn} reports is trained again. */
+    static long retrainAfter(int trainedOn) {
+        return Math.max(RETRAIN_AFTER_AT_LEAST, Math.min(trainedOn, RETRAIN_AFTER_AT_MOST));
+    }
+
+    private PredictiveModel train(Examples examples) {
+        double threshold = trainer.tune(examples.list, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
+            .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
+        return trainer.train(examples.list, threshold);
+    }
+
+    /** Reports read into examples: their features, the ids to list in the pointer, the newest report's date. */
+    private final class Examples {
+        final List<ModelTrainer.Example> list = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
+        int spam;
+        Instant newest = Instant.EPOCH;
+
+        void add(FeatureExtractor features, TrainingReports.Report report, byte[] raw, boolean listed) {
+            try {
+                MessageContent content = extractor.extract(raw);
+                list.add(new ModelTrainer.Example(features.features(content), report.spam(), MessageDates.sentAt(content).orElse(null)));
+            } catch (MessagingException | RuntimeException e) {
+                // ReportLearner sets unreadable reports aside once a model exists.
+                return;
+            }
+            spam += report.spam() ? 1 : 0;
+            if (listed) {
+                ids.add(report.id());
+            }
+            if (report.reportedAt().isAfter(newest)) {
+                newest = report.reportedAt();
+            }
+        }
     }
 
     /** Loads a version this bootstrap saved (for the server that saved it). */

@@ -106,7 +106,10 @@ public class PredictiveModelService implements Closeable {
         startLearning(learner, Optional.empty(), interval);
     }
 
-    /** As {@link #startLearning(ReportLearner, Duration)}; while there is no model, {@code bootstrap} may train the first one. */
+    /**
+     * As {@link #startLearning(ReportLearner, Duration)}; while there is no model, {@code bootstrap} may train the first
+     * one, and it trains a model it trained again when enough reports came since ({@link ModelBootstrap#retrainIfDue}).
+     */
     public synchronized void startLearning(ReportLearner learner, Optional<ModelBootstrap> bootstrap, Duration interval) {
         this.bootstrap = bootstrap;
         if (learning) {
@@ -138,6 +141,13 @@ public class PredictiveModelService implements Closeable {
                 // The learned model is this server's at once; the others read it within their refresh interval.
                 model = pass.model().get();
                 loadedVersion = pass.version().get();
+            }
+            if (bootstrap.isPresent()) {
+                Optional<String> retrained = bootstrap.get().retrainIfDue();
+                if (retrained.isPresent()) {
+                    model = bootstrap.get().load(retrained.get());
+                    loadedVersion = retrained.get();
+                }
             }
         } catch (IOException | MongoException | IllegalStateException e) {
             LOGGER.warn("Cannot apply operator reports to the predictive model now ({}); they stay pending", e.getMessage());

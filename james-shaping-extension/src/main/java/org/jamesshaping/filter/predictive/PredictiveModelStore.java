@@ -22,7 +22,8 @@ import com.mongodb.client.model.Sorts;
  * well under MongoDB's 16 MB limit, plus one pointer document naming the current version:
  * <pre>
  * { _id: "current", version: "uuid", chunks: 2, trainedAt: ISODate, updatedAt: ISODate,
- *   learnedFrom: "previous uuid", reports: ["report id", ...] }
+ *   learnedFrom: "previous uuid", reports: ["report id", ...],
+ *   origin: "operator|reports", trainedOn: 1159, trainedThrough: ISODate }
  * { _id: "uuid:0", version: "uuid", n: 0, data: BinData }   ...
  * </pre>
  * A new model's chunks are written first and the pointer last, so readers see either the old model or the whole
@@ -33,11 +34,21 @@ import com.mongodb.client.model.Sorts;
  * lose each other's reports: the second finds the pointer moved and tries again from the new model. The pointer
  * lists the reports the current version learned, so a learner that stopped between the swap and marking its
  * reports applied is completed by the next one instead of teaching them twice.</p>
+ *
+ * <p>{@code origin} says who trained the model a version descends from: an operator ({@link #save}) or a server,
+ * from the kept reports ({@link #saveFirst}, {@link #saveRetrained}); {@code trainedOn} and {@code trainedThrough}
+ * are how many reports that training read and when the newest of them was reported. Learned versions inherit all
+ * three, so a server never retrains a model an operator trained, however many reports it learned since.</p>
  */
 public final class PredictiveModelStore {
     public static final String COLLECTION = "predictive_model";
     public static final int DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
     private static final String CURRENT = "current";
+    private static final String ORIGIN = "origin";
+    private static final String OPERATOR = "operator";
+    private static final String FROM_REPORTS = "reports";
+    private static final String TRAINED_ON = "trainedOn";
+    private static final String TRAINED_THROUGH = "trainedThrough";
 
     private final MongoCollection<Document> collection;
     private final int chunkBytes;
@@ -55,10 +66,31 @@ public final class PredictiveModelStore {
     public static final class Pointer {
         private final String version;
         private final List<String> reports;
+        private final boolean trainedFromReports;
+        private final int trainedOn;
+        private final Optional<Instant> trainedThrough;
 
-        Pointer(String version, List<String> reports) {
+        Pointer(String version, List<String> reports, boolean trainedFromReports, int trainedOn, Optional<Instant> trainedThrough) {
             this.version = version;
             this.reports = List.copyOf(reports);
+            this.trainedFromReports = trainedFromReports;
+            this.trainedOn = trainedOn;
+            this.trainedThrough = trainedThrough;
+        }
+
+        /** Whether a server trained this model (or the one it learned from) on the kept reports, not an operator. */
+        public boolean trainedFromReports() {
+            return trainedFromReports;
+        }
+
+        /** How many reports that training read (0 for an operator's model). */
+        public int trainedOn() {
+            return trainedOn;
+        }
+
+        /** When the newest report that training read was reported. */
+        public Optional<Instant> trainedThrough() {
+            return trainedThrough;
         }
 
         public String version() {
@@ -76,7 +108,8 @@ public final class PredictiveModelStore {
         String version = UUID.randomUUID().toString();
         int chunks = writeChunks(model, version);
         Optional<String> previous = currentVersion();
-        collection.replaceOne(Filters.eq("_id", CURRENT), pointer(model, version, chunks, now), new ReplaceOptions().upsert(true));
+        collection.replaceOne(Filters.eq("_id", CURRENT), pointer(model, version, chunks, now).append(ORIGIN, OPERATOR),
+            new ReplaceOptions().upsert(true));
         deleteOlderThan(version, previous);
         return version;
     }
@@ -86,9 +119,36 @@ public final class PredictiveModelStore {
      * version; otherwise writes nothing that stays and returns empty.
      */
     public Optional<String> saveLearned(PredictiveModel model, String baseVersion, List<String> reports, Instant now) {
+        Document base = collection.find(Filters.and(Filters.eq("_id", CURRENT), Filters.eq("version", baseVersion))).first();
+        if (base == null) {
+            return Optional.empty();
+        }
+        Document pointer = new Document("learnedFrom", baseVersion).append("reports", reports);
+        for (String inherited : List.of(ORIGIN, TRAINED_ON, TRAINED_THROUGH)) {
+            if (base.containsKey(inherited)) {
+                pointer.append(inherited, base.get(inherited));
+            }
+        }
+        return replaceIfCurrent(model, baseVersion, pointer, now);
+    }
+
+    /**
+     * Saves a model a server trained anew on {@code trainedOn} kept reports, the newest reported at
+     * {@code trainedThrough}, in place of {@code baseVersion} if that is still current (so an operator's model saved
+     * meanwhile stays); {@code reports} are those of them still pending, which the pointer lists as
+     * {@link #saveLearned} does.
+     */
+    public Optional<String> saveRetrained(PredictiveModel model, String baseVersion, List<String> reports, int trainedOn,
+                                          Instant trainedThrough, Instant now) {
+        return replaceIfCurrent(model, baseVersion, new Document("learnedFrom", "reports").append("reports", reports)
+            .append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, trainedOn).append(TRAINED_THROUGH, Date.from(trainedThrough)), now);
+    }
+
+    private Optional<String> replaceIfCurrent(PredictiveModel model, String baseVersion, Document fields, Instant now) {
         String version = UUID.randomUUID().toString();
         int chunks = writeChunks(model, version);
-        Document pointer = pointer(model, version, chunks, now).append("learnedFrom", baseVersion).append("reports", reports);
+        Document pointer = pointer(model, version, chunks, now);
+        pointer.putAll(fields);
         if (collection.replaceOne(Filters.and(Filters.eq("_id", CURRENT), Filters.eq("version", baseVersion)), pointer)
                 .getMatchedCount() == 0) {
             collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));
@@ -103,12 +163,13 @@ public final class PredictiveModelStore {
      * reports must never replace a model an operator trained meanwhile, nor another server's first model); otherwise
      * writes nothing that stays and returns empty. The pointer lists the reports, as {@link #saveLearned} does.
      */
-    public Optional<String> saveFirst(PredictiveModel model, List<String> reports, Instant now) {
+    public Optional<String> saveFirst(PredictiveModel model, List<String> reports, Instant trainedThrough, Instant now) {
         String version = UUID.randomUUID().toString();
         int chunks = writeChunks(model, version);
         try {
             // _id is unique: of two servers inserting the pointer, one wins.
-            collection.insertOne(pointer(model, version, chunks, now).append("learnedFrom", "reports").append("reports", reports));
+            collection.insertOne(pointer(model, version, chunks, now).append("learnedFrom", "reports").append("reports", reports)
+                .append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, reports.size()).append(TRAINED_THROUGH, Date.from(trainedThrough)));
             return Optional.of(version);
         } catch (MongoWriteException e) {
             collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));
@@ -122,7 +183,10 @@ public final class PredictiveModelStore {
             return Optional.empty();
         }
         List<String> reports = current.getList("reports", String.class);
-        return Optional.of(new Pointer(current.getString("version"), reports == null ? List.of() : reports));
+        // A pointer written before origins were recorded counts as an operator's: never retrained.
+        return Optional.of(new Pointer(current.getString("version"), reports == null ? List.of() : reports,
+            FROM_REPORTS.equals(current.getString(ORIGIN)), current.getInteger(TRAINED_ON, 0),
+            Optional.ofNullable(current.getDate(TRAINED_THROUGH)).map(Date::toInstant)));
     }
 
     private static Document pointer(PredictiveModel model, String version, int chunks, Instant now) {

@@ -290,6 +290,12 @@ public final class TrainingReports {
         }
     }
 
+    /** Reports that can be learned (pending or applied) reported after {@code instant}: a count, no message read. */
+    public long countLearnableReportedAfter(Instant instant) {
+        return collection.countDocuments(Filters.and(Filters.in("state", State.PENDING.stored(), State.APPLIED.stored()),
+            Filters.gt("reportedAt", Date.from(instant))));
+    }
+
     /** The most recent reports in a state (or all states), without their messages. */
     public List<Report> list(Optional<State> state, int limit) {
         List<Report> result = new ArrayList<>();

@@ -120,7 +120,111 @@ class ModelBootstrapTest {
         assertThat(models.currentVersion()).contains(theirs);
         // and of two first models saved at once, the second stays out
         PredictiveModelStore empty = new PredictiveModelStore(client.getDatabase("race").getCollection(PredictiveModelStore.COLLECTION));
-        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW)).isPresent();
-        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW)).isEmpty();
+        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW, NOW)).isPresent();
+        assertThat(empty.saveFirst(operators, java.util.List.of(), NOW, NOW)).isEmpty();
+    }
+
+    private void reportAt(boolean spam, int count, int from, Instant at) {
+        for (int n = from; n < from + count; n++) {
+            reports.add(message(spam, n), spam, "autolearn", at.plusMillis(n));
+        }
+    }
+
+    private ReportLearner learner() {
+        return new ReportLearner(models, reports, IncrementalLearner.defaults(), extractor, Clock.fixed(NOW, ZoneOffset.UTC),
+            ReportLearner.DEFAULT_BATCH);
+    }
+
+    /**
+     * A first model trained on 100 reports is trained again, in full, once 100 more came (learned one by one
+     * meanwhile), on all 200, and not before; the learned version in between keeps the origin that allows it.
+     */
+    @Test
+    void aServerTrainedModelIsTrainedAgainOnEveryKeptReportOnceAsManyNewReportsCame() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+        String first = bootstrap.trainIfEnough().orElseThrow();
+        assertThat(models.current().orElseThrow().trainedOn()).isEqualTo(2 * ModelBootstrap.MIN_PER_CLASS);
+        assertThat(bootstrap.retrainIfDue()).as("no report came since").isEmpty();
+
+        Instant later = NOW.plusSeconds(600);
+        reportAt(true, ModelBootstrap.MIN_PER_CLASS, 100, later);
+        reportAt(false, ModelBootstrap.MIN_PER_CLASS - 1, 100, later);
+        ReportLearner.Pass pass = learner().learnPending();
+        assertThat(pass.version()).isPresent();
+        assertThat(models.current().orElseThrow().trainedFromReports()).as("a learned version keeps its origin").isTrue();
+        assertThat(bootstrap.retrainIfDue()).as("99 new reports, 100 needed").isEmpty();
+
+        reportAt(false, 1, 199, later);
+        Optional<String> retrained = bootstrap.retrainIfDue();
+        assertThat(retrained).isPresent().isNotEqualTo(Optional.of(first));
+        assertThat(models.currentVersion()).isEqualTo(retrained);
+        PredictiveModelStore.Pointer pointer = models.current().orElseThrow();
+        assertThat(pointer.trainedOn()).isEqualTo(4 * ModelBootstrap.MIN_PER_CLASS);
+        assertThat(pointer.trainedThrough()).contains(later.plusMillis(199));
+        PredictiveModel model = models.load(retrained.get());
+        assertThat(model.spamCount()).isEqualTo(2 * ModelBootstrap.MIN_PER_CLASS);
+        assertThat(model.hamCount()).isEqualTo(2 * ModelBootstrap.MIN_PER_CLASS);
+        FeatureExtractor features = model.featureExtractor();
+        assertThat(model.isSpam(model.score(features.features(extractor.extract(message(true, 250)))))).isTrue();
+        assertThat(model.isSpam(model.score(features.features(extractor.extract(message(false, 250)))))).isFalse();
+        // the report still pending when it trained is in the model, not learned again
+        assertThat(reports.count(TrainingReports.State.PENDING)).isZero();
+        assertThat(learner().learnPending().result()).isEqualTo(ReportLearner.Pass.Result.NOTHING_PENDING);
+        assertThat(bootstrap.retrainIfDue()).as("the next training waits for 200 new reports").isEmpty();
+    }
+
+    @Test
+    void aModelAnOperatorTrainedIsNeverTrainedAgainHoweverManyReportsItLearns() throws Exception {
+        PredictiveModel operators = new PredictiveModel(FeatureExtractor.FEATURE_VERSION, 16, new float[1 << 16], 0f, 0.5, 1, 1, NOW);
+        models.save(operators, NOW);
+        assertThat(models.current().orElseThrow().trainedFromReports()).isFalse();
+        reportAt(true, 3 * ModelBootstrap.MIN_PER_CLASS, 0, NOW.plusSeconds(60));
+        reportAt(false, 3 * ModelBootstrap.MIN_PER_CLASS, 0, NOW.plusSeconds(60));
+        String learned = learner().learnPending().version().orElseThrow();
+        assertThat(models.current().orElseThrow().trainedFromReports()).isFalse();
+        assertThat(bootstrap.retrainIfDue()).isEmpty();
+        assertThat(models.currentVersion()).contains(learned);
+    }
+
+    /** An operator's model saved while a server trained its own again stays: the server's is not saved. */
+    @Test
+    void aModelRetrainedFromAVersionNoLongerCurrentIsNotSaved() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+        String first = bootstrap.trainIfEnough().orElseThrow();
+        PredictiveModel operators = new PredictiveModel(FeatureExtractor.FEATURE_VERSION, 16, new float[1 << 16], 0f, 0.5, 1, 1, NOW);
+        String theirs = models.save(operators, NOW);
+        assertThat(models.saveRetrained(operators, first, java.util.List.of(), 100, NOW, NOW)).isEmpty();
+        assertThat(models.currentVersion()).contains(theirs);
+        reportAt(true, 3 * ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(60));
+        reportAt(false, 3 * ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(60));
+        assertThat(bootstrap.retrainIfDue()).isEmpty();
+        assertThat(models.currentVersion()).contains(theirs);
+    }
+
+    /** The server's learning thread trains the first model, then trains it again, and scores with each at once. */
+    @Test
+    void aServerScoresWithTheModelItTrainedAgainAsSoonAsItIsSaved() throws Exception {
+        try (PredictiveModelService service = new PredictiveModelService(PredictiveModelService.mongoSource(models, () -> { }),
+                Duration.ofHours(1))) {
+            service.startLearning(learner(), Optional.of(bootstrap), Duration.ofMillis(50));
+            report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+            report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+            awaitModelOf(service, 2 * ModelBootstrap.MIN_PER_CLASS);
+            reportAt(true, ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(600));
+            reportAt(false, ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(600));
+            awaitModelOf(service, 4 * ModelBootstrap.MIN_PER_CLASS);
+            assertThat(models.current().orElseThrow().trainedOn()).isEqualTo(4 * ModelBootstrap.MIN_PER_CLASS);
+        }
+    }
+
+    private static void awaitModelOf(PredictiveModelService service, int examples) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline
+                && service.current().map(m -> m.spamCount() + m.hamCount()).orElse(0) != examples) {
+            Thread.sleep(20);
+        }
+        assertThat(service.current().map(m -> m.spamCount() + m.hamCount())).contains(examples);
     }
 }
