@@ -1,9 +1,13 @@
 package org.jamesshaping.filter.predictive;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.jamesshaping.store.ReputationKey;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -106,17 +110,20 @@ public final class AutoLearnQuota {
         return networkLimited.get();
     }
 
-    /** "1.2.3" for 1.2.3.4, the first three groups (a /48) for IPv6, the text itself otherwise. */
+    /**
+     * The client's /24 (IPv4, an IPv4-mapped IPv6 address included) or /48 (IPv6) in CIDR notation, whatever way
+     * the address is written (so {@code 2001:db8::1} and {@code 2001:db8:0:5::1} are one network); a text that is no
+     * address literal is its own network.
+     */
     public static String network(String address) {
         if (address == null) {
             return "";
         }
-        int colon = address.indexOf(':');
-        if (colon < 0) {
-            int last = address.lastIndexOf('.');
-            return last > 0 ? address.substring(0, last) : address;
+        try {
+            InetAddress parsed = ReputationKey.parseAddress(address);
+            return (parsed instanceof Inet4Address ? ReputationKey.subnetOf(parsed) : ReputationKey.wideOf(parsed)).id();
+        } catch (IllegalArgumentException e) {
+            return address;
         }
-        String[] groups = address.split(":", 4);
-        return groups.length >= 3 ? groups[0] + ":" + groups[1] + ":" + groups[2] : address;
     }
 }

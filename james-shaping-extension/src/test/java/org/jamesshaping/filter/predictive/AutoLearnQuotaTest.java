@@ -50,8 +50,13 @@ class AutoLearnQuotaTest {
 
     @Test
     void networksAreSlash24AndSlash48() {
-        assertThat(AutoLearnQuota.network("192.0.2.77")).isEqualTo("192.0.2");
-        assertThat(AutoLearnQuota.network("2001:db8:1234:5678::1")).isEqualTo("2001:db8:1234");
+        assertThat(AutoLearnQuota.network("192.0.2.77")).isEqualTo("192.0.2.0/24");
+        assertThat(AutoLearnQuota.network("::ffff:192.0.2.9")).as("IPv4-mapped").isEqualTo("192.0.2.0/24");
+        assertThat(AutoLearnQuota.network("2001:db8:1234:5678::1")).isEqualTo(AutoLearnQuota.network("2001:db8:1234:0:0:0:0:2"));
+        // every way of writing an address of one /48 is that /48
+        assertThat(AutoLearnQuota.network("2001:db8::1")).isEqualTo(AutoLearnQuota.network("2001:db8:0:5::1"))
+            .isEqualTo(AutoLearnQuota.network("2001:0db8:0000:ffff:0:0:0:7")).isNotEqualTo(AutoLearnQuota.network("2001:db8:1::1"));
+        assertThat(AutoLearnQuota.network("not-an-address")).isEqualTo("not-an-address");
         assertThatThrownBy(() -> new AutoLearnQuota(0, 1, Duration.ofDays(1), clock)).isInstanceOf(IllegalArgumentException.class);
     }
 }
