@@ -769,21 +769,21 @@ final class AutoLearnRun {
                 retrainedOnDelivered.add(prepared.corpus.get(events.get(i).corpusIndex).spam(), score >= retrainedThreshold, score);
             }
         }
-        System.out.println("| model, scored on | threshold | spam caught | false positives | 1-ROCA |");
-        System.out.println("|---|---|---|---|---|");
-        System.out.printf(Locale.ROOT, "| autolearned, the server's verdicts (fingerprint known-spam or predictive spam) | %s | %s | %s | %s |%n",
-            fmt(threshold), server.caught(), server.falsePositives(), "-");
-        System.out.printf(Locale.ROOT, "| autolearned, predictive verdicts of the mail it scored (known-spam not scored) | %s | %s | %s | %.3f%% |%n",
-            fmt(threshold), predictiveHeader.caught(), predictiveHeader.falsePositives(), predictiveHeader.oneMinusRocaPercent());
-        System.out.printf(Locale.ROOT, "| autolearned, filter classify on every delivered test mail | %s | %s | %s | %.3f%% |%n",
-            fmt(threshold), learnedCli.caught(), learnedCli.falsePositives(), learnedCli.oneMinusRocaPercent());
-        System.out.printf(Locale.ROOT, "| filter train's trainer on the %d spam and %d ham autolearn queued (as delivered), on the delivered test mail | %s | %s | %s | %.3f%% |%n",
-            learnedCounts[0], learnedCounts[1], fmt(retrainedThreshold), retrainedOnDelivered.caught(), retrainedOnDelivered.falsePositives(),
-            retrainedOnDelivered.oneMinusRocaPercent());
-        System.out.printf(Locale.ROOT, "| filter train on the whole training part, on the delivered test mail | %s | %s | %s | %.3f%% |%n",
-            fmt(cliThreshold), cliOnDelivered.caught(), cliOnDelivered.falsePositives(), cliOnDelivered.oneMinusRocaPercent());
-        System.out.printf(Locale.ROOT, "| filter train on the whole training part, on the corpus files (FilterBenchmark's time split) | %s | %s | %s | %.3f%% |%n",
-            fmt(cliThreshold), cliOnFiles.caught(), cliOnFiles.falsePositives(), cliOnFiles.oneMinusRocaPercent());
+        System.out.println("| model, scored on | threshold | spam caught | false positives | 1-ROCA | ROC, after the fact: caught at <= 1 FP, <= 4 FP |");
+        System.out.println("|---|---|---|---|---|---|");
+        System.out.printf(Locale.ROOT, "| autolearned, the server's verdicts (fingerprint known-spam or predictive spam) | %s | %s | %s | - | - |%n",
+            fmt(threshold), server.caught(), server.falsePositives());
+        row("autolearned, predictive verdicts of the mail it scored (known-spam not scored)", threshold, predictiveHeader);
+        row("autolearned, filter classify on every delivered test mail", threshold, learnedCli);
+        row("filter train's trainer on the " + learnedCounts[0] + " spam and " + learnedCounts[1]
+            + " ham autolearn queued (as delivered), on the delivered test mail", retrainedThreshold, retrainedOnDelivered);
+        row("filter train on the whole training part, on the delivered test mail", cliThreshold, cliOnDelivered);
+        row("filter train on the whole training part, on the corpus files (FilterBenchmark's time split)", cliThreshold, cliOnFiles);
+    }
+
+    private static void row(String model, double threshold, FilterResult result) {
+        System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.3f%% | %s, %s |%n", model, fmt(threshold), result.caught(),
+            result.falsePositives(), result.oneMinusRocaPercent(), result.caughtAtMostFalsePositives(1), result.caughtAtMostFalsePositives(4));
     }
 
     private static String fmt(double value) {
