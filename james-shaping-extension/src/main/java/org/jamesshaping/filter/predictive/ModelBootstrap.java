@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>Such a model is then trained again, in full, on every kept report (pending and applied, at most
  * {@link TrainingReports#MAX_REPORTS}) each time as many new reports came as its last training read, at most
  * {@value #RETRAIN_AFTER_AT_MOST} and at least {@value #RETRAIN_AFTER_AT_LEAST}: a first model trained on a few hundred
- * examples keeps its threshold, and reports learned one by one only move it past that threshold on their side, where a
+ * examples keeps its threshold, and reports learned one by one only move each reported message just past it, where a
  * full training weighs them all and tunes the threshold again. A model an operator trained is never retrained.</p>
  */
 public final class ModelBootstrap {
