@@ -101,7 +101,9 @@ public final class ModelBootstrap {
         }
         PredictiveModelStore.Pointer base = current.get();
         long newer = reports.countLearnableReportedAfter(base.trainedThrough().orElse(Instant.EPOCH));
-        if (newer < retrainAfter(base.trainedOn())) {
+        // Counted before any message is read: a store short of one kind would otherwise be read whole every pass.
+        if (newer < retrainAfter(base.trainedOn()) || reports.countLearnable(true) < MIN_PER_CLASS
+                || reports.countLearnable(false) < MIN_PER_CLASS) {
             return Optional.empty();
         }
         FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());

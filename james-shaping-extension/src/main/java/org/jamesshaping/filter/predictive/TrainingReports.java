@@ -52,6 +52,7 @@ public final class TrainingReports {
     public static final int MAX_REPORTS_PER_SOURCE = 2_000;
     /** Reports kept in all; a learner pass reads at most {@code ReportLearner.DEFAULT_BATCH} of them, one at a time. */
     public static final int MAX_REPORTS = 4_000;
+    private static final Bson LEARNABLE = Filters.in("state", State.PENDING.stored(), State.APPLIED.stored());
 
     /** Where a report is in its life. */
     public enum State {
@@ -281,8 +282,7 @@ public final class TrainingReports {
      * time: a new model is trained on all of them without holding their messages together in memory.
      */
     public void forEachLearnable(BiConsumer<Report, byte[]> action) {
-        for (Document document : collection.find(Filters.in("state", State.PENDING.stored(), State.APPLIED.stored()))
-                .sort(Sorts.ascending("reportedAt", "_id")).batchSize(50)) {
+        for (Document document : collection.find(LEARNABLE).sort(Sorts.ascending("reportedAt", "_id")).batchSize(50)) {
             Binary raw = document.get("raw", Binary.class);
             if (raw != null) {
                 action.accept(new Report(document), raw.getData());
@@ -292,8 +292,12 @@ public final class TrainingReports {
 
     /** Reports that can be learned (pending or applied) reported after {@code instant}: a count, no message read. */
     public long countLearnableReportedAfter(Instant instant) {
-        return collection.countDocuments(Filters.and(Filters.in("state", State.PENDING.stored(), State.APPLIED.stored()),
-            Filters.gt("reportedAt", Date.from(instant))));
+        return collection.countDocuments(Filters.and(LEARNABLE, Filters.gt("reportedAt", Date.from(instant))));
+    }
+
+    /** Reports of one label that can be learned: a count, no message read. */
+    public long countLearnable(boolean spam) {
+        return collection.countDocuments(Filters.and(LEARNABLE, Filters.eq("label", spam ? "spam" : "ham")));
     }
 
     /** The most recent reports in a state (or all states), without their messages. */

@@ -203,6 +203,23 @@ class ModelBootstrapTest {
         assertThat(models.currentVersion()).contains(theirs);
     }
 
+    /** Reports of one kind set aside until fewer than the minimum are left: a full training would flag at random. */
+    @Test
+    void aModelIsNotTrainedAgainWhileTheKeptReportsHoldTooFewOfOneKind() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+        String first = bootstrap.trainIfEnough().orElseThrow();
+        learner().learnPending();
+        client.getDatabase("bootstrap_test").getCollection(TrainingReports.COLLECTION).updateOne(
+            com.mongodb.client.model.Filters.eq("label", "spam"), com.mongodb.client.model.Updates.set("state", "rejected"));
+        reportAt(false, 3 * ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(60));
+        assertThat(reports.countLearnable(true)).isEqualTo(ModelBootstrap.MIN_PER_CLASS - 1);
+        assertThat(bootstrap.retrainIfDue()).isEmpty();
+        assertThat(models.currentVersion()).contains(first);
+        reportAt(true, 1, 300, NOW.plusSeconds(120));
+        assertThat(bootstrap.retrainIfDue()).isPresent();
+    }
+
     /** The server's learning thread trains the first model, then trains it again, and scores with each at once. */
     @Test
     void aServerScoresWithTheModelItTrainedAgainAsSoonAsItIsSaved() throws Exception {
