@@ -566,6 +566,11 @@ public final class FilterTool implements Callable<Integer> {
                         out.printf("%d reports learned; none pending.%n", learned);
                         return 0;
                     }
+                    if (pass.result() == ReportLearner.Pass.Result.TRAINING_UNDER_WAY) {
+                        out.printf("%d reports learned; a server is training the model again on the kept reports: the others stay "
+                            + "pending and go into its model or are learned after it.%n", learned);
+                        return 1;
+                    }
                     out.println(pass);
                     // A server learning at the same moment wins the race; try again on its model, a few times.
                     if (pass.result() == ReportLearner.Pass.Result.MODEL_REPLACED_MEANWHILE && ++races > 5) {

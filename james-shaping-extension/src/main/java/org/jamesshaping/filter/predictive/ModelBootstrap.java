@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import javax.mail.MessagingException;
 
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * {@link TrainingReports#MAX_REPORTS}) each time as many new reports came as its last training read, at most
  * {@value #RETRAIN_AFTER_AT_MOST} and at least {@value #RETRAIN_AFTER_AT_LEAST}: a first model trained on a few hundred
  * examples keeps its threshold, and reports learned one by one only move each reported message just past it, where a
- * full training weighs them all and tunes the threshold again. A model an operator trained is never retrained.</p>
+ * full training weighs them all and tunes the threshold again. A model an operator trained is never retrained. The
+ * training leases the model ({@link PredictiveModelStore#leaseTraining}) so that no server's learning pass replaces
+ * it meanwhile.</p>
  */
 public final class ModelBootstrap {
     /** Fewer examples of a kind than this make a model that flags at random: the filter waits. */
@@ -106,15 +109,27 @@ public final class ModelBootstrap {
                 || reports.countLearnable(false) < MIN_PER_CLASS) {
             return Optional.empty();
         }
-        FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
-        Examples examples = new Examples();
-        reports.forEachLearnable((report, raw) -> examples.add(features, report, raw, report.state() == TrainingReports.State.PENDING));
-        if (examples.spam < MIN_PER_CLASS || examples.list.size() - examples.spam < MIN_PER_CLASS) {
+        String lease = UUID.randomUUID().toString();
+        if (!models.leaseTraining(base.version(), lease, clock.instant())) {
             return Optional.empty();
         }
-        PredictiveModel model = train(examples);
+        Optional<String> version = Optional.empty();
+        Examples examples = new Examples();
+        PredictiveModel model;
+        try {
+            FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
+            reports.forEachLearnable((report, raw) -> examples.add(features, report, raw, report.state() == TrainingReports.State.PENDING));
+            if (examples.spam < MIN_PER_CLASS || examples.list.size() - examples.spam < MIN_PER_CLASS) {
+                return Optional.empty();
+            }
+            model = train(examples);
+            version = models.saveRetrained(model, base.version(), examples.ids, examples.list.size(), examples.newest, clock.instant());
+        } finally {
+            if (version.isEmpty()) {
+                models.releaseTraining(lease);
+            }
+        }
         Instant now = clock.instant();
-        Optional<String> version = models.saveRetrained(model, base.version(), examples.ids, examples.list.size(), examples.newest, now);
         if (version.isEmpty()) {
             LOGGER.info("The predictive model changed while it was being trained again on the kept reports; the next pass looks again");
             return version;

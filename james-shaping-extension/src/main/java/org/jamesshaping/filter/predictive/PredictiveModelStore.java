@@ -2,6 +2,7 @@ package org.jamesshaping.filter.predictive;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 
 import com.mongodb.MongoWriteException;
@@ -16,6 +18,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
 
 /**
  * The {@code predictive_model} collection: the serialised model ({@link ModelCodec}) cut into chunk documents
@@ -23,7 +26,8 @@ import com.mongodb.client.model.Sorts;
  * <pre>
  * { _id: "current", version: "uuid", chunks: 2, trainedAt: ISODate, updatedAt: ISODate,
  *   learnedFrom: "previous uuid", reports: ["report id", ...],
- *   origin: "operator|reports", trainedOn: 1159, trainedThrough: ISODate }
+ *   origin: "operator|reports", trainedOn: 1159, trainedThrough: ISODate,
+ *   trainingBy: "server id", trainingUntil: ISODate }
  * { _id: "uuid:0", version: "uuid", n: 0, data: BinData }   ...
  * </pre>
  * A new model's chunks are written first and the pointer last, so readers see either the old model or the whole
@@ -39,6 +43,11 @@ import com.mongodb.client.model.Sorts;
  * from the kept reports ({@link #saveFirst}, {@link #saveRetrained}); {@code trainedOn} and {@code trainedThrough}
  * are how many reports that training read and when the newest of them was reported. Learned versions inherit all
  * three, so a server never retrains a model an operator trained, however many reports it learned since.</p>
+ *
+ * <p>A server training a model again first leases the pointer ({@code trainingBy}, {@code trainingUntil},
+ * {@link #TRAINING_LEASE}): while the lease runs, no learned version is saved (the reports stay pending and go into
+ * the new model, or are learned on top of it), so in a fleet the other servers' learning passes cannot make the
+ * minutes of a full training a waste. An operator's {@link #save} ignores the lease: it always wins.</p>
  */
 public final class PredictiveModelStore {
     public static final String COLLECTION = "predictive_model";
@@ -49,6 +58,11 @@ public final class PredictiveModelStore {
     private static final String FROM_REPORTS = "reports";
     private static final String TRAINED_ON = "trainedOn";
     private static final String TRAINED_THROUGH = "trainedThrough";
+    private static final String TRAINING_BY = "trainingBy";
+    private static final String TRAINING_UNTIL = "trainingUntil";
+    /** How long a full training holds learned versions off: far longer than one takes; a server that stops mid-training
+     *  holds them off that long at most. */
+    public static final Duration TRAINING_LEASE = Duration.ofMinutes(5);
 
     private final MongoCollection<Document> collection;
     private final int chunkBytes;
@@ -69,13 +83,21 @@ public final class PredictiveModelStore {
         private final boolean trainedFromReports;
         private final int trainedOn;
         private final Optional<Instant> trainedThrough;
+        private final Optional<Instant> trainingUntil;
 
-        Pointer(String version, List<String> reports, boolean trainedFromReports, int trainedOn, Optional<Instant> trainedThrough) {
+        Pointer(String version, List<String> reports, boolean trainedFromReports, int trainedOn, Optional<Instant> trainedThrough,
+                Optional<Instant> trainingUntil) {
             this.version = version;
             this.reports = List.copyOf(reports);
             this.trainedFromReports = trainedFromReports;
             this.trainedOn = trainedOn;
             this.trainedThrough = trainedThrough;
+            this.trainingUntil = trainingUntil;
+        }
+
+        /** Until when a server training the model again holds learned versions off, if one does at {@code now}. */
+        public Optional<Instant> trainingUnderWay(Instant now) {
+            return trainingUntil.filter(until -> until.isAfter(now));
         }
 
         /** Whether a server trained this model (or the one it learned from) on the kept reports, not an operator. */
@@ -129,7 +151,28 @@ public final class PredictiveModelStore {
                 pointer.append(inherited, base.get(inherited));
             }
         }
-        return replaceIfCurrent(model, baseVersion, pointer, now);
+        // Refused while another server trains the model again, even to a pass that started before its lease.
+        return replaceIfCurrent(model, Filters.and(Filters.eq("version", baseVersion), notLeased(now)), baseVersion, pointer, now);
+    }
+
+    /**
+     * Leases the current version, if it is still {@code baseVersion} and no other training holds it, to
+     * {@code holder} for {@link #TRAINING_LEASE}; false when it cannot.
+     */
+    public boolean leaseTraining(String baseVersion, String holder, Instant now) {
+        return collection.updateOne(Filters.and(Filters.eq("_id", CURRENT), Filters.eq("version", baseVersion), notLeased(now)),
+            Updates.combine(Updates.set(TRAINING_BY, holder), Updates.set(TRAINING_UNTIL, Date.from(now.plus(TRAINING_LEASE)))))
+            .getMatchedCount() > 0;
+    }
+
+    /** Ends {@code holder}'s lease if it still holds one (a saved retrained version ends it by replacing the pointer). */
+    public void releaseTraining(String holder) {
+        collection.updateOne(Filters.and(Filters.eq("_id", CURRENT), Filters.eq(TRAINING_BY, holder)),
+            Updates.combine(Updates.unset(TRAINING_BY), Updates.unset(TRAINING_UNTIL)));
+    }
+
+    private static Bson notLeased(Instant now) {
+        return Filters.or(Filters.exists(TRAINING_UNTIL, false), Filters.lte(TRAINING_UNTIL, Date.from(now)));
     }
 
     /**
@@ -140,17 +183,18 @@ public final class PredictiveModelStore {
      */
     public Optional<String> saveRetrained(PredictiveModel model, String baseVersion, List<String> reports, int trainedOn,
                                           Instant trainedThrough, Instant now) {
-        return replaceIfCurrent(model, baseVersion, new Document("learnedFrom", "reports").append("reports", reports)
-            .append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, trainedOn).append(TRAINED_THROUGH, Date.from(trainedThrough)), now);
+        return replaceIfCurrent(model, Filters.eq("version", baseVersion), baseVersion, new Document("learnedFrom", "reports")
+            .append("reports", reports).append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, trainedOn)
+            .append(TRAINED_THROUGH, Date.from(trainedThrough)), now);
     }
 
-    private Optional<String> replaceIfCurrent(PredictiveModel model, String baseVersion, Document fields, Instant now) {
+    /** Replaces the pointer with {@code fields} for a new version if it matches {@code condition}. */
+    private Optional<String> replaceIfCurrent(PredictiveModel model, Bson condition, String baseVersion, Document fields, Instant now) {
         String version = UUID.randomUUID().toString();
         int chunks = writeChunks(model, version);
         Document pointer = pointer(model, version, chunks, now);
         pointer.putAll(fields);
-        if (collection.replaceOne(Filters.and(Filters.eq("_id", CURRENT), Filters.eq("version", baseVersion)), pointer)
-                .getMatchedCount() == 0) {
+        if (collection.replaceOne(Filters.and(Filters.eq("_id", CURRENT), condition), pointer).getMatchedCount() == 0) {
             collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));
             return Optional.empty();
         }
@@ -186,7 +230,8 @@ public final class PredictiveModelStore {
         // A pointer written before origins were recorded counts as an operator's: never retrained.
         return Optional.of(new Pointer(current.getString("version"), reports == null ? List.of() : reports,
             FROM_REPORTS.equals(current.getString(ORIGIN)), current.getInteger(TRAINED_ON, 0),
-            Optional.ofNullable(current.getDate(TRAINED_THROUGH)).map(Date::toInstant)));
+            Optional.ofNullable(current.getDate(TRAINED_THROUGH)).map(Date::toInstant),
+            Optional.ofNullable(current.getDate(TRAINING_UNTIL)).map(Date::toInstant)));
     }
 
     private static Document pointer(PredictiveModel model, String version, int chunks, Instant now) {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * pending and the next pass learns them on top of the newer model). Run by every server whose predictive filter
  * uses the shared model, every {@code learnInterval}, and by {@code ./james-shaping filter learn}.
  *
- * <p>Reports wait while there is no model yet: there is nothing to correct before {@code filter train} ran.</p>
+ * <p>Reports wait while there is no model yet: there is nothing to correct before {@code filter train} ran, and
+ * while a server trains the model again ({@link ModelBootstrap#retrainIfDue}).</p>
  */
 public final class ReportLearner {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReportLearner.class);
@@ -28,7 +29,7 @@ public final class ReportLearner {
 
     /** What a pass did. */
     public static final class Pass {
-        public enum Result { NOTHING_PENDING, NO_MODEL, LEARNED, MODEL_REPLACED_MEANWHILE }
+        public enum Result { NOTHING_PENDING, NO_MODEL, LEARNED, MODEL_REPLACED_MEANWHILE, TRAINING_UNDER_WAY }
 
         private final Result result;
         private final int learned;
@@ -125,6 +126,10 @@ public final class ReportLearner {
         }
         // A learner that saved this version may have stopped before marking its reports: finish its work.
         reports.markApplied(pointer.get().reports(), pointer.get().version(), clock.instant());
+        if (pointer.get().trainingUnderWay(clock.instant()).isPresent()) {
+            // A server is training the model again: what waits goes into its model or is learned on top of it.
+            return new Pass(Pass.Result.TRAINING_UNDER_WAY, 0, 0, 0, Optional.empty());
+        }
         List<TrainingReports.Report> pending = reports.pending(batch);
         if (pending.isEmpty()) {
             return new Pass(Pass.Result.NOTHING_PENDING, 0, 0, 0, Optional.empty());

@@ -203,6 +203,41 @@ class ModelBootstrapTest {
         assertThat(models.currentVersion()).contains(theirs);
     }
 
+    /**
+     * In a fleet: while one server trains the model again, the others' learning passes save nothing (their reports
+     * wait, nothing is lost), a pass that started before the lease cannot save either, nor can a second training; the
+     * lease ends when released, or by itself after TRAINING_LEASE for a server that stopped.
+     */
+    @Test
+    void whileAServerTrainsTheModelAgainNoOtherServerSavesALearnedVersion() throws Exception {
+        report(true, ModelBootstrap.MIN_PER_CLASS, 0);
+        report(false, ModelBootstrap.MIN_PER_CLASS, 0);
+        String first = bootstrap.trainIfEnough().orElseThrow();
+        learner().learnPending();
+        reportAt(true, ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(60));
+        reportAt(false, ModelBootstrap.MIN_PER_CLASS, 100, NOW.plusSeconds(60));
+        assertThat(models.leaseTraining(first, "other server", NOW)).isTrue();
+        assertThat(models.leaseTraining(first, "third server", NOW)).as("one training at a time").isFalse();
+        assertThat(models.current().orElseThrow().trainingUnderWay(NOW)).contains(NOW.plus(PredictiveModelStore.TRAINING_LEASE));
+
+        assertThat(learner().learnPending().result()).isEqualTo(ReportLearner.Pass.Result.TRAINING_UNDER_WAY);
+        assertThat(reports.count(TrainingReports.State.PENDING)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS);
+        assertThat(models.saveLearned(models.load(first), first, java.util.List.of(), NOW)).as("a pass begun before the lease").isEmpty();
+        assertThat(bootstrap.retrainIfDue()).as("a second training").isEmpty();
+        assertThat(models.currentVersion()).contains(first);
+
+        ReportLearner later = new ReportLearner(models, reports, IncrementalLearner.defaults(), extractor,
+            Clock.fixed(NOW.plus(PredictiveModelStore.TRAINING_LEASE).plusSeconds(1), ZoneOffset.UTC), ReportLearner.DEFAULT_BATCH);
+        assertThat(later.learnPending().result()).as("the lease of a server that stopped runs out").isEqualTo(ReportLearner.Pass.Result.LEARNED);
+
+        String learned = models.currentVersion().orElseThrow();
+        assertThat(models.leaseTraining(learned, "other server", NOW)).isTrue();
+        models.releaseTraining("other server");
+        assertThat(models.current().orElseThrow().trainingUnderWay(NOW)).isEmpty();
+        assertThat(bootstrap.retrainIfDue()).isPresent();
+        assertThat(models.current().orElseThrow().trainingUnderWay(NOW)).as("the saved training ends its lease").isEmpty();
+    }
+
     /** Reports of one kind set aside until fewer than the minimum are left: a full training would flag at random. */
     @Test
     void aModelIsNotTrainedAgainWhileTheKeptReportsHoldTooFewOfOneKind() throws Exception {
