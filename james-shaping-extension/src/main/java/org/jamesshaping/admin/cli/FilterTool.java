@@ -2,10 +2,7 @@ package org.jamesshaping.admin.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,27 +10,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 
-import javax.mail.MessagingException;
-
-import org.jamesshaping.filter.ContentReports;
-import org.jamesshaping.filter.content.ContentExtractor;
-import org.jamesshaping.filter.content.ContentLimits;
-import org.jamesshaping.filter.content.MessageContent;
-import org.jamesshaping.filter.fingerprint.FingerprintStore;
-import org.jamesshaping.filter.fingerprint.Fingerprinter;
-import org.jamesshaping.filter.fingerprint.SpamSignature;
-import org.jamesshaping.filter.predictive.IncrementalLearner;
 import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
-import org.jamesshaping.filter.predictive.ReportLearner;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.MongoConnection;
 
@@ -42,12 +23,14 @@ import com.mongodb.client.MongoClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
-/** {@code james-shaping filter train|classify|report-spam|report-ham|learn}: the content filters' command-line tool. */
+/**
+ * {@code james-shaping filter train|retrain|classify|report-spam|report-ham|learn}: the content filters' command-line
+ * tool; classify is {@link ClassifyCommand}, reports and learning are in {@link ReportCommands}.
+ */
 @Command(name = "filter", mixinStandardHelpOptions = true, description = "Train, run and feed the content filters.",
-    subcommands = {FilterTool.Train.class, FilterTool.Classify.class, FilterTool.ReportSpam.class,
-        FilterTool.ReportHam.class, FilterTool.Learn.class, FilterTool.Retrain.class})
+    subcommands = {FilterTool.Train.class, ClassifyCommand.class, ReportCommands.ReportSpam.class,
+        ReportCommands.ReportHam.class, ReportCommands.Learn.class, FilterTool.Retrain.class})
 public final class FilterTool implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -283,318 +266,10 @@ public final class FilterTool implements Callable<Integer> {
         return messages;
     }
 
-    @Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Scores messages with the model the mailet uses; prints path<TAB>score<TAB>spam|ham.")
-    static final class Classify implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(arity = "1..*", description = "Messages, folders, maildirs or mbox files")
-        List<Path> paths;
-
-        @Option(names = "--model", description = "Model file (default: the current model in MongoDB, see --mongo-uri)")
-        Path modelFile;
-
-        @CommandLine.Mixin
-        Store store = new Store();
-
-        @Option(names = "--threads", description = "Messages scored in parallel (default: the number of cores)")
-        Integer threads;
-
-        /** Messages a worker takes at a time: small enough that both cores stay busy to the end, in the order given. */
-        static final int CHUNK = 64;
-
-        @Override
-        public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
-            int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-            if (workers < 1) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
-            }
-            if (modelFile == null && store.mongoUri == null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "give --model FILE or --mongo-uri URI");
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(workers, runnable -> {
-                Thread thread = new Thread(runnable, "classify");
-                thread.setDaemon(true);
-                return thread;
-            });
-            try {
-                // The model loads on a thread of its own while the messages are read and parsed, which does not need it.
-                FutureTask<PredictiveModel> loading = new FutureTask<>(this::loadModel);
-                Thread loader = new Thread(loading, "model-load");
-                loader.setDaemon(true);
-                loader.start();
-                ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-                List<Future<String[]>> chunks = new ArrayList<>();
-                List<MessageFolders.RawMessage> chunk = new ArrayList<>(CHUNK);
-                for (Path path : paths) {
-                    for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                        chunk.add(message);
-                        if (chunk.size() == CHUNK) {
-                            chunks.add(submit(pool, chunk, loading, extractor));
-                            chunk = new ArrayList<>(CHUNK);
-                        }
-                    }
-                }
-                if (!chunk.isEmpty()) {
-                    chunks.add(submit(pool, chunk, loading, extractor));
-                }
-                if (chunks.isEmpty()) {
-                    unwrap(loading);
-                }
-                int failures = 0;
-                // A chunk's lines at a time: println flushes the console at each line, a system call per message.
-                StringBuilder text = new StringBuilder();
-                for (Future<String[]> part : chunks) {
-                    text.setLength(0);
-                    for (String line : unwrap(part)) {
-                        failures += line.endsWith("\tnot-run") ? 1 : 0;
-                        text.append(line).append(System.lineSeparator());
-                    }
-                    out.print(text);
-                }
-                out.flush();
-                return failures == 0 ? 0 : 1;
-            } finally {
-                pool.shutdownNow();
-            }
-        }
-
-        private static Future<String[]> submit(ExecutorService pool, List<MessageFolders.RawMessage> messages,
-                                               Future<PredictiveModel> model, ContentExtractor extractor) {
-            return pool.submit(() -> classify(messages, model, extractor));
-        }
-
-        private static String[] classify(List<MessageFolders.RawMessage> messages, Future<PredictiveModel> loading,
-                                         ContentExtractor extractor) throws Exception {
-            MessageContent[] contents = new MessageContent[messages.size()];
-            for (int i = 0; i < contents.length; i++) {
-                try {
-                    contents[i] = extractor.extract(messages.get(i).bytes());
-                } catch (MessagingException | RuntimeException e) {
-                    contents[i] = null;
-                }
-            }
-            PredictiveModel model = unwrap(loading);
-            org.jamesshaping.filter.predictive.FeatureExtractor features = model.featureExtractor();
-            String[] lines = new String[contents.length];
-            for (int i = 0; i < lines.length; i++) {
-                String origin = messages.get(i).origin();
-                try {
-                    if (contents[i] != null) {
-                        double score = model.score(features.features(contents[i]));
-                        lines[i] = origin + "\t" + fourDecimals(score) + "\t" + (model.isSpam(score) ? "spam" : "ham");
-                        continue;
-                    }
-                } catch (RuntimeException e) {
-                    // reported as not-run below
-                }
-                lines[i] = origin + "\tNaN\tnot-run";
-            }
-            return lines;
-        }
-
-        /**
-         * What {@code String.format(Locale.ROOT, "%.4f", score)} prints, without the Formatter: its first use loads
-         * the locale data, a noticeable part of a short run.
-         */
-        static String fourDecimals(double score) {
-            if (Double.isNaN(score) || Double.isInfinite(score)) {
-                return String.format(Locale.ROOT, "%.4f", score);
-            }
-            // Formatter rounds half up from the shortest decimal that reads back as the double, as Double.toString does.
-            return new BigDecimal(Double.toString(score)).setScale(4, RoundingMode.HALF_UP).toPlainString();
-        }
-
-        private static <T> T unwrap(Future<T> future) throws Exception {
-            try {
-                return future.get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Exception) {
-                    throw (Exception) e.getCause();
-                }
-                throw e;
-            }
-        }
-
-        private PredictiveModel loadModel() throws IOException {
-            if (modelFile != null) {
-                return ModelCodec.readFile(modelFile);
-            }
-            try (MongoClient client = store.connection().open()) {
-                PredictiveModelStore models = new PredictiveModelStore(client.getDatabase(store.database)
-                    .getCollection(PredictiveModelStore.COLLECTION));
-                Optional<String> version = models.currentVersion();
-                if (version.isEmpty()) {
-                    throw new IOException("no model in MongoDB yet: run 'filter train' first");
-                }
-                return models.load(version.get());
-            }
-        }
-    }
-
-    @Command(name = "report-spam", mixinStandardHelpOptions = true,
-        description = {"Reports spam that got through: adds each message's fingerprint to the shared known-spam store "
-            + "(when its body is long enough) and queues it for the predictive model to learn.",
-            "Prints path<TAB>fingerprint id or skipped<TAB>training report id."})
-    static final class ReportSpam implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(arity = "1..*", description = "Spam message files, folders or mbox files")
-        List<Path> paths;
-
-        @Option(names = "--source", defaultValue = "operator", description = "operator or spamtrap (default: ${DEFAULT-VALUE})")
-        String source;
-
-        @Option(names = "--min-body-chars", defaultValue = "" + Fingerprinter.DEFAULT_MIN_TEXT_CHARS,
-            description = "Bodies shorter than this (normalised) are not fingerprinted (default: ${DEFAULT-VALUE})")
-        int minBodyChars;
-
-        @Option(names = "--no-learn", description = "Fingerprints only: do not queue the messages for the predictive model")
-        boolean noLearn;
-
-        @CommandLine.Mixin
-        Store store = new Store();
-
-        @Override
-        public Integer call() throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
-            String sourceName = source.toLowerCase(Locale.ROOT);
-            if (!sourceName.equals("operator") && !sourceName.equals("spamtrap")) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--source must be operator or spamtrap");
-            }
-            ContentReports.SpamReport how = ContentReports.SpamReport.DEFAULT
-                .from(SpamSignature.Source.fromStored(sourceName)).minTextChars(minBodyChars);
-            if (noLearn) {
-                how = how.withoutLearning();
-            }
-            int failed = 0;
-            try (MongoClient client = store.connectionOrDefault().open()) {
-                FingerprintStore fingerprints = new FingerprintStore(client.getDatabase(store.database)
-                    .getCollection(FingerprintStore.COLLECTION));
-                fingerprints.createIndexes();
-                ContentReports reports = ContentReports.onStores(fingerprints, trainingReports(client, store), Clock.systemUTC());
-                for (Path path : paths) {
-                    for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                        ContentReports.Outcome outcome;
-                        try {
-                            outcome = reports.reportSpam(message.bytes(), how);
-                        } catch (ContentReports.UnreadableMessage e) {
-                            failed++;
-                            out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
-                            continue;
-                        }
-                        String signature = outcome.signature().map(SpamSignature::id).orElse("fingerprint skipped (body too short)");
-                        if (noLearn) {
-                            out.printf("%s\t%s%n", message.origin(), signature);
-                            failed += outcome.signature().isEmpty() ? 1 : 0;
-                            continue;
-                        }
-                        failed += printQueued(outcome, message, signature + "\t", out);
-                    }
-                }
-            }
-            return failed == 0 ? 0 : 1;
-        }
-    }
-
-    @Command(name = "report-ham", mixinStandardHelpOptions = true,
-        description = {"Reports legitimate messages the filters called spam: queues them for the predictive model to learn.",
-            "Prints path<TAB>training report id."})
-    static final class ReportHam implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @Parameters(arity = "1..*", description = "Message files, folders or mbox files")
-        List<Path> paths;
-
-        @CommandLine.Mixin
-        Store store = new Store();
-
-        @Override
-        public Integer call() throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
-            int failed = 0;
-            try (MongoClient client = store.connectionOrDefault().open()) {
-                // Ham never reaches the known-spam store: it is handed over unused, its indexes not created.
-                ContentReports reports = ContentReports.onStores(new FingerprintStore(client.getDatabase(store.database)
-                    .getCollection(FingerprintStore.COLLECTION)), trainingReports(client, store), Clock.systemUTC());
-                for (Path path : paths) {
-                    for (MessageFolders.RawMessage message : MessageFolders.read(path)) {
-                        try {
-                            failed += printQueued(reports.reportHam(message.bytes()), message, "", out);
-                        } catch (ContentReports.UnreadableMessage e) {
-                            failed++;
-                            out.printf("%s\tnot reported: not a readable message (%s)%n", message.origin(), e.getMessage());
-                        }
-                    }
-                }
-            }
-            return failed == 0 ? 0 : 1;
-        }
-    }
-
-    @Command(name = "learn", mixinStandardHelpOptions = true,
-        description = "Applies the pending reports to the shared predictive model now (James's servers also do it every learnInterval).")
-    static final class Learn implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
-        @CommandLine.Mixin
-        Store store = new Store();
-
-        @Override
-        public Integer call() throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
-            try (MongoClient client = store.connectionOrDefault().open()) {
-                ReportLearner learner = new ReportLearner(
-                    new PredictiveModelStore(client.getDatabase(store.database).getCollection(PredictiveModelStore.COLLECTION)),
-                    trainingReports(client, store), IncrementalLearner.defaults(), new ContentExtractor(ContentLimits.DEFAULT),
-                    Clock.systemUTC(), ReportLearner.DEFAULT_BATCH);
-                int learned = 0;
-                int races = 0;
-                while (true) {
-                    ReportLearner.Pass pass = learner.learnPending();
-                    learned += pass.learned();
-                    if (pass.result() == ReportLearner.Pass.Result.NO_MODEL) {
-                        out.println("No predictive model yet: train one first (filter train); the reports stay pending.");
-                        return 1;
-                    }
-                    if (pass.result() == ReportLearner.Pass.Result.NOTHING_PENDING) {
-                        out.printf("%d reports learned; none pending.%n", learned);
-                        return 0;
-                    }
-                    if (pass.result() == ReportLearner.Pass.Result.TRAINING_UNDER_WAY) {
-                        out.printf("%d reports learned; a server is training the model again on the kept reports: the others stay "
-                            + "pending and go into its model or are learned after it.%n", learned);
-                        return 1;
-                    }
-                    out.println(pass);
-                    // A server learning at the same moment wins the race; try again on its model, a few times.
-                    if (pass.result() == ReportLearner.Pass.Result.MODEL_REPLACED_MEANWHILE && ++races > 5) {
-                        out.println("The model keeps changing under this command (servers are learning): the reports stay pending.");
-                        return 1;
-                    }
-                }
-            }
-        }
-    }
-
-    private static TrainingReports trainingReports(MongoClient client, Store store) {
+    static TrainingReports trainingReports(MongoClient client, Store store) {
         TrainingReports reports = new TrainingReports(client.getDatabase(store.database).getCollection(TrainingReports.COLLECTION));
         reports.createIndexes();
         return reports;
     }
 
-    /** Prints the training report's id after {@code before}, or why the message was not queued; 1 for the latter. */
-    private static int printQueued(ContentReports.Outcome outcome, MessageFolders.RawMessage message, String before, PrintWriter out) {
-        if (outcome.training().isEmpty()) {
-            out.printf("%s\tnot queued for learning: %s%n", message.origin(), outcome.trainingRefused().orElse(""));
-            return 1;
-        }
-        out.printf("%s\t%s%s%n", message.origin(), before, outcome.training().get().id());
-        return 0;
-    }
 }

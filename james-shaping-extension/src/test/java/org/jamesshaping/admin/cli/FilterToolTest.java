@@ -122,7 +122,7 @@ class FilterToolTest {
             scores.add(1 / (1 + Math.exp(-random.nextGaussian() * 10)));
         }
         for (double score : scores) {
-            assertThat(FilterTool.Classify.fourDecimals(score)).as("%s", score).isEqualTo(String.format(Locale.ROOT, "%.4f", score));
+            assertThat(ClassifyCommand.fourDecimals(score)).as("%s", score).isEqualTo(String.format(Locale.ROOT, "%.4f", score));
         }
     }
 
