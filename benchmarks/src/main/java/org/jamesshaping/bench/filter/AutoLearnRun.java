@@ -1,5 +1,9 @@
 package org.jamesshaping.bench.filter;
 
+import static org.jamesshaping.bench.filter.AutoLearnStream.AUTH_USERS;
+import static org.jamesshaping.bench.filter.AutoLearnStream.PASSWORD;
+import static org.jamesshaping.bench.filter.AutoLearnStream.TRAP;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -13,12 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,16 +34,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jamesshaping.admin.cli.FilterTool;
+import org.jamesshaping.bench.filter.AutoLearnStream.Event;
+import org.jamesshaping.bench.filter.AutoLearnStream.Kind;
 import org.jamesshaping.bench.shaping.BenchConf;
 import org.jamesshaping.bench.shaping.BenchSupport;
 import org.jamesshaping.bench.shaping.JamesChild;
-import org.jamesshaping.filter.content.ContentExtractor;
-import org.jamesshaping.filter.content.ContentLimits;
-import org.jamesshaping.filter.predictive.FeatureExtractor;
-import org.jamesshaping.filter.predictive.ModelTrainer;
-import org.jamesshaping.filter.predictive.PredictiveModel;
-import org.jamesshaping.filter.predictive.TimeSplit;
-import org.jamesshaping.testsupport.CorpusCache;
 import org.jamesshaping.testsupport.EmbeddedMongo;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,61 +62,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * verdicts do not shape the rest of the test mail: it measures the filters, not the shaper).</p>
  */
 final class AutoLearnRun {
-    private static final String TRAP = "trap@james.local";
-    private static final String USER = "user1@james.local";
-    private static final String PASSWORD = "bench-password";
-    private static final int AUTH_USERS = 10;
-    private static final int POISON_MESSAGES = 60;
     private static final int SENDER_THREADS = 16;
     /** Spooler threads of the James under test (the sample has 20): on 2 shared cores, 20 mails in flight at once
      * make each one take long enough in wall-clock time to run past the filters' 2-second time budget. */
     private static final int SPOOLER_THREADS = 4;
-    private static final Pattern ADDRESS = Pattern.compile("([A-Za-z0-9._%+=-]{1,64}@[A-Za-z0-9-]{1,63}(\\.[A-Za-z0-9-]{1,63})*\\.[A-Za-z]{2,})");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a message of the stream is, and so how it is sent and what autolearn may do with it. */
-    enum Kind {
-        TRAP_SPAM("spam to the spamtrap", true),
-        TRAP_AND_USER_SPAM("spam to the spamtrap and a user", true),
-        USER_SPAM("spam to a user only", true),
-        FAST_LANE_HAM("ham from fast-lane senders (class 1)", false),
-        AUTHENTICATED_HAM("ham from authenticated users (submission, AUTH)", false),
-        TRAP_POISON("attack: ham to the spamtrap, one /24, many senders", false),
-        COMPROMISED_ACCOUNT("attack: spam submitted by one authenticated account", true);
-
-        final String description;
-        final boolean spam;
-
-        Kind(String description, boolean spam) {
-            this.description = description;
-            this.spam = spam;
-        }
-    }
-
-    /** One message to send: what it is, from where, by whom, to whom. */
-    static final class Event {
-        final Kind kind;
-        final int corpusIndex;
-        final Instant date;
-        final String source;
-        final String sender;
-        final List<String> recipients;
-        final String[] auth;
-        CorpusSmtp.Outcome outcome;
-
-        Event(Kind kind, int corpusIndex, Instant date, String source, String sender, List<String> recipients, String[] auth) {
-            this.kind = kind;
-            this.corpusIndex = corpusIndex;
-            this.date = date;
-            this.source = source;
-            this.sender = sender;
-            this.recipients = recipients;
-            this.auth = auth;
-        }
-    }
-
     private final FilterBenchmark.Prepared prepared;
-    private final boolean[] test;
+    private final AutoLearnStream streams;
     /** Known-spam signatures the trap-poisoning ham added (the spamtrap processor fingerprints whatever reaches it). */
     private final java.util.Set<String> poisonFingerprints = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -128,12 +77,11 @@ final class AutoLearnRun {
 
     private AutoLearnRun(FilterBenchmark.Prepared prepared) {
         this.prepared = prepared;
-        List<Integer> indices = new ArrayList<>();
-        for (int i = 0; i < prepared.corpus.size(); i++) {
-            indices.add(i);
-        }
-        // The same split as FilterBenchmark's time split: each set's earliest 70% by date trained on.
-        this.test = TimeSplit.latest(indices, prepared.dates::get, i -> prepared.corpus.get(i).set(), TimeSplit.DEFAULT_TRAIN_FRACTION);
+        this.streams = new AutoLearnStream(prepared);
+    }
+
+    private AutoLearnFigures figures() {
+        return new AutoLearnFigures(prepared, streams, poisonFingerprints, SENDER_THREADS);
     }
 
     static void run(FilterBenchmark.Prepared prepared) throws Exception {
@@ -150,8 +98,8 @@ final class AutoLearnRun {
         Path work = BenchSupport.workDir("autolearn");
         // -Dautolearn.every=N: every N-th message of each stream only, for a quick check of the run itself.
         int every = Integer.getInteger("autolearn.every", 1);
-        List<Event> stream = everyNth(trainingStream(), every);
-        List<Event> testStream = everyNth(testStream(), every);
+        List<Event> stream = AutoLearnStream.everyNth(streams.training(), every);
+        List<Event> testStream = AutoLearnStream.everyNth(streams.test(), every);
         if (every > 1) {
             System.out.println("  every " + every + "th message only (-Dautolearn.every): not a recorded run");
         }
@@ -185,7 +133,7 @@ final class AutoLearnRun {
                 learning = learningOutcomes(stream, work.resolve("learned"));
                 printReports();
             }
-            printTraining(stream, learning, modelTrainings, sentWhenFirstModel);
+            figures().printTraining(stream, learning, modelTrainings, sentWhenFirstModel);
 
             // Learning off for the test part: its mail must not teach the model it is scored by.
             try (JamesChild james = start("test", work, mongo.uri(), "0")) {
@@ -196,120 +144,12 @@ final class AutoLearnRun {
                 Path delivered = Files.createDirectories(work.resolve("test-delivered"));
                 Map<Integer, String[]> verdicts = testVerdicts(testStream, delivered);
                 Map<Integer, String[]> cliScores = classify(mongo.uri(), delivered, testStream);
-                printTest(testStream, verdicts, cliScores, delivered, modelTrainings, work.resolve("learned"));
+                figures().printTest(testStream, verdicts, cliScores, delivered, modelTrainings, work.resolve("learned"));
             }
             System.out.printf(Locale.ROOT, "  autolearn run: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
         } finally {
             mongo.stop();
         }
-    }
-
-    // ---- the streams ----
-
-    private List<Integer> byDate(boolean spam, boolean testPart) {
-        List<Integer> indices = new ArrayList<>();
-        for (int i = 0; i < prepared.corpus.size(); i++) {
-            if (prepared.corpus.get(i).spam() == spam && test[i] == testPart) {
-                indices.add(i);
-            }
-        }
-        indices.sort(Comparator.comparing((Integer i) -> prepared.dates.get(i) == null ? Instant.MIN : prepared.dates.get(i))
-            .thenComparing(i -> i));
-        return indices;
-    }
-
-    /** The training part as a date-ordered stream of events of every kind. */
-    private List<Event> trainingStream() {
-        List<Event> events = new ArrayList<>();
-        List<Integer> spam = byDate(true, false);
-        int[] counters = new int[Kind.values().length];
-        for (int k = 0; k < spam.size(); k++) {
-            int index = spam.get(k);
-            Kind kind = k % 12 == 5 ? Kind.COMPROMISED_ACCOUNT : k % 10 == 3 ? Kind.USER_SPAM : k % 10 == 7 ? Kind.TRAP_AND_USER_SPAM : Kind.TRAP_SPAM;
-            int n = counters[kind.ordinal()]++;
-            String sender = envelopeSender(index, "spammer" + k + "@bulk.example");
-            switch (kind) {
-                case COMPROMISED_ACCOUNT:
-                    events.add(new Event(kind, index, date(index), "127.215.76.10", "mallory@james.local", List.of(USER),
-                        new String[] {"mallory@james.local", PASSWORD}));
-                    break;
-                case USER_SPAM:
-                    events.add(new Event(kind, index, date(index), "127.215." + (50 + n % 10) + "." + (n / 10 + 1), sender, List.of(USER), null));
-                    break;
-                case TRAP_AND_USER_SPAM:
-                    events.add(new Event(kind, index, date(index), "127.215." + (40 + n % 10) + "." + (n / 10 + 1), sender, List.of(TRAP, USER), null));
-                    break;
-                default:
-                    events.add(new Event(kind, index, date(index), "127.215." + (n % 40) + "." + (n / 40 + 1), sender, List.of(TRAP), null));
-            }
-        }
-        List<Integer> ham = byDate(false, false);
-        int poisonEvery = Math.max(1, ham.size() / POISON_MESSAGES);
-        int poisoned = 0;
-        for (int k = 0; k < ham.size(); k++) {
-            int index = ham.get(k);
-            String sender = envelopeSender(index, "someone" + k + "@list.example.org");
-            if (k % 20 == 0) {
-                int user = counters[Kind.AUTHENTICATED_HAM.ordinal()]++ % AUTH_USERS;
-                String account = String.format(Locale.ROOT, "user%02d@james.local", user + 2);
-                events.add(new Event(Kind.AUTHENTICATED_HAM, index, date(index), "127.215." + (64 + user) + ".10", account, List.of(USER),
-                    new String[] {account, PASSWORD}));
-            } else {
-                String domain = sender.substring(sender.indexOf('@') + 1);
-                // One MTA per sending domain, as organisations and lists have: the per-/24 bound applies to each.
-                String source = "127.215." + (128 + Math.floorMod(domain.hashCode(), 64)) + "." + (1 + Math.floorMod(sender.hashCode(), 250));
-                events.add(new Event(Kind.FAST_LANE_HAM, index, date(index), source, sender, List.of(USER), null));
-            }
-            if (k % poisonEvery == poisonEvery / 2 && poisoned < POISON_MESSAGES) {
-                // The same message as the ham above, sent to the trap: a spammer trying to make the model flag ham.
-                events.add(new Event(Kind.TRAP_POISON, index, date(index), "127.215.63." + (poisoned + 1),
-                    "promo" + poisoned + "@offers" + (poisoned % 7) + ".example", List.of(TRAP), null));
-                poisoned++;
-            }
-        }
-        events.sort(Comparator.comparing((Event event) -> event.date == null ? Instant.MIN : event.date));
-        return events;
-    }
-
-    /** The test part, date-ordered, each message from an address of its own (pinned to class 3). */
-    private List<Event> testStream() {
-        List<Integer> indices = new ArrayList<>(byDate(true, true));
-        indices.addAll(byDate(false, true));
-        indices.sort(Comparator.comparing((Integer i) -> prepared.dates.get(i) == null ? Instant.MIN : prepared.dates.get(i)).thenComparing(i -> i));
-        List<Event> events = new ArrayList<>();
-        for (int n = 0; n < indices.size(); n++) {
-            int index = indices.get(n);
-            events.add(new Event(prepared.corpus.get(index).spam() ? Kind.USER_SPAM : Kind.FAST_LANE_HAM, index, date(index),
-                "127.215." + (192 + n / 250) + "." + (1 + n % 250), envelopeSender(index, "test" + n + "@example.org"), List.of(USER), null));
-        }
-        return events;
-    }
-
-    private static List<Event> everyNth(List<Event> events, int every) {
-        List<Event> kept = new ArrayList<>();
-        for (int i = 0; i < events.size(); i += Math.max(1, every)) {
-            kept.add(events.get(i));
-        }
-        return kept;
-    }
-
-    private Instant date(int index) {
-        return prepared.dates.get(index);
-    }
-
-    /** The message's own From address as the envelope sender, as the sending MTA would use; a fallback without one. */
-    private String envelopeSender(int index, String fallback) {
-        String head = new String(prepared.raws.get(index), StandardCharsets.ISO_8859_1);
-        int end = head.indexOf("\n\n");
-        head = end > 0 ? head.substring(0, end) : head;
-        Matcher from = Pattern.compile("(?mi)^From:(.*(?:\\n[ \\t].*)*)").matcher(head);
-        if (from.find()) {
-            Matcher address = ADDRESS.matcher(from.group(1));
-            if (address.find()) {
-                return address.group(1).toLowerCase(Locale.ROOT);
-            }
-        }
-        return fallback;
     }
 
     // ---- James ----
@@ -620,182 +460,6 @@ final class AutoLearnRun {
             }
         }
         return scores;
-    }
-
-    // ---- printing ----
-
-    private void printTraining(List<Event> stream, Map<Kind, Map<String, Integer>> learning, String modelTrainings, int[] atFirstModel) {
-        System.out.println("  training stream (the time split's earliest 70%, date order, " + SENDER_THREADS + " senders at once):");
-        System.out.println("| kind | sent | accepted (250) | refused at SMTP | where it went: autolearn outcome |");
-        System.out.println("|---|---|---|---|---|");
-        for (Kind kind : Kind.values()) {
-            int sent = 0;
-            int accepted = 0;
-            Map<String, Integer> refused = new TreeMap<>();
-            for (Event event : stream) {
-                if (event.kind == kind) {
-                    sent++;
-                    if (event.outcome.accepted()) {
-                        accepted++;
-                    } else {
-                        refused.merge(event.outcome.toString(), 1, Integer::sum);
-                    }
-                }
-            }
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %s | %s |%n", kind.description, sent, accepted, refused.isEmpty() ? "0" : refused,
-                learning.getOrDefault(kind, Map.of()));
-        }
-        if (learning.containsKey(null)) {
-            System.out.println("  mails from no address of the stream: " + learning.get(null));
-        }
-        System.out.println("  model trainings (the first model, then each full retraining on the kept reports):\n    " + modelTrainings);
-        if (atFirstModel != null) {
-            StringBuilder line = new StringBuilder("  sent when the first model was loaded: " + atFirstModel[Kind.values().length] + " messages (");
-            for (Kind kind : Kind.values()) {
-                line.append(kind.name().toLowerCase(Locale.ROOT)).append(' ').append(atFirstModel[kind.ordinal()]).append(kind.ordinal() < Kind.values().length - 1 ? ", " : ")");
-            }
-            System.out.println(line);
-        } else {
-            System.out.println("  no model was loaded during the training stream");
-        }
-    }
-
-    private void printTest(List<Event> events, Map<Integer, String[]> verdicts, Map<Integer, String[]> cliScores, Path delivered,
-                           String modelTrainings, Path learned) throws Exception {
-        FilterResult server = new FilterResult();
-        FilterResult predictiveHeader = new FilterResult();
-        FilterResult learnedCli = new FilterResult();
-        Map<String, Integer> verdictCounts = new TreeMap<>();
-        int missing = 0;
-        double threshold = Double.NaN;
-        for (int i = 0; i < events.size(); i++) {
-            boolean spam = prepared.corpus.get(events.get(i).corpusIndex).spam();
-            String[] verdict = verdicts.get(i);
-            if (verdict == null) {
-                missing++;
-                continue;
-            }
-            verdictCounts.merge((spam ? "spam -> " : "ham -> ") + verdict[0] + " (" + verdict[2] + ")", 1, Integer::sum);
-            boolean flagged = verdict[0].equals("spam") || verdict[0].equals("known-spam");
-            double score = parse(verdict[1]);
-            server.add(spam, flagged, score);
-            if (verdict[0].equals("spam") || verdict[0].equals("ham")) {
-                predictiveHeader.add(spam, verdict[0].equals("spam"), score);
-            }
-        }
-        Map<String, Integer> refused = new TreeMap<>();
-        for (Event event : events) {
-            if (!event.outcome.accepted()) {
-                refused.merge((prepared.corpus.get(event.corpusIndex).spam() ? "spam " : "ham ") + event.outcome, 1, Integer::sum);
-            }
-        }
-        System.out.println("  test part (the time split's latest 30%), sent over SMTP to James with learning off: " + events.size()
-            + " messages, refused at SMTP: " + (refused.isEmpty() ? "none" : refused));
-        System.out.println("  verdicts (label -> X-Shaping-Verdict (repository)): " + verdictCounts + (missing > 0 ? ", not found: " + missing : ""));
-        Map<String, Long> autolearnedInTest = new LinkedHashMap<>();
-        for (String[] verdict : verdicts.values()) {
-            autolearnedInTest.merge(verdict[3], 1L, Long::sum);
-        }
-        System.out.println("  autolearn outcomes of test mail (queued ones stay pending: learning is off): " + autolearnedInTest);
-        List<String> falsePositives = new ArrayList<>();
-        for (Map.Entry<Integer, String[]> entry : new TreeMap<>(verdicts).entrySet()) {
-            String[] verdict = entry.getValue();
-            if (!prepared.corpus.get(events.get(entry.getKey()).corpusIndex).spam() && !verdict[0].equals("ham")) {
-                falsePositives.add(prepared.corpus.get(events.get(entry.getKey()).corpusIndex).path().getFileName() + " " + verdict[0] + " "
-                    + verdict[1] + (verdict[0].equals("known-spam") ? poisonFingerprints.contains(verdict[4])
-                    ? " (a signature the trap-poisoning ham added)" : " (signature " + verdict[4] + ")" : ""));
-            }
-        }
-        System.out.println("  false positives of the server: " + falsePositives);
-
-        // The command line's training on the same training part, as FilterBenchmark's time split (the shipped rule).
-        ModelTrainer trainer = FilterBenchmark.trainer();
-        List<ModelTrainer.Example> training = new ArrayList<>();
-        for (int i = 0; i < prepared.corpus.size(); i++) {
-            if (!test[i]) {
-                training.add(prepared.example(i));
-            }
-        }
-        double cliThreshold = trainer.tune(training, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
-            .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
-        PredictiveModel cliModel = trainer.train(training, cliThreshold);
-        FeatureExtractor cliFeatures = cliModel.featureExtractor();
-        ContentExtractor extractor = new ContentExtractor(ContentLimits.DEFAULT);
-        FilterResult cliOnFiles = new FilterResult();
-        FilterResult cliOnDelivered = new FilterResult();
-        for (int i = 0; i < events.size(); i++) {
-            int index = events.get(i).corpusIndex;
-            boolean spam = prepared.corpus.get(index).spam();
-            double onFile = cliModel.score(cliFeatures.features(extractor.extract(prepared.raws.get(index))));
-            cliOnFiles.add(spam, onFile >= cliThreshold, onFile);
-            Path file = delivered.resolve(events.get(i).source + ".eml");
-            if (Files.exists(file)) {
-                double onDelivered = cliModel.score(cliFeatures.features(extractor.extract(Files.readAllBytes(file))));
-                cliOnDelivered.add(spam, onDelivered >= cliThreshold, onDelivered);
-            }
-            String[] learnedScore = cliScores.get(i);
-            if (learnedScore != null) {
-                learnedCli.add(spam, "spam".equals(learnedScore[1]), Double.parseDouble(learnedScore[0]));
-            }
-        }
-        // The last full training's threshold (ModelBootstrap's log lines); learning reports one by one never changes it.
-        Matcher logged = Pattern.compile("threshold ([0-9.]+)").matcher(modelTrainings);
-        while (logged.find()) {
-            threshold = Double.parseDouble(logged.group(1));
-        }
-        // What a full retraining on the autolearned examples gives (filter train's trainer, as retrain --from-reports).
-        List<ModelTrainer.Example> autolearned = new ArrayList<>();
-        FeatureExtractor trainerFeatures = new FeatureExtractor(trainer.dimensionBits());
-        int[] learnedCounts = new int[2];
-        for (String label : List.of("spam", "ham")) {
-            try (java.util.stream.Stream<Path> files = Files.list(learned.resolve(label))) {
-                for (Path file : (Iterable<Path>) files.sorted()::iterator) {
-                    org.jamesshaping.filter.content.MessageContent content = extractor.extract(Files.readAllBytes(file));
-                    autolearned.add(new ModelTrainer.Example(trainerFeatures.features(content), label.equals("spam"),
-                        org.jamesshaping.filter.predictive.MessageDates.sentAt(content).orElse(null)));
-                    learnedCounts[label.equals("spam") ? 0 : 1]++;
-                }
-            }
-        }
-        double retrainedThreshold = trainer.tune(autolearned, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
-            .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
-        PredictiveModel retrained = trainer.train(autolearned, retrainedThreshold);
-        FeatureExtractor retrainedFeatures = retrained.featureExtractor();
-        FilterResult retrainedOnDelivered = new FilterResult();
-        for (int i = 0; i < events.size(); i++) {
-            Path file = delivered.resolve(events.get(i).source + ".eml");
-            if (Files.exists(file)) {
-                double score = retrained.score(retrainedFeatures.features(extractor.extract(Files.readAllBytes(file))));
-                retrainedOnDelivered.add(prepared.corpus.get(events.get(i).corpusIndex).spam(), score >= retrainedThreshold, score);
-            }
-        }
-        System.out.println("| model, scored on | threshold | spam caught | false positives | 1-ROCA | ROC, after the fact: caught at <= 1 FP, <= 4 FP |");
-        System.out.println("|---|---|---|---|---|---|");
-        System.out.printf(Locale.ROOT, "| autolearned, the server's verdicts (fingerprint known-spam or predictive spam) | %s | %s | %s | - | - |%n",
-            fmt(threshold), server.caught(), server.falsePositives());
-        row("autolearned, predictive verdicts of the mail it scored (known-spam not scored)", threshold, predictiveHeader);
-        row("autolearned, filter classify on every delivered test mail", threshold, learnedCli);
-        row("filter train's trainer on the " + learnedCounts[0] + " spam and " + learnedCounts[1]
-            + " ham autolearn queued (as delivered), on the delivered test mail", retrainedThreshold, retrainedOnDelivered);
-        row("filter train on the whole training part, on the delivered test mail", cliThreshold, cliOnDelivered);
-        row("filter train on the whole training part, on the corpus files (FilterBenchmark's time split)", cliThreshold, cliOnFiles);
-    }
-
-    private static void row(String model, double threshold, FilterResult result) {
-        System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.3f%% | %s, %s |%n", model, fmt(threshold), result.caught(),
-            result.falsePositives(), result.oneMinusRocaPercent(), result.caughtAtMostFalsePositives(1), result.caughtAtMostFalsePositives(4));
-    }
-
-    private static String fmt(double value) {
-        return Double.isFinite(value) ? String.format(Locale.ROOT, "%.4f", value) : "-";
-    }
-
-    private static double parse(String score) {
-        try {
-            return Double.parseDouble(score.split(";")[0].trim());
-        } catch (NumberFormatException e) {
-            return Double.NaN;
-        }
     }
 
     // ---- WebAdmin ----
