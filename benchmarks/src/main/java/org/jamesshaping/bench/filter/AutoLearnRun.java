@@ -273,19 +273,22 @@ final class AutoLearnRun {
     }
 
     /**
-     * Until every queued example is learned (the pending-reports gauge at 0 four times in a row, 20 s: two learning
-     * passes, so that a retraining the last pass started has ended), at most 10 minutes.
+     * Until learning has settled: a model loaded and the pending-reports gauge unchanged four times in a row (20 s,
+     * two learning passes, so that a full training the last pass started has ended), at most 10 minutes. Autolearned
+     * reports that came after the server's last full training stay pending: they wait for the next one.
      */
     private void awaitLearned() throws InterruptedException {
         long start = System.nanoTime();
-        int zeros = 0;
-        while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(10) && zeros < 4) {
+        int unchanged = 0;
+        double previous = Double.NaN;
+        while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(10) && unchanged < 4) {
             double pending = metric("shaping_filter_pending_reports");
             double age = metric("shaping_filter_model_age_seconds");
-            zeros = pending == 0 && age >= 0 ? zeros + 1 : 0;
+            unchanged = pending == previous && age >= 0 ? unchanged + 1 : 0;
+            previous = pending;
             Thread.sleep(5000);
         }
-        System.out.printf(Locale.ROOT, "  waited %.0f s for the queued examples to be learned (pending now %.0f)%n",
+        System.out.printf(Locale.ROOT, "  waited %.0f s for learning to settle (pending now %.0f: autolearned after the last full training)%n",
             (System.nanoTime() - start) / 1e9, metric("shaping_filter_pending_reports"));
     }
 

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * uses the shared model, every {@code learnInterval}, and by {@code ./james-shaping filter learn}.
  *
  * <p>Reports wait while there is no model yet: there is nothing to correct before {@code filter train} ran, and
- * while a server trains the model again ({@link ModelBootstrap#retrainIfDue}).</p>
+ * while a server trains the model again ({@link ModelBootstrap#retrainIfDue}). Into a model a server trained from
+ * the reports, only operators' reports are learned one by one; the others wait for its next full training.</p>
  */
 public final class ReportLearner {
     private static final Logger LOGGER = LoggerFactory.getLogger(ReportLearner.class);
@@ -130,7 +131,11 @@ public final class ReportLearner {
             // A server is training the model again: what waits goes into its model or is learned on top of it.
             return new Pass(Pass.Result.TRAINING_UNDER_WAY, 0, 0, 0, Optional.empty());
         }
-        List<TrainingReports.Report> pending = reports.pending(batch);
+        // A model a server trained from the kept reports takes machine-made reports (autolearn, spamtraps) only
+        // through its next full training: one by one, spam that the first model's capped threshold leaves below it
+        // pulls the tokens all mail shares towards spam, and flags half the ham after a few dozen updates.
+        List<TrainingReports.Report> pending = pointer.get().trainedFromReports()
+            ? reports.pendingFrom(TrainingReports.OPERATOR_SOURCE, batch) : reports.pending(batch);
         if (pending.isEmpty()) {
             return new Pass(Pass.Result.NOTHING_PENDING, 0, 0, 0, Optional.empty());
         }

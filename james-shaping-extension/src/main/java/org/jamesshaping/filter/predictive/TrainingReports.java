@@ -52,6 +52,8 @@ public final class TrainingReports {
     public static final int MAX_REPORTS_PER_SOURCE = 2_000;
     /** Reports kept in all; a learner pass reads at most {@code ReportLearner.DEFAULT_BATCH} of them, one at a time. */
     public static final int MAX_REPORTS = 4_000;
+    /** The source of operators' own reports (WebAdmin and the command line), as {@code SpamSignature.Source} stores it. */
+    public static final String OPERATOR_SOURCE = "operator";
     private static final Bson LEARNABLE = Filters.in("state", State.PENDING.stored(), State.APPLIED.stored());
 
     /** Where a report is in its life. */
@@ -249,6 +251,16 @@ public final class TrainingReports {
         List<Report> result = new ArrayList<>();
         for (Document document : collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.exclude("raw"))
                 .sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
+            result.add(new Report(document));
+        }
+        return result;
+    }
+
+    /** Pending reports from one source, oldest first, without their messages. */
+    public List<Report> pendingFrom(String source, int limit) {
+        List<Report> result = new ArrayList<>();
+        for (Document document : collection.find(Filters.and(Filters.eq("state", State.PENDING.stored()), Filters.eq("source", source)))
+                .projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
             result.add(new Report(document));
         }
         return result;

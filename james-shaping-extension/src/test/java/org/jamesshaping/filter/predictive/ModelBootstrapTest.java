@@ -149,9 +149,14 @@ class ModelBootstrapTest {
 
         Instant later = NOW.plusSeconds(600);
         reportAt(true, ModelBootstrap.MIN_PER_CLASS, 100, later);
-        reportAt(false, ModelBootstrap.MIN_PER_CLASS - 1, 100, later);
+        reportAt(false, ModelBootstrap.MIN_PER_CLASS - 2, 100, later);
+        reports.add(message(false, 198), false, TrainingReports.OPERATOR_SOURCE, later.plusMillis(198));
         ReportLearner.Pass pass = learner().learnPending();
+        assertThat(pass.learned()).as("of the reports, only the operator's is learned one by one").isEqualTo(1);
+        assertThat(TrainingReports.OPERATOR_SOURCE).as("the source WebAdmin and the command line store")
+            .isEqualTo(org.jamesshaping.filter.fingerprint.SpamSignature.Source.OPERATOR_REPORT.stored());
         assertThat(pass.version()).isPresent();
+        assertThat(reports.count(TrainingReports.State.PENDING)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS - 2);
         assertThat(models.current().orElseThrow().trainedFromReports()).as("a learned version keeps its origin").isTrue();
         assertThat(bootstrap.retrainIfDue()).as("99 new reports, 100 needed").isEmpty();
 
@@ -220,14 +225,16 @@ class ModelBootstrapTest {
         assertThat(models.leaseTraining(first, "third server", NOW)).as("one training at a time").isFalse();
         assertThat(models.current().orElseThrow().trainingUnderWay(NOW)).contains(NOW.plus(PredictiveModelStore.TRAINING_LEASE));
 
+        reports.add(message(false, 300), false, TrainingReports.OPERATOR_SOURCE, NOW.plusSeconds(60));
         assertThat(learner().learnPending().result()).isEqualTo(ReportLearner.Pass.Result.TRAINING_UNDER_WAY);
-        assertThat(reports.count(TrainingReports.State.PENDING)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS);
+        assertThat(reports.count(TrainingReports.State.PENDING)).isEqualTo(2L * ModelBootstrap.MIN_PER_CLASS + 1);
         assertThat(models.saveLearned(models.load(first), first, java.util.List.of(), NOW)).as("a pass begun before the lease").isEmpty();
         assertThat(bootstrap.retrainIfDue()).as("a second training").isEmpty();
         assertThat(models.currentVersion()).contains(first);
 
         ReportLearner later = new ReportLearner(models, reports, IncrementalLearner.defaults(), extractor,
             Clock.fixed(NOW.plus(PredictiveModelStore.TRAINING_LEASE).plusSeconds(1), ZoneOffset.UTC), ReportLearner.DEFAULT_BATCH);
+        reports.add(message(true, 300), true, TrainingReports.OPERATOR_SOURCE, NOW.plusSeconds(120));
         assertThat(later.learnPending().result()).as("the lease of a server that stopped runs out").isEqualTo(ReportLearner.Pass.Result.LEARNED);
 
         String learned = models.currentVersion().orElseThrow();
