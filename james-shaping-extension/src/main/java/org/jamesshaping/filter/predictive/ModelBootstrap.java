@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * applied instead of learning them again. Until then the filter says {@code not-run; reason=no-model}.
  *
  * <p>Such a model is then trained again, in full, on every kept report (pending and applied, at most
- * {@link TrainingReports#MAX_REPORTS}) each time as many new reports came as its last training read, at most
- * {@value #RETRAIN_AFTER_AT_MOST} and at least {@value #RETRAIN_AFTER_AT_LEAST}: a first model trained on a few hundred
- * examples keeps its threshold, and reports learned one by one only move each reported message just past it, where a
- * full training weighs them all and tunes the threshold again. A model an operator trained is never retrained. The
+ * {@link TrainingReports#MAX_REPORTS}) each time new reports reach one {@value #RETRAIN_AFTER_ONE_IN}th of what its
+ * last training read, at least {@value #RETRAIN_AFTER_AT_LEAST}; only operators' reports are learned one by one in
+ * between ({@link ReportLearner}). A first model trained on a few hundred examples sets its threshold badly, and
+ * autolearned spam learned one by one would pull the tokens all mail shares towards spam; a full training weighs them
+ * all and tunes the threshold again. A model an operator trained is never retrained. The
  * training leases the model ({@link PredictiveModelStore#leaseTraining}) so that no server's learning pass replaces
  * it meanwhile.</p>
  */
@@ -36,10 +37,10 @@ public final class ModelBootstrap {
     public static final int MIN_PER_CLASS = 50;
     /** Reports read for the first model at most: the oldest of each kind, half of them each when both have as many. */
     public static final int MAX_REPORTS = 1_000;
-    /** New reports that make a server-trained model due for a full training, at most (the bound's quarter: the
-     *  model keeps pace with mail that changes within days). */
-    public static final int RETRAIN_AFTER_AT_MOST = TrainingReports.MAX_REPORTS / 4;
-    /** ... and at least: a training on a few new reports would only cost CPU. */
+    /** A server-trained model is due for a full training once new reports reach this fraction of what its last one
+     *  read: autolearned reports wait for it, so few may wait (a training on the 4,000 kept reports takes seconds). */
+    public static final int RETRAIN_AFTER_ONE_IN = 8;
+    /** ... and at least this many: a training on a few new reports would only cost CPU. */
     public static final int RETRAIN_AFTER_AT_LEAST = 2 * MIN_PER_CLASS;
     private static final Logger LOGGER = LoggerFactory.getLogger(ModelBootstrap.class);
 
@@ -143,7 +144,7 @@ public final class ModelBootstrap {
 
     /** New reports after which a model trained on {@code trainedOn} reports is trained again. */
     static long retrainAfter(int trainedOn) {
-        return Math.max(RETRAIN_AFTER_AT_LEAST, Math.min(trainedOn, RETRAIN_AFTER_AT_MOST));
+        return Math.max(RETRAIN_AFTER_AT_LEAST, trainedOn / RETRAIN_AFTER_ONE_IN);
     }
 
     private PredictiveModel train(Examples examples) {

@@ -176,7 +176,7 @@ class ModelBootstrapTest {
         // the report still pending when it trained is in the model, not learned again
         assertThat(reports.count(TrainingReports.State.PENDING)).isZero();
         assertThat(learner().learnPending().result()).isEqualTo(ReportLearner.Pass.Result.NOTHING_PENDING);
-        assertThat(bootstrap.retrainIfDue()).as("the next training waits for 200 new reports").isEmpty();
+        assertThat(bootstrap.retrainIfDue()).as("the next training waits for 100 new reports").isEmpty();
     }
 
     @Test
