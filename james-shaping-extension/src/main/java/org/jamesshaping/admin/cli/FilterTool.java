@@ -15,6 +15,7 @@ import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModel;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
+import org.jamesshaping.filter.predictive.ReportExamples;
 import org.jamesshaping.filter.predictive.TrainingReports;
 import org.jamesshaping.store.MongoConnection;
 
@@ -220,16 +221,11 @@ public final class FilterTool implements Callable<Integer> {
             Examples examples = new Examples(new org.jamesshaping.filter.predictive.FeatureExtractor(trainer.dimensionBits()));
             try (MongoClient client = store.connectionOrDefault().open()) {
                 TrainingReports reports = trainingReports(client, store);
-                List<String> pending = new ArrayList<>();
-                int[] fromStore = new int[1];
-                reports.forEachLearnable((report, raw) -> {
-                    if (examples.add(raw, report.spam())) {
-                        fromStore[0]++;
-                        if (report.state() == TrainingReports.State.PENDING) {
-                            pending.add(report.id());
-                        }
-                    }
-                });
+                ReportExamples kept = ReportExamples.allKept(reports, examples.extractor, examples.features);
+                examples.list.addAll(kept.list());
+                examples.unreadable += kept.unreadable();
+                List<String> pending = kept.pendingIds();
+                int fromStore = kept.list().size();
                 for (Path path : spam) {
                     examples.add(path, true);
                 }
@@ -238,11 +234,11 @@ public final class FilterTool implements Callable<Integer> {
                 }
                 if (examples.list.stream().noneMatch(ModelTrainer.Example::spam) || examples.list.stream().allMatch(ModelTrainer.Example::spam)) {
                     out.printf("%d reports kept: a model needs spam and ham; report some (filter report-spam|report-ham) or add "
-                        + "--spam/--ham folders. Nothing saved.%n", fromStore[0]);
+                        + "--spam/--ham folders. Nothing saved.%n", fromStore);
                     return 1;
                 }
-                out.printf("%d reports from MongoDB (%d pending), %d messages from folders%n", fromStore[0], pending.size(),
-                    examples.list.size() - fromStore[0]);
+                out.printf("%d reports from MongoDB (%d pending), %d messages from folders%n", fromStore, pending.size(),
+                    examples.list.size() - fromStore);
                 PredictiveModel model = threshold.train(trainer, examples.list);
                 out.printf(Locale.ROOT, "trained on %d spam and %d ham (%d unreadable skipped); threshold %.4f (%s)%n",
                     model.spamCount(), model.hamCount(), examples.unreadable, model.threshold(), threshold.origin);

@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import javax.mail.MessagingException;
-
 import org.jamesshaping.filter.content.ContentExtractor;
-import org.jamesshaping.filter.content.MessageContent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,14 +75,13 @@ public final class ModelBootstrap {
         int spam = Math.min(pendingSpam.size(), Math.max(MAX_REPORTS / 2, MAX_REPORTS - pendingHam.size()));
         List<TrainingReports.Report> pending = new ArrayList<>(pendingSpam.subList(0, spam));
         pending.addAll(pendingHam.subList(0, Math.min(pendingHam.size(), MAX_REPORTS - spam)));
-        FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
-        Examples examples = new Examples();
+        ReportExamples examples = new ReportExamples(extractor, new FeatureExtractor(trainer.dimensionBits()));
         for (TrainingReports.Report report : pending) {
             // One reported message in memory at a time; one learned or deleted meanwhile is skipped.
-            reports.message(report.id()).ifPresent(raw -> examples.add(features, report, raw, true));
+            reports.message(report.id()).ifPresent(raw -> examples.add(report, raw));
         }
         PredictiveModel model = train(examples);
-        Optional<String> version = models.saveFirst(model, examples.ids, examples.newest, clock.instant());
+        Optional<String> version = models.saveFirst(model, examples.pendingIds(), examples.newest(), clock.instant());
         if (version.isPresent()) {
             LOGGER.info("First predictive model trained on {} reported spam and {} ham (threshold {}): version {}", model.spamCount(),
                 model.hamCount(), String.format(java.util.Locale.ROOT, "%.4f", model.threshold()), version.get());
@@ -114,30 +110,29 @@ public final class ModelBootstrap {
         if (!models.leaseTraining(base.version(), lease, clock.instant())) {
             return Optional.empty();
         }
-        Optional<String> version = Optional.empty();
-        Examples examples = new Examples();
-        PredictiveModel model;
         try {
-            FeatureExtractor features = new FeatureExtractor(trainer.dimensionBits());
-            reports.forEachLearnable((report, raw) -> examples.add(features, report, raw, report.state() == TrainingReports.State.PENDING));
-            if (examples.spam < MIN_PER_CLASS || examples.list.size() - examples.spam < MIN_PER_CLASS) {
-                return Optional.empty();
-            }
-            model = train(examples);
-            version = models.saveRetrained(model, base.version(), examples.ids, examples.list.size(), examples.newest, clock.instant());
+            return trainAgain(base, newer);
         } finally {
-            if (version.isEmpty()) {
-                models.releaseTraining(lease);
-            }
+            // Nothing left to release once the new version replaced the pointer, which held the lease.
+            models.releaseTraining(lease);
         }
-        Instant now = clock.instant();
+    }
+
+    private Optional<String> trainAgain(PredictiveModelStore.Pointer base, long newer) {
+        ReportExamples examples = ReportExamples.allKept(reports, extractor, new FeatureExtractor(trainer.dimensionBits()));
+        if (examples.spam() < MIN_PER_CLASS || examples.ham() < MIN_PER_CLASS) {
+            return Optional.empty();
+        }
+        PredictiveModel model = train(examples);
+        Optional<String> version = models.saveRetrained(model, base.version(), examples.pendingIds(), examples.list().size(),
+            examples.newest(), clock.instant());
         if (version.isEmpty()) {
             LOGGER.info("The predictive model changed while it was being trained again on the kept reports; the next pass looks again");
             return version;
         }
-        reports.markApplied(examples.ids, version.get(), now);
+        reports.markApplied(examples.pendingIds(), version.get(), clock.instant());
         LOGGER.info("Predictive model trained again on the {} kept reports ({} spam, {} ham; {} reported since its last training on {}), "
-                + "threshold {}: version {}", examples.list.size(), model.spamCount(), model.hamCount(), newer, base.trainedOn(),
+                + "threshold {}: version {}", examples.list().size(), model.spamCount(), model.hamCount(), newer, base.trainedOn(),
             String.format(java.util.Locale.ROOT, "%.4f", model.threshold()), version.get());
         return version;
     }
@@ -147,35 +142,10 @@ public final class ModelBootstrap {
         return Math.max(RETRAIN_AFTER_AT_LEAST, trainedOn / RETRAIN_AFTER_ONE_IN);
     }
 
-    private PredictiveModel train(Examples examples) {
-        double threshold = trainer.tune(examples.list, ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
+    private PredictiveModel train(ReportExamples examples) {
+        double threshold = trainer.tune(examples.list(), ModelTrainer.DEFAULT_TARGET_FALSE_POSITIVE_RATE, ModelTrainer.DEFAULT_THRESHOLD_MARGIN)
             .map(ModelTrainer.Tuning::threshold).orElse(PredictiveModel.DEFAULT_THRESHOLD);
-        return trainer.train(examples.list, threshold);
-    }
-
-    /** Reports read into examples: their features, the ids to list in the pointer, the newest report's date. */
-    private final class Examples {
-        final List<ModelTrainer.Example> list = new ArrayList<>();
-        final List<String> ids = new ArrayList<>();
-        int spam;
-        Instant newest = Instant.EPOCH;
-
-        void add(FeatureExtractor features, TrainingReports.Report report, byte[] raw, boolean listed) {
-            try {
-                MessageContent content = extractor.extract(raw);
-                list.add(new ModelTrainer.Example(features.features(content), report.spam(), MessageDates.sentAt(content).orElse(null)));
-            } catch (MessagingException | RuntimeException e) {
-                // ReportLearner sets unreadable reports aside once a model exists.
-                return;
-            }
-            spam += report.spam() ? 1 : 0;
-            if (listed) {
-                ids.add(report.id());
-            }
-            if (report.reportedAt().isAfter(newest)) {
-                newest = report.reportedAt();
-            }
-        }
+        return trainer.train(examples.list(), threshold);
     }
 
     /** Loads a version this bootstrap saved (for the server that saved it). */

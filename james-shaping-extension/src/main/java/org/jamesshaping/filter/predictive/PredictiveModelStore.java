@@ -183,9 +183,14 @@ public final class PredictiveModelStore {
      */
     public Optional<String> saveRetrained(PredictiveModel model, String baseVersion, List<String> reports, int trainedOn,
                                           Instant trainedThrough, Instant now) {
-        return replaceIfCurrent(model, Filters.eq("version", baseVersion), baseVersion, new Document("learnedFrom", "reports")
-            .append("reports", reports).append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, trainedOn)
-            .append(TRAINED_THROUGH, Date.from(trainedThrough)), now);
+        Document fields = new Document("learnedFrom", "reports").append("reports", reports);
+        fields.putAll(trainedFromReports(trainedOn, trainedThrough));
+        return replaceIfCurrent(model, Filters.eq("version", baseVersion), baseVersion, fields, now);
+    }
+
+    /** What the pointer of a model a server trained on the kept reports says of that training. */
+    private static Document trainedFromReports(int trainedOn, Instant trainedThrough) {
+        return new Document(ORIGIN, FROM_REPORTS).append(TRAINED_ON, trainedOn).append(TRAINED_THROUGH, Date.from(trainedThrough));
     }
 
     /** Replaces the pointer with {@code fields} for a new version if it matches {@code condition}. */
@@ -212,8 +217,9 @@ public final class PredictiveModelStore {
         int chunks = writeChunks(model, version);
         try {
             // _id is unique: of two servers inserting the pointer, one wins.
-            collection.insertOne(pointer(model, version, chunks, now).append("learnedFrom", "reports").append("reports", reports)
-                .append(ORIGIN, FROM_REPORTS).append(TRAINED_ON, reports.size()).append(TRAINED_THROUGH, Date.from(trainedThrough)));
+            Document pointer = pointer(model, version, chunks, now).append("learnedFrom", "reports").append("reports", reports);
+            pointer.putAll(trainedFromReports(reports.size(), trainedThrough));
+            collection.insertOne(pointer);
             return Optional.of(version);
         } catch (MongoWriteException e) {
             collection.deleteMany(Filters.and(Filters.ne("_id", CURRENT), Filters.eq("version", version)));

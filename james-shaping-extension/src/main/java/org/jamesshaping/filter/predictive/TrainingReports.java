@@ -55,6 +55,7 @@ public final class TrainingReports {
     /** The source of operators' own reports (WebAdmin and the command line), as {@code SpamSignature.Source} stores it. */
     public static final String OPERATOR_SOURCE = "operator";
     private static final Bson LEARNABLE = Filters.in("state", State.PENDING.stored(), State.APPLIED.stored());
+    private static final Bson PENDING = Filters.eq("state", State.PENDING.stored());
 
     /** Where a report is in its life. */
     public enum State {
@@ -248,29 +249,23 @@ public final class TrainingReports {
 
     /** Pending reports, oldest first, without their messages: {@link #message} reads each one when it is learned. */
     public List<Report> pending(int limit) {
-        List<Report> result = new ArrayList<>();
-        for (Document document : collection.find(Filters.eq("state", State.PENDING.stored())).projection(Projections.exclude("raw"))
-                .sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
-            result.add(new Report(document));
-        }
-        return result;
+        return pendingMatching(PENDING, limit);
     }
 
     /** Pending reports from one source, oldest first, without their messages. */
     public List<Report> pendingFrom(String source, int limit) {
-        List<Report> result = new ArrayList<>();
-        for (Document document : collection.find(Filters.and(Filters.eq("state", State.PENDING.stored()), Filters.eq("source", source)))
-                .projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
-            result.add(new Report(document));
-        }
-        return result;
+        return pendingMatching(Filters.and(PENDING, Filters.eq("source", source)), limit);
     }
 
     /** Pending reports of one label, oldest first, without their messages. */
     public List<Report> pending(boolean spam, int limit) {
+        return pendingMatching(Filters.and(PENDING, Filters.eq("label", spam ? "spam" : "ham")), limit);
+    }
+
+    private List<Report> pendingMatching(Bson filter, int limit) {
         List<Report> result = new ArrayList<>();
-        for (Document document : collection.find(Filters.and(Filters.eq("state", State.PENDING.stored()), Filters.eq("label", spam ? "spam" : "ham")))
-                .projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id")).limit(limit)) {
+        for (Document document : collection.find(filter).projection(Projections.exclude("raw")).sort(Sorts.ascending("reportedAt", "_id"))
+                .limit(limit)) {
             result.add(new Report(document));
         }
         return result;
