@@ -105,7 +105,8 @@ class ContentFilterAbuseIT {
             assertThat(Double.parseDouble(headers.get("X-Shaping-Score"))).isBetween(0.0, 1.0);
             assertThat(headers.get("X-Shaping-Verdict")).isEqualTo("ham");
         }));
-        assertThat(inbox("user1@james.local")).isEqualTo(1);
+        // The copy is made before local delivery, so the mailbox may lag it by a moment.
+        Eventually.within(Duration.ofSeconds(10), () -> assertThat(inbox("user1@james.local")).isEqualTo(1));
         assertThat(errors()).isZero();
     }
 
