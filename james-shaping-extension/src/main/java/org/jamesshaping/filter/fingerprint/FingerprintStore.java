@@ -13,16 +13,15 @@ import org.bson.conversions.Bson;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndDeleteOptions;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
-import com.mongodb.client.result.UpdateResult;
 
 /**
  * The {@code spam_fingerprints} collection, shared by all servers. One document per signature:
@@ -32,13 +31,13 @@ import com.mongodb.client.result.UpdateResult;
  * </pre>
  * {@code updatedAt} changes only when a signature is added, reported again or removed, so servers refresh their index
  * with a cheap range query; hit counts change all the time and are not worth a refresh. A removed signature (by an
- * operator, or unseen for too long) stays a day as a tombstone, {@code deleted: true} without its MinHashes, so that
+ * operator, unseen for too long, or over a bound) stays a day as a tombstone, {@code deleted: true} without its MinHashes, so that
  * every server's next refresh drops it; reporting it again brings it back.
  *
  * <p>Bounded, so that every server's in-memory index is (about 2.5 KB a signature): at most
  * {@link #MAX_SIGNATURES_PER_SOURCE} signatures first reported by one source, {@link #MAX_SIGNATURES} in all. A new
- * signature over a bound takes the place of the one least recently seen (reported or matched) of its source, so a
- * spamtrap flood ages out old campaigns, never the operators' reports.</p>
+ * signature over a bound, or a removed one reported again, takes the place of the one least recently seen (reported or
+ * matched) of its source, so a spamtrap flood ages out old campaigns, never the operators' reports.</p>
  */
 public final class FingerprintStore {
     public static final String COLLECTION = "spam_fingerprints";
@@ -72,7 +71,8 @@ public final class FingerprintStore {
             values.add(value);
         }
         Date at = Date.from(now);
-        UpdateResult result = collection.updateOne(Filters.eq("_id", fingerprint.id()),
+        // The document as it was: a new signature or a removed one brought back takes a place within the bounds.
+        Document before = collection.findOneAndUpdate(Filters.eq("_id", fingerprint.id()),
             Updates.combine(
                 // Set, not only on insert: a removed signature's tombstone has lost them.
                 Updates.set("minHashes", values),
@@ -85,21 +85,27 @@ public final class FingerprintStore {
                 Updates.inc("reports", 1L),
                 Updates.set("lastSeen", at),
                 Updates.set("updatedAt", at)),
-            new UpdateOptions().upsert(true));
-        if (result.getUpsertedId() != null) {
-            makeRoom(fingerprint.id(), Filters.eq("source", source.stored()), maxPerSource);
-            makeRoom(fingerprint.id(), new Document(), maxSignatures);
+            new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE)
+                .projection(Projections.include("source", "deleted")));
+        if (before == null || before.getBoolean("deleted", false)) {
+            String storedSource = before == null ? source.stored() : before.getString("source");
+            makeRoom(fingerprint.id(), Filters.eq("source", storedSource), maxPerSource, now);
+            makeRoom(fingerprint.id(), new Document(), maxSignatures, now);
         }
         Document stored = collection.find(Filters.eq("_id", fingerprint.id())).first();
         return stored == null ? new SpamSignature(fingerprint, source, 0, now, now) : toSignature(stored);
     }
 
-    /** Deletes the least recently seen signatures of {@code scope} but {@code kept} until the scope fits its bound. */
-    private void makeRoom(String kept, Bson scope, int bound) {
-        long excess = collection.countDocuments(scope) - bound;
+    /**
+     * Removes the least recently seen signatures of {@code scope} but {@code kept} until its live ones fit the bound,
+     * as tombstones (not deleted), so that the other servers' next refresh drops them from their indexes too.
+     */
+    private void makeRoom(String kept, Bson scope, int bound, Instant now) {
+        Bson live = Filters.and(scope, Filters.ne("deleted", true));
+        long excess = collection.countDocuments(live) - bound;
         while (excess > 0) {
-            Document oldest = collection.findOneAndDelete(Filters.and(scope, Filters.ne("_id", kept)),
-                new FindOneAndDeleteOptions().sort(Sorts.ascending("lastSeen", "_id")).projection(Projections.include("_id")));
+            Document oldest = collection.findOneAndUpdate(Filters.and(live, Filters.ne("_id", kept)), tombstone(now),
+                new FindOneAndUpdateOptions().sort(Sorts.ascending("lastSeen", "_id")).projection(Projections.include("_id")));
             if (oldest == null) {
                 return;
             }
@@ -136,8 +142,9 @@ public final class FingerprintStore {
         collection.bulkWrite(updates);
     }
 
+    /** Signatures kept, tombstones not counted. */
     public long count() {
-        return collection.countDocuments();
+        return collection.countDocuments(Filters.ne("deleted", true));
     }
 
     /** Removes a signature (as a tombstone, see above); false when there is none by that id. */

@@ -63,6 +63,43 @@ class FingerprintStoreTest {
     }
 
     @Test
+    void aSignaturePushedOutByTheBoundIsLeftAsATombstoneSoOtherServersDropItAtTheirNextRefresh() {
+        FingerprintStore store = new FingerprintStore(collection, 3, 10);
+        String oldest = store.report(randomFingerprint(), SpamSignature.Source.SPAMTRAP, NOW).id();
+        for (int i = 1; i <= 3; i++) {
+            store.report(randomFingerprint(), SpamSignature.Source.SPAMTRAP, NOW.plusSeconds(i));
+        }
+
+        // What another server's incremental refresh reads since its last one, just before the push.
+        assertThat(store.removedSince(NOW.plusSeconds(2))).containsExactly(oldest);
+        assertThat(ids(store.changedSince(null))).hasSize(3).doesNotContain(oldest);
+        assertThat(store.count()).isEqualTo(3);
+    }
+
+    @Test
+    void removedSignaturesReportedAgainStillFitTheBound() {
+        FingerprintStore store = new FingerprintStore(collection, 3, 10);
+        List<Fingerprint> fingerprints = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            fingerprints.add(randomFingerprint());
+            store.report(fingerprints.get(i), SpamSignature.Source.SPAMTRAP, NOW.plusSeconds(i));
+        }
+        for (Fingerprint fingerprint : fingerprints) {
+            assertThat(store.delete(fingerprint.id(), NOW.plusSeconds(10))).isTrue();
+        }
+        for (int i = 0; i < 3; i++) {
+            store.report(randomFingerprint(), SpamSignature.Source.SPAMTRAP, NOW.plusSeconds(20 + i));
+        }
+
+        // Brought back one by one, each takes the place of the least recently seen live one.
+        for (int i = 0; i < 3; i++) {
+            store.report(fingerprints.get(i), SpamSignature.Source.SPAMTRAP, NOW.plusSeconds(30 + i));
+        }
+        assertThat(ids(store.changedSince(null))).containsExactlyInAnyOrderElementsOf(fingerprints.stream().map(Fingerprint::id).collect(Collectors.toList()));
+        assertThat(store.count()).isEqualTo(3);
+    }
+
+    @Test
     void reportingAKeptSignatureAgainKeepsItAsTheMostRecentlySeen() {
         FingerprintStore store = new FingerprintStore(collection, 3, 10);
         Fingerprint first = randomFingerprint();
