@@ -77,6 +77,19 @@ class FingerprintStoreTest {
     }
 
     @Test
+    void aFloodOverTheBoundDoesNotEraseARemovalTheOtherServersHaveNotSeenYet() {
+        FingerprintStore store = new FingerprintStore(collection, 3, 4);
+        String removed = store.report(randomFingerprint(), SpamSignature.Source.SPAMTRAP, NOW).id();
+        assertThat(store.delete(removed, NOW.plusSeconds(1))).isTrue();
+        for (int i = 0; i < 10; i++) {
+            store.report(randomFingerprint(), SpamSignature.Source.SPAMTRAP, NOW.plusSeconds(2 + i));
+        }
+
+        assertThat(store.removedSince(NOW.plusSeconds(1))).contains(removed);
+        assertThat(store.count()).isEqualTo(3);
+    }
+
+    @Test
     void removedSignaturesReportedAgainStillFitTheBound() {
         FingerprintStore store = new FingerprintStore(collection, 3, 10);
         List<Fingerprint> fingerprints = new ArrayList<>();
