@@ -1,7 +1,5 @@
 package org.jamesshaping.bench.flood;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,16 +18,10 @@ import java.util.stream.Collectors;
 
 import org.jamesshaping.bench.Stats;
 import org.jamesshaping.bench.shaping.TextTable;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The flood benchmark's figures: a block per phase as it ends, the goals as met or missed, and
- * docs/flood-report.md with its PNG charts (XChart) in docs/flood-report/. A section of the document headed
+ * docs/flood-report.md with its PNG charts ({@link FloodCharts}) in docs/flood-report/. A section of the document headed
  * {@link #FINDINGS} is kept from one run to the next: the investigation written by hand below the figures.
  */
 final class FloodReport {
@@ -39,9 +32,6 @@ final class FloodReport {
     static final double ABUSIVE_SHARE_MAX = 0.10;
     static final double BACKLOG_SHARE_MAX = 0.10;
     static final double DRY_RUN_P99_RATIO_MAX = 1.25;
-
-    private static final Color[] GROUP_COLOURS = {
-        new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
 
     private final FloodOptions options;
     private final String machine;
@@ -284,10 +274,14 @@ final class FloodReport {
                 findings = old.substring(at + 1);
             }
         }
-        latencyChart(charts.resolve("legit-latency.png"));
-        abusiveChart(charts.resolve("abusive-accepted.png"));
-        classChart(charts.resolve("classes-shaped.png"), FloodBenchmark.Phase.SHAPED);
-        classChart(charts.resolve("classes-dry-run.png"), FloodBenchmark.Phase.DRY_RUN);
+        Map<FloodBenchmark.Phase, PhaseResult> firstRuns = new EnumMap<>(FloodBenchmark.Phase.class);
+        for (FloodBenchmark.Phase phase : FloodBenchmark.Phase.values()) {
+            PhaseResult first = first(phase);
+            if (first != null) {
+                firstRuns.put(phase, first);
+            }
+        }
+        new FloodCharts(firstRuns).write(charts);
 
         StringBuilder md = new StringBuilder();
         md.append("# Flood benchmark: legitimate senders under a spam flood\n\n");
@@ -410,93 +404,6 @@ final class FloodReport {
 
     private PhaseResult first(FloodBenchmark.Phase phase) {
         return of(phase).isEmpty() ? null : of(phase).get(0);
-    }
-
-    private void latencyChart(Path file) throws IOException {
-        XYChart chart = new XYChartBuilder().width(1000).height(500).title("Legitimate latency, connect to final 250")
-            .xAxisTitle("seconds since the phase started").yAxisTitle("ms (log)").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setMarkerSize(5);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        boolean any = false;
-        for (FloodBenchmark.Phase phase : FloodBenchmark.Phase.values()) {
-            PhaseResult r = first(phase);
-            if (r == null || r.legitLatencyPoints.isEmpty()) {
-                continue;
-            }
-            double[] x = r.legitLatencyPoints.stream().mapToDouble(point -> point[0]).toArray();
-            double[] y = r.legitLatencyPoints.stream().mapToDouble(point -> Math.max(0.1, point[1])).toArray();
-            chart.addSeries(phase.title, x, y).setMarker(SeriesMarkers.CIRCLE);
-            any = true;
-        }
-        if (any) {
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        }
-    }
-
-    private void abusiveChart(Path file) throws IOException {
-        XYChart chart = new XYChartBuilder().width(1000).height(500).title("Abusive messages accepted per second")
-            .xAxisTitle("seconds since the phase started").yAxisTitle("messages/s").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-        chart.getStyler().setMarkerSize(0);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        boolean any = false;
-        for (FloodBenchmark.Phase phase : FloodBenchmark.Phase.values()) {
-            PhaseResult r = first(phase);
-            if (r == null || !phase.flood || r.abusiveAcceptedPerSecond.length == 0) {
-                continue;
-            }
-            double[] x = new double[r.abusiveAcceptedPerSecond.length];
-            double[] y = new double[x.length];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = i;
-                y[i] = r.abusiveAcceptedPerSecond[i];
-            }
-            chart.addSeries(phase.title, x, y).setMarker(SeriesMarkers.NONE);
-            any = true;
-        }
-        if (any) {
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
-        }
-    }
-
-    private void classChart(Path file, FloodBenchmark.Phase phase) throws IOException {
-        PhaseResult r = first(phase);
-        if (r == null || r.classes.isEmpty()) {
-            return;
-        }
-        XYChart chart = new XYChartBuilder().width(1000).height(500).title("Class of each watched abusive address: " + phase.title)
-            .xAxisTitle("seconds since the phase started").yAxisTitle("class").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Step);
-        chart.getStyler().setMarkerSize(0);
-        chart.getStyler().setYAxisMin(-1.5);
-        chart.getStyler().setYAxisMax(9.5);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        List<String> groupNames = FloodBenchmark.groups(100).stream().map(group -> group.name).collect(Collectors.toList());
-        Map<String, Integer> indexInGroup = new LinkedHashMap<>();
-        for (Map.Entry<String, List<int[]>> entry : r.classes.entrySet()) {
-            List<int[]> samples;
-            synchronized (entry.getValue()) {
-                samples = new ArrayList<>(entry.getValue());
-            }
-            if (samples.isEmpty()) {
-                continue;
-            }
-            String group = group(entry.getKey());
-            int index = indexInGroup.merge(group, 1, Integer::sum) - 1;
-            // A small offset per address, so that addresses of one class stay visible as separate lines.
-            double offset = (groupNames.indexOf(group) * 10 + index) * 0.006;
-            double[] x = samples.stream().mapToDouble(sample -> sample[0]).toArray();
-            double[] y = samples.stream().mapToDouble(sample -> sample[1] + offset).toArray();
-            XYSeries series = chart.addSeries(index == 0 ? group : entry.getKey(), x, y);
-            Color colour = GROUP_COLOURS[Math.max(0, groupNames.indexOf(group)) % GROUP_COLOURS.length];
-            series.setLineColor(colour);
-            series.setMarker(SeriesMarkers.NONE);
-            series.setLineStyle(new BasicStroke(1.2f));
-            series.setShowInLegend(index == 0);
-        }
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static long last(List<Integer> values) {
