@@ -7,16 +7,10 @@ import static org.jamesshaping.bench.filter.AutoLearnStream.TRAP;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -72,8 +66,8 @@ final class AutoLearnRun {
     private final AutoLearnStream streams;
     /** Known-spam signatures the trap-poisoning ham added (the spamtrap processor fingerprints whatever reaches it). */
     private final java.util.Set<String> poisonFingerprints = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private int webAdminPort;
+    /** The James of the current part: WebAdmin calls go to it. */
+    private JamesChild james;
 
     private AutoLearnRun(FilterBenchmark.Prepared prepared) {
         this.prepared = prepared;
@@ -109,11 +103,11 @@ final class AutoLearnRun {
             Map<Kind, Map<String, Integer>> learning;
             String modelTrainings;
             int[] sentWhenFirstModel;
-            try (JamesChild james = start("train", work, mongo.uri(), "10s")) {
-                webAdminPort = james.webAdminPort;
+            try (JamesChild training = start("train", work, mongo.uri(), "10s")) {
+                james = training;
                 provision();
-                pin("127.215.128.0/18", 1, "benchmark: fast-lane senders");
-                pin("127.215.192.0/18", 3, "benchmark: test senders, shaped alike");
+                james.pin("127.215.128.0/18", 1, "benchmark: fast-lane senders");
+                james.pin("127.215.192.0/18", 3, "benchmark: test senders, shaped alike");
                 int submissionPort = submissionPort(james.log);
                 AtomicInteger done = new AtomicInteger();
                 AtomicLong firstModelAt = new AtomicLong(-1);
@@ -136,8 +130,8 @@ final class AutoLearnRun {
             figures().printTraining(stream, learning, modelTrainings, sentWhenFirstModel);
 
             // Learning off for the test part: its mail must not teach the model it is scored by.
-            try (JamesChild james = start("test", work, mongo.uri(), "0")) {
-                webAdminPort = james.webAdminPort;
+            try (JamesChild test = start("test", work, mongo.uri(), "0")) {
+                james = test;
                 awaitModelLoaded();
                 send(testStream, james.smtpPort, -1, new AtomicInteger(), "test");
                 james.awaitSpoolEmpty(900);
@@ -199,17 +193,10 @@ final class AutoLearnRun {
             users.add(String.format(Locale.ROOT, "user%02d@james.local", user + 2));
         }
         for (String user : users) {
-            String[] reply = webAdmin("PUT", "/users/" + user, "{\"password\":\"" + PASSWORD + "\"}", null);
+            String[] reply = james.webAdmin("PUT", "/users/" + user, "{\"password\":\"" + PASSWORD + "\"}");
             if (!reply[0].startsWith("2")) {
                 throw new IllegalStateException("creating " + user + ": " + reply[0] + " " + reply[1]);
             }
-        }
-    }
-
-    private void pin(String network, int level, String reason) {
-        String[] reply = webAdmin("PUT", "/shaping/reputation/" + network + "/status", "{\"class\":" + level + ",\"reason\":\"" + reason + "\"}", null);
-        if (!"204".equals(reply[0])) {
-            throw new IllegalStateException("pinning " + network + ": " + reply[0] + " " + reply[1]);
         }
     }
 
@@ -251,7 +238,7 @@ final class AutoLearnRun {
     private void watchForModel(AtomicInteger done, AtomicLong firstModelAt, List<Event> stream, int[][] doneByKind) {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                if (metric("shaping_filter_model_age_seconds") >= 0) {
+                if (james.metric("shaping_filter_model_age_seconds") >= 0) {
                     firstModelAt.set(done.get());
                     int[] counts = new int[Kind.values().length + 1];
                     for (Event event : stream) {
@@ -282,19 +269,19 @@ final class AutoLearnRun {
         int unchanged = 0;
         double previous = Double.NaN;
         while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(10) && unchanged < 4) {
-            double pending = metric("shaping_filter_pending_reports");
-            double age = metric("shaping_filter_model_age_seconds");
+            double pending = james.metric("shaping_filter_pending_reports");
+            double age = james.metric("shaping_filter_model_age_seconds");
             unchanged = pending == previous && age >= 0 ? unchanged + 1 : 0;
             previous = pending;
             Thread.sleep(5000);
         }
         System.out.printf(Locale.ROOT, "  waited %.0f s for learning to settle (pending now %.0f: autolearned after the last full training)%n",
-            (System.nanoTime() - start) / 1e9, metric("shaping_filter_pending_reports"));
+            (System.nanoTime() - start) / 1e9, james.metric("shaping_filter_pending_reports"));
     }
 
     private void awaitModelLoaded() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (metric("shaping_filter_model_age_seconds") < 0) {
+        while (james.metric("shaping_filter_model_age_seconds") < 0) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the test James did not load the learned model");
             }
@@ -368,7 +355,7 @@ final class AutoLearnRun {
     /** Every mail of a repository, with the additional fields asked; raw messages saved into {@code saveRawTo} when given. */
     private List<JsonNode> mails(String repository, String fields, java.util.function.Function<JsonNode, Path> saveRawTo) throws Exception {
         String base = "/mailRepositories/" + URLEncoder.encode(repository, StandardCharsets.UTF_8) + "/mails";
-        String[] keys = webAdmin("GET", base + "?limit=100000", null, null);
+        String[] keys = james.webAdmin("GET", base + "?limit=100000", null);
         if ("404".equals(keys[0])) {
             return List.of();
         }
@@ -379,10 +366,10 @@ final class AutoLearnRun {
             for (JsonNode key : JSON.readTree(keys[1])) {
                 String path = base + "/" + URLEncoder.encode(key.asText(), StandardCharsets.UTF_8);
                 pending.add(pool.submit(() -> {
-                    JsonNode mail = JSON.readTree(webAdmin("GET", path + "?additionalFields=" + fields, null, null)[1]);
+                    JsonNode mail = JSON.readTree(james.webAdmin("GET", path + "?additionalFields=" + fields, null)[1]);
                     Path target = saveRawTo == null ? null : saveRawTo.apply(mail);
                     if (target != null) {
-                        Files.write(target, webAdminBytes(path));
+                        Files.write(target, james.webAdminBytes(path, "message/rfc822"));
                     }
                     return mail;
                 }));
@@ -399,7 +386,7 @@ final class AutoLearnRun {
     private void printReports() throws IOException {
         Map<String, Integer> counts = new TreeMap<>();
         for (String state : List.of("pending", "applied", "rejected")) {
-            for (JsonNode report : JSON.readTree(webAdmin("GET", "/shaping/reports?state=" + state + "&limit=1000", null, null)[1])) {
+            for (JsonNode report : JSON.readTree(james.webAdmin("GET", "/shaping/reports?state=" + state + "&limit=1000", null)[1])) {
                 counts.merge(report.path("source").asText() + " " + report.path("label").asText() + " " + state, 1, Integer::sum);
             }
         }
@@ -463,44 +450,5 @@ final class AutoLearnRun {
             }
         }
         return scores;
-    }
-
-    // ---- WebAdmin ----
-
-    private double metric(String name) {
-        String body = webAdmin("GET", "/metrics", null, null)[1];
-        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.eE+-]+)$").matcher(body);
-        return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
-    }
-
-    private String[] webAdmin(String method, String path, String json, String accept) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webAdminPort + path)).timeout(Duration.ofSeconds(60));
-        if (accept != null) {
-            request.header("Accept", accept);
-        }
-        if ("PUT".equals(method)) {
-            request.header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(json));
-        } else {
-            request.GET();
-        }
-        try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            return new String[] {String.valueOf(response.statusCode()), response.body()};
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private byte[] webAdminBytes(String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webAdminPort + path)).timeout(Duration.ofSeconds(60))
-            .header("Accept", "message/rfc822").GET().build();
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        if (response.statusCode() != 200) {
-            throw new IOException("GET " + path + " as message/rfc822: " + response.statusCode());
-        }
-        return response.body();
     }
 }

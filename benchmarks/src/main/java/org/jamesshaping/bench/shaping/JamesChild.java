@@ -82,7 +82,7 @@ public final class JamesChild implements AutoCloseable {
     /** GET or PUT to WebAdmin; returns status and body. */
     public String[] webAdmin(String method, String path, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webAdminPort + path))
-            .timeout(Duration.ofSeconds(20));
+            .timeout(Duration.ofSeconds(60));
         if ("DELETE".equals(method)) {
             request.DELETE();
         } else if ("PUT".equals(method)) {
@@ -102,18 +102,34 @@ public final class JamesChild implements AutoCloseable {
     }
 
     void pin(String ipOrCidr, int level) {
+        pin(ipOrCidr, level, "benchmark");
+    }
+
+    /** Pins an address or network to a class, with the reason WebAdmin records. */
+    public void pin(String ipOrCidr, int level, String reason) {
         String[] reply = webAdmin("PUT", "/shaping/reputation/" + ipOrCidr + "/status",
-            "{\"class\":" + level + ",\"reason\":\"benchmark\"}");
+            "{\"class\":" + level + ",\"reason\":\"" + reason + "\"}");
         if (!"204".equals(reply[0])) {
             throw new IllegalStateException("pinning " + ipOrCidr + " to class " + level + ": " + reply[0] + " " + reply[1]);
         }
     }
 
     /** A gauge or counter of WebAdmin's /metrics (Prometheus text), or -1. */
-    double metric(String name) {
+    public double metric(String name) {
         String body = webAdmin("GET", "/metrics", null)[1];
         Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + " ([0-9.eE+-]+)$").matcher(body);
         return matcher.find() ? Double.parseDouble(matcher.group(1)) : -1;
+    }
+
+    /** A GET of WebAdmin's answered in {@code accept} (e.g. a mail as message/rfc822), as bytes; an IOException unless 200. */
+    public byte[] webAdminBytes(String path, String accept) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webAdminPort + path)).timeout(Duration.ofSeconds(60))
+            .header("Accept", accept).GET().build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + path + " as " + accept + ": " + response.statusCode());
+        }
+        return response.body();
     }
 
     /** Deletes every mailbox of {@code user} (James re-creates INBOX at the next delivery). */
