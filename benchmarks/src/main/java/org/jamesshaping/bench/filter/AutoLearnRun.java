@@ -7,8 +7,6 @@ import static org.jamesshaping.bench.filter.AutoLearnStream.TRAP;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -305,6 +303,7 @@ final class AutoLearnRun {
 
     /** Per kind, how many mails ended with each autolearn outcome (the mail attribute), read from the repositories. */
     private Map<Kind, Map<String, Integer>> learningOutcomes(List<Event> stream, Path learned) throws Exception {
+        MailRepositories repositories = new MailRepositories(james);
         Map<String, Kind> kindBySource = new HashMap<>();
         for (Event event : stream) {
             kindBySource.put(event.source, event.kind);
@@ -316,71 +315,25 @@ final class AutoLearnRun {
         for (String repository : List.of("var/mail/spamtrap", "var/mail/delivered", "var/mail/quarantine")) {
             // Each mail autolearn queued, as delivered, under the label it was queued with: what a full retraining would read.
             boolean trap = repository.endsWith("spamtrap");
-            for (JsonNode mail : mails(repository, "attributes,headers", m -> {
-                if (!"queued".equals(autolearnOutcome(m.path("attributes")))) {
+            for (JsonNode mail : repositories.mails(repository, "attributes,headers", m -> {
+                if (!"queued".equals(MailRepositories.autolearnOutcome(m.path("attributes")))) {
                     return null;
                 }
                 Kind kind = kindBySource.get(m.path("remoteAddr").asText());
-                boolean spam = trap || "known-spam".equals(header(m, "X-Shaping-Verdict")) && kind != Kind.AUTHENTICATED_HAM
+                boolean spam = trap || "known-spam".equals(MailRepositories.header(m, "X-Shaping-Verdict")) && kind != Kind.AUTHENTICATED_HAM
                     && kind != Kind.COMPROMISED_ACCOUNT && kind != Kind.FAST_LANE_HAM;
                 return learned.resolve(spam ? "spam" : "ham").resolve(saved.incrementAndGet() + ".eml");
             })) {
                 Kind kind = kindBySource.get(mail.path("remoteAddr").asText());
                 if (kind == Kind.TRAP_POISON) {
-                    poisonFingerprints.add(header(mail, "X-Shaping-Fingerprint").split(";")[0].trim());
+                    poisonFingerprints.add(MailRepositories.header(mail, "X-Shaping-Fingerprint").split(";")[0].trim());
                 }
-                String outcome = autolearnOutcome(mail.path("attributes"));
+                String outcome = MailRepositories.autolearnOutcome(mail.path("attributes"));
                 String where = repository.substring("var/mail/".length());
                 outcomes.computeIfAbsent(kind, ignored -> new TreeMap<>()).merge(where + ": " + outcome, 1, Integer::sum);
             }
         }
         return outcomes;
-    }
-
-    private static String autolearnOutcome(JsonNode attributes) {
-        String text = attributes.toString();
-        int at = text.indexOf("org.jamesshaping.filter.autolearn");
-        if (at < 0) {
-            return "not learned (no trusted signal)";
-        }
-        String rest = text.substring(at, Math.min(text.length(), at + 200));
-        for (String outcome : List.of("over-sender-limit", "over-network-limit", "queued", "failed")) {
-            if (rest.contains(outcome)) {
-                return outcome;
-            }
-        }
-        return rest;
-    }
-
-    /** Every mail of a repository, with the additional fields asked; raw messages saved into {@code saveRawTo} when given. */
-    private List<JsonNode> mails(String repository, String fields, java.util.function.Function<JsonNode, Path> saveRawTo) throws Exception {
-        String base = "/mailRepositories/" + URLEncoder.encode(repository, StandardCharsets.UTF_8) + "/mails";
-        String[] keys = james.webAdmin("GET", base + "?limit=100000", null);
-        if ("404".equals(keys[0])) {
-            return List.of();
-        }
-        List<JsonNode> mails = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        try {
-            List<Future<JsonNode>> pending = new ArrayList<>();
-            for (JsonNode key : JSON.readTree(keys[1])) {
-                String path = base + "/" + URLEncoder.encode(key.asText(), StandardCharsets.UTF_8);
-                pending.add(pool.submit(() -> {
-                    JsonNode mail = JSON.readTree(james.webAdmin("GET", path + "?additionalFields=" + fields, null)[1]);
-                    Path target = saveRawTo == null ? null : saveRawTo.apply(mail);
-                    if (target != null) {
-                        Files.write(target, james.webAdminBytes(path, "message/rfc822"));
-                    }
-                    return mail;
-                }));
-            }
-            for (Future<JsonNode> mail : pending) {
-                mails.add(mail.get());
-            }
-        } finally {
-            pool.shutdown();
-        }
-        return mails;
     }
 
     private void printReports() throws IOException {
@@ -395,34 +348,23 @@ final class AutoLearnRun {
 
     /** Test mail's X-Shaping-Verdict and X-Shaping-Score, by test event index; raw messages saved for the command line. */
     private Map<Integer, String[]> testVerdicts(List<Event> events, Path saveRawTo) throws Exception {
+        MailRepositories repositories = new MailRepositories(james);
         Map<String, Integer> bySource = new HashMap<>();
         for (int i = 0; i < events.size(); i++) {
             bySource.put(events.get(i).source, i);
         }
         Map<Integer, String[]> verdicts = new HashMap<>();
         for (String repository : List.of("var/mail/delivered", "var/mail/quarantine")) {
-            for (JsonNode mail : mails(repository, "headers,attributes", m -> saveRawTo.resolve(m.path("remoteAddr").asText() + ".eml"))) {
+            for (JsonNode mail : repositories.mails(repository, "headers,attributes", m -> saveRawTo.resolve(m.path("remoteAddr").asText() + ".eml"))) {
                 Integer index = bySource.get(mail.path("remoteAddr").asText());
                 if (index != null) {
-                    verdicts.put(index, new String[] {header(mail, "X-Shaping-Verdict"), header(mail, "X-Shaping-Score"),
-                        repository.substring("var/mail/".length()), autolearnOutcome(mail.path("attributes")),
-                        header(mail, "X-Shaping-Fingerprint").split(";")[0].trim()});
+                    verdicts.put(index, new String[] {MailRepositories.header(mail, "X-Shaping-Verdict"), MailRepositories.header(mail, "X-Shaping-Score"),
+                        repository.substring("var/mail/".length()), MailRepositories.autolearnOutcome(mail.path("attributes")),
+                        MailRepositories.header(mail, "X-Shaping-Fingerprint").split(";")[0].trim()});
                 }
             }
         }
         return verdicts;
-    }
-
-    private static String header(JsonNode mail, String name) {
-        JsonNode headers = mail.path("headers");
-        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = headers.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> entry = it.next();
-            if (entry.getKey().equalsIgnoreCase(name)) {
-                JsonNode value = entry.getValue();
-                return (value.isArray() ? value.get(0).asText() : value.asText()).trim();
-            }
-        }
-        return "";
     }
 
     /** The command line's scores ({@code filter classify --mongo-uri}: the learned model) of the delivered test mail. */
