@@ -3,9 +3,11 @@ package org.jamesshaping.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 
 import org.jamesshaping.testsupport.EmbeddedMongo;
@@ -21,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Autolearn over real SMTP in a real James, the sample configuration plus the AutoLearn mailet under the known-spam
- * matcher: copies of a reported campaign are queued for the shared model as spam of source autolearn, at most
+ * Autolearn over real SMTP in a real James with the sample configuration's AutoLearn mailets (the known-spam one
+ * with bounds of 2 per sender and 3 per /24): copies of a reported campaign are queued for the shared model as spam of source autolearn, at most
  * maxPerSender of one sender and maxPerNetwork of one /24 however many envelope senders it uses; mail the filters
  * did not recognise is not learned; and under {@code SenderShapingClass=0-1}, mail of fast-lane senders as ham.
  */
@@ -32,8 +34,9 @@ class AutoLearnIT {
     private static final String CAMPAIGN = "Congratulations, you have been selected to receive a complimentary cruise to the "
         + "Bahamas. Simply call our toll free number today and claim your luxury vacation package before this limited "
         + "promotion expires. Thousands of satisfied travellers have already enjoyed this exclusive deal from our partners.";
-    private static final String KNOWN_SPAM_MATCHER =
-        "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam,spam\" class=\"ToProcessor\">";
+    /** The sample's AutoLearn of known spam, given smaller bounds here. */
+    private static final String KNOWN_SPAM_AUTOLEARN =
+        "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam\" class=\"org.jamesshaping.filter.mailet.AutoLearn\">";
 
     @TempDir
     static Path folder;
@@ -46,14 +49,11 @@ class AutoLearnIT {
         mongo = EmbeddedMongo.inMemory().start(0);
         james = JamesTestServer.start(folder.resolve("james"), mongo.uri(), false, settings -> settings
             .replaceInFile("mailetcontainer.xml", "<refreshInterval>10s</refreshInterval>", "<refreshInterval>1s</refreshInterval>")
-            .replaceInFile("mailetcontainer.xml", KNOWN_SPAM_MATCHER,
-                "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam\" "
-                    + "class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>spam</as><maxPerSender>2</maxPerSender>"
-                    + "<maxPerNetwork>3</maxPerNetwork></mailet>\n"
-                    + "<mailet match=\"org.jamesshaping.filter.mailet.SenderShapingClass=0-1\" "
-                    + "class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>ham</as></mailet>\n" + KNOWN_SPAM_MATCHER));
+            .replaceInFile("mailetcontainer.xml", KNOWN_SPAM_AUTOLEARN, KNOWN_SPAM_AUTOLEARN + "<maxPerSender>2</maxPerSender>"
+                + "<maxPerNetwork>3</maxPerNetwork>"));
         webAdmin = james.webAdmin();
         james.probe().provision("james.local", "user1@james.local", "secret");
+        james.probe().provision("james.local", "user2@james.local", "secret");
     }
 
     @AfterAll
@@ -128,6 +128,54 @@ class AutoLearnIT {
         // Both mails out of the spool, and still one learned: the newcomer's was not merely late.
         Eventually.within(Duration.ofSeconds(15), () -> assertThat(webAdmin.get("/mailQueues/spool").json().get("size").asLong()).isZero());
         assertThat(autolearned()).filteredOn(report -> "ham".equals(report.get("label").asText())).hasSize(1);
+    }
+
+    /**
+     * A fast-lane sender cannot teach the model that a campaign is ham: a warmed-up spammer's copy, or a list relaying
+     * one, is learned as spam by the known-spam mailet and refused by the fast-lane ham one.
+     */
+    @Test
+    @Order(3)
+    void knownSpamFromAFastLaneSenderIsLearnedAsSpamNeverAsHam() throws Exception {
+        assertThat(webAdmin.put("/shaping/reputation/127.0.220.5/status", "{\"class\":1,\"reason\":\"warmed up\"}").status)
+            .isEqualTo(204);
+        long spamBefore = labelled("spam");
+        long hamBefore = labelled("ham");
+        assertThat(send("127.0.220.5", "newsletter@warm.example", message("newsletter@warm.example", "Dear Erin", 30)).code).isEqualTo(250);
+
+        Eventually.within(Duration.ofSeconds(15), () -> assertThat(labelled("spam")).isEqualTo(spamBefore + 1));
+        Eventually.within(Duration.ofSeconds(15), () -> assertThat(webAdmin.get("/mailQueues/spool").json().get("size").asLong()).isZero());
+        assertThat(labelled("ham")).isEqualTo(hamBefore);
+    }
+
+    /** The sample's first AutoLearn: mail an authenticated user submits (port 587, STARTTLS then AUTH) is ham. */
+    @Test
+    @Order(4)
+    void mailSubmittedByAnAuthenticatedUserIsLearnedAsHam() throws Exception {
+        long hamBefore = labelled("ham");
+        String credentials = Base64.getEncoder().encodeToString("\0user1@james.local\0secret".getBytes(StandardCharsets.UTF_8));
+        try (SmtpClient plain = SmtpClient.connect("127.0.221.5", james.probe().smtpPort(2))) {
+            assertThat(plain.readReply().code).isEqualTo(220);
+            plain.command("EHLO laptop.example.org");
+            assertThat(plain.command("STARTTLS").code).isEqualTo(220);
+            SmtpClient tls = plain.upgradeToTls();
+            tls.command("EHLO laptop.example.org");
+            assertThat(tls.command("AUTH PLAIN " + credentials).code).isEqualTo(235);
+            assertThat(tls.command("MAIL FROM:<user1@james.local>").code).isEqualTo(250);
+            assertThat(tls.command("RCPT TO:<user2@james.local>").code).isEqualTo(250);
+            assertThat(tls.command("DATA").code).isEqualTo(354);
+            tls.send("From: <user1@james.local>\r\nTo: <user2@james.local>\r\nSubject: agenda\r\n"
+                + "Date: Thu, 5 Sep 2024 09:00:00 +0000\r\nMessage-ID: <agenda1@james.local>\r\n\r\n"
+                + "Here is the agenda for Monday's planning meeting.\r\n.\r\n");
+            assertThat(tls.readReply().code).isEqualTo(250);
+            tls.command("QUIT");
+        }
+
+        Eventually.within(Duration.ofSeconds(15), () -> assertThat(labelled("ham")).isEqualTo(hamBefore + 1));
+    }
+
+    private long labelled(String label) throws IOException {
+        return autolearned().stream().filter(report -> label.equals(report.get("label").asText())).count();
     }
 
     private List<JsonNode> autolearned() throws IOException {

@@ -152,23 +152,13 @@ final class AutoLearnRun {
         conf.replaceRegex("smtpserver.xml", "<handler class=\"org\\.jamesshaping\\.smtp\\.SpamtrapRecorder\">\\s*<spamtrap>trap@james\\.local</spamtrap>"
                 + "\\s*</handler>\\s*-->",
             "-->\n            <handler class=\"org.jamesshaping.smtp.SpamtrapRecorder\"><spamtrap>" + TRAP + "</spamtrap></handler>");
-        // Autolearn as docs/filters.md places it: mail to the trap, from authenticated users, from the fast lane, known spam.
-        conf.replace("mailetcontainer.xml", "<mailet match=\"from-outside\" class=\"org.jamesshaping.filter.mailet.FingerprintFilter\">",
-            "<mailet match=\"RecipientIs=" + TRAP + "\" class=\"ToProcessor\"><processor>spamtrap</processor></mailet>\n"
-                + "            <mailet match=\"SMTPAuthSuccessful\" class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>ham</as></mailet>\n"
-                + "            <mailet match=\"from-outside\" class=\"org.jamesshaping.filter.mailet.FingerprintFilter\">");
-        String quarantine = "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam,spam\" class=\"ToProcessor\">";
-        conf.replace("mailetcontainer.xml", quarantine,
-            "<mailet match=\"org.jamesshaping.filter.mailet.HasShapingVerdict=known-spam\" class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>spam</as></mailet>\n"
-                + "            <mailet match=\"org.jamesshaping.filter.mailet.SenderShapingClass=0-1\" class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>ham</as></mailet>\n"
-                + "            " + quarantine);
-        conf.replace("mailetcontainer.xml", "<processor state=\"local-address-error\" enableJmx=\"true\">",
-            "<processor state=\"spamtrap\" enableJmx=\"true\">\n"
-                + "            <mailet match=\"All\" class=\"org.jamesshaping.filter.mailet.FingerprintFilter\"><reportAs>spamtrap</reportAs></mailet>\n"
-                + "            <mailet match=\"All\" class=\"org.jamesshaping.filter.mailet.AutoLearn\"><as>spam</as></mailet>\n"
-                + "            <mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/spamtrap/</repositoryPath></mailet>\n"
-                + "        </processor>\n\n"
-                + "        <processor state=\"local-address-error\" enableJmx=\"true\">");
+        // Autolearn as the sample configures it, with its spamtrap routing and processor uncommented (TRAP is the
+        // sample's trap address).
+        conf.replaceRegex("mailetcontainer.xml", "<!-- Spamtrap: uncomment[^<]*", "");
+        conf.replaceRegex("mailetcontainer.xml", "<processor>spamtrap</processor>\\s*</mailet>\\s*-->",
+            "<processor>spamtrap</processor></mailet>");
+        conf.replaceRegex("mailetcontainer.xml", "<!-- james-shaping spamtrap processor[^<]*", "");
+        conf.replaceRegex("mailetcontainer.xml", "</processor>\\s*-->", "</processor>");
         // Delivered mail kept where WebAdmin reads it back with its headers and attributes.
         conf.replace("mailetcontainer.xml", "<mailet match=\"All\" class=\"LocalDelivery\"/>",
             "<mailet match=\"All\" class=\"ToRepository\"><repositoryPath>memory://var/mail/delivered/</repositoryPath></mailet>");

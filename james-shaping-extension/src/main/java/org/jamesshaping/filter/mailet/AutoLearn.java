@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * ({@code SMTPAuthSuccessful}) as ham, and mail the fingerprint filter matched as known spam, or that reached a
  * spamtrap, as spam. Each sender and each /24 gives at most {@code maxPerSender} and {@code maxPerNetwork} messages
  * per {@code window} ({@link AutoLearnQuota}). The attribute {@code org.jamesshaping.filter.autolearn} says what was
- * done: {@code queued}, {@code over-sender-limit}, {@code over-network-limit} or {@code failed}. Never stops a mail.
+ * done: {@code queued}, {@code over-sender-limit}, {@code over-network-limit} or {@code failed}; an {@code as=ham}
+ * mailet never learns mail the fingerprint filter judged known spam ({@value #KNOWN_SPAM_OUTCOME}), so a trusted
+ * sender's relayed or chosen spam cannot be learned both ways. Never stops a mail.
  *
  * <p>Queueing is one MongoDB upsert on the spooler thread, bounded by {@code mongoTimeout}, like {@code reportAs}
  * of {@link FingerprintFilter}.</p>
@@ -40,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public class AutoLearn extends GenericMailet {
     public static final AttributeName AUTOLEARN_ATTRIBUTE = AttributeName.of("org.jamesshaping.filter.autolearn");
     public static final String SOURCE = "autolearn";
+    /** The outcome of mail reaching an {@code as=ham} mailet that the fingerprint filter judged known spam: not learned. */
+    public static final String KNOWN_SPAM_OUTCOME = "known-spam-not-ham";
     static final int DEFAULT_MAX_PER_SENDER = 5;
     static final int DEFAULT_MAX_PER_NETWORK = 20;
     static final Duration DEFAULT_WINDOW = Duration.ofDays(1);
@@ -90,6 +94,11 @@ public class AutoLearn extends GenericMailet {
 
     @Override
     public void service(Mail mail) {
+        if (!spam && ShapingHeaders.isKnownSpam(mail)) {
+            // A trusted sender's mail that matched a reported spam (a relayed campaign, a warmed-up spammer): no ham.
+            mail.setAttribute(new Attribute(AUTOLEARN_ATTRIBUTE, AttributeValue.of(KNOWN_SPAM_OUTCOME)));
+            return;
+        }
         AutoLearnQuota.Decision decision = quota.take(senderKey(mail), AutoLearnQuota.network(mail.getRemoteAddr()));
         String outcome = decision.attribute();
         if (decision == AutoLearnQuota.Decision.TAKEN) {

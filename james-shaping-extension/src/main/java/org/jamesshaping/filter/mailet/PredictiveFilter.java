@@ -74,18 +74,11 @@ public class PredictiveFilter extends ContentFilterMailet {
         return Verdict.scored(score, spam);
     }
 
-    private static boolean alreadyKnownSpam(Mail mail) {
-        return mail.getAttribute(ShapingHeaders.VERDICT_ATTRIBUTE)
-            .map(attribute -> attribute.getValue().value())
-            .map(Verdict.Outcome.KNOWN_SPAM.header()::equals)
-            .orElse(false);
-    }
-
     @Override
     protected void mark(Mail mail, Verdict verdict) throws MessagingException {
         MimeMessage message = mail.getMessage();
         if (verdict.outcome() == Verdict.Outcome.NOT_RUN) {
-            if (!alreadyKnownSpam(mail)) {
+            if (!ShapingHeaders.isKnownSpam(mail)) {
                 message.removeHeader(ShapingHeaders.VERDICT);
                 setAttribute(mail, ShapingHeaders.VERDICT_ATTRIBUTE, verdict.outcome().header());
             }
@@ -102,6 +95,6 @@ public class PredictiveFilter extends ContentFilterMailet {
     /** Known spam is not scored again: the fingerprint verdict is stronger evidence. */
     @Override
     protected boolean skip(Mail mail) {
-        return alreadyKnownSpam(mail);
+        return ShapingHeaders.isKnownSpam(mail);
     }
 }

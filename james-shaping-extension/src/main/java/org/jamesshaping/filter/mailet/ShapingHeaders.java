@@ -1,6 +1,8 @@
 package org.jamesshaping.filter.mailet;
 
 import org.apache.mailet.AttributeName;
+import org.apache.mailet.Mail;
+import org.jamesshaping.filter.Verdict;
 
 /** The headers and mail attributes the content filters write. */
 public final class ShapingHeaders {
@@ -16,5 +18,13 @@ public final class ShapingHeaders {
     public static final AttributeName VERDICT_ATTRIBUTE = AttributeName.of("org.jamesshaping.filter.verdict");
 
     private ShapingHeaders() {
+    }
+
+    /** Whether the fingerprint filter judged the mail known spam (its verdict attribute). */
+    static boolean isKnownSpam(Mail mail) {
+        return mail.getAttribute(VERDICT_ATTRIBUTE)
+            .map(attribute -> attribute.getValue().value())
+            .map(Verdict.Outcome.KNOWN_SPAM.header()::equals)
+            .orElse(false);
     }
 }

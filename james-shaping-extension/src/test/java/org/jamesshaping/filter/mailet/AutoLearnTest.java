@@ -11,6 +11,8 @@ import java.util.Map;
 import org.apache.james.core.MailAddress;
 import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetException;
 import org.jamesshaping.filter.FilterStores;
@@ -90,6 +92,27 @@ class AutoLearnTest {
         assertThat(stores.trainingReports(connection).pending(50)).hasSize(3);
         assertThat(ham.quota().senderLimited()).isEqualTo(3);
         assertThat(ham.quota().networkLimited()).isEqualTo(2);
+    }
+
+    @Test
+    void knownSpamIsNeverLearnedAsHamEvenFromATrustedSender() throws Exception {
+        AutoLearn ham = mailet(Map.of("as", "ham"));
+        AutoLearn spam = mailet(Map.of("as", "spam"));
+        Mail relayed = mail("list@partner.example.org", "192.0.2.10", 1);
+        relayed.setAttribute(new Attribute(ShapingHeaders.VERDICT_ATTRIBUTE, AttributeValue.of("known-spam")));
+        spam.service(relayed);
+        ham.service(relayed);
+        assertThat(outcome(relayed)).isEqualTo(AutoLearn.KNOWN_SPAM_OUTCOME);
+        // The model's own verdict is no reason to refuse a trusted sender's ham: that is the mistake to learn from.
+        Mail flagged = mail("list@partner.example.org", "192.0.2.10", 2);
+        flagged.setAttribute(new Attribute(ShapingHeaders.VERDICT_ATTRIBUTE, AttributeValue.of("spam")));
+        ham.service(flagged);
+        assertThat(outcome(flagged)).isEqualTo("queued");
+
+        assertThat(stores.trainingReports(connection).pending(10)).extracting(TrainingReports.Report::spam)
+            .containsExactlyInAnyOrder(true, false);
+        // The refused one took nothing of the sender's bound.
+        assertThat(ham.quota().taken()).isEqualTo(1);
     }
 
     @Test
