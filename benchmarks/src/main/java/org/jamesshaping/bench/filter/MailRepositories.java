@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 
 import org.jamesshaping.bench.shaping.JamesChild;
+import org.jamesshaping.filter.mailet.AutoLearn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,7 +68,7 @@ final class MailRepositories {
             return "not learned (no trusted signal)";
         }
         String rest = text.substring(at, Math.min(text.length(), at + 200));
-        for (String outcome : List.of("over-sender-limit", "over-network-limit", "queued", "failed")) {
+        for (String outcome : List.of(AutoLearn.KNOWN_SPAM_OUTCOME, "over-sender-limit", "over-network-limit", "queued", "failed")) {
             if (rest.contains(outcome)) {
                 return outcome;
             }
