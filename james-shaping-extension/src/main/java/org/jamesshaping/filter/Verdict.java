@@ -53,6 +53,11 @@ public final class Verdict {
         return new Verdict(Filter.FINGERPRINT, Outcome.UNKNOWN, 0, fingerprintId, null);
     }
 
+    /** No known spam, with why a match did not count (e.g. {@code trap-only-match=ID}). */
+    public static Verdict unknown(String fingerprintId, String reason) {
+        return new Verdict(Filter.FINGERPRINT, Outcome.UNKNOWN, 0, fingerprintId, reason);
+    }
+
     public static Verdict scored(double score, boolean spam) {
         return new Verdict(Filter.PREDICTIVE, spam ? Outcome.SPAM : Outcome.HAM, score, null, null);
     }

@@ -192,8 +192,11 @@ public final class FingerprintStore {
         Number hits = (Number) document.get("hits");
         Date firstSeen = document.getDate("firstSeen");
         Date lastSeen = document.getDate("lastSeen");
-        return new SpamSignature(new Fingerprint(minHashes, shingles == null ? 0 : shingles.intValue()),
-            SpamSignature.Source.fromStored(document.getString("source")),
+        SpamSignature.Source source = SpamSignature.Source.fromStored(document.getString("source"));
+        List<?> sources = document.getList("sources", Object.class);
+        boolean operatorReported = source == SpamSignature.Source.OPERATOR_REPORT
+            || sources != null && sources.contains(SpamSignature.Source.OPERATOR_REPORT.stored());
+        return new SpamSignature(new Fingerprint(minHashes, shingles == null ? 0 : shingles.intValue()), source, operatorReported,
             hits == null ? 0 : hits.longValue(),
             firstSeen == null ? Instant.EPOCH : firstSeen.toInstant(),
             lastSeen == null ? Instant.EPOCH : lastSeen.toInstant());

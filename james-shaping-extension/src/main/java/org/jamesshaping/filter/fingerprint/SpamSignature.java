@@ -35,11 +35,18 @@ public final class SpamSignature {
     private final long hits;
     private final Instant firstSeen;
     private final Instant lastSeen;
+    private final boolean operatorReported;
 
+    /** A signature reported by its first source only. */
     public SpamSignature(Fingerprint fingerprint, Source source, long hits, Instant firstSeen, Instant lastSeen) {
+        this(fingerprint, source, source == Source.OPERATOR_REPORT, hits, firstSeen, lastSeen);
+    }
+
+    public SpamSignature(Fingerprint fingerprint, Source source, boolean operatorReported, long hits, Instant firstSeen, Instant lastSeen) {
         this.fingerprint = fingerprint;
         this.id = fingerprint.id();
         this.source = source;
+        this.operatorReported = operatorReported;
         this.hits = hits;
         this.firstSeen = firstSeen;
         this.lastSeen = lastSeen;
@@ -55,6 +62,14 @@ public final class SpamSignature {
 
     public Source source() {
         return source;
+    }
+
+    /**
+     * Whether an operator reported it, first or later. A signature only spamtraps reported says only that someone sent
+     * this body to a trap, which anyone can do with a copy of mail they want flagged.
+     */
+    public boolean operatorReported() {
+        return operatorReported;
     }
 
     public long hits() {

@@ -8,6 +8,7 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.Verdict;
@@ -20,6 +21,7 @@ import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.AutoLearnQuota;
+import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.store.StoreSettings;
 
@@ -27,7 +29,8 @@ import org.jamesshaping.store.StoreSettings;
  * Known-spam filter: fingerprints the body and looks it up in the shared {@code spam_fingerprints} index.
  *
  * <p>Headers: {@code X-Shaping-Fingerprint: <id>; match=<similarity>} (known spam) or {@code <id>; no-match} or
- * {@code none; reason=short-body}, or {@code not-run; reason=...}; on a match also
+ * {@code none; reason=short-body}, or {@code not-run; reason=...}; {@code <id>; no-match; trap-only-match=<signature>}
+ * for mail of a fast-lane sender (class 0-1) like a signature only spamtraps reported, which anyone can feed; on a match also
  * {@code X-Shaping-Score: <similarity>} and {@code X-Shaping-Verdict: known-spam}. Any X-Shaping-Score or
  * X-Shaping-Verdict that arrived with the message is removed, so nobody can forge a verdict.</p>
  *
@@ -37,6 +40,10 @@ import org.jamesshaping.store.StoreSettings;
  * to a trap chooses what it sends, ham included. Parameters are documented in docs/filters.md.</p>
  */
 public class FingerprintFilter extends ContentFilterMailet {
+    private static final AttributeName SENDER_CLASS = AttributeName.of(ClassDecision.MAIL_ATTRIBUTE);
+    /** The fast lane's classes are 0 and 1; a signature only spamtraps reported does not flag their mail. */
+    static final int FAST_LANE_MAX_CLASS = 1;
+
     private Fingerprinter fingerprinter;
     private FingerprintService service;
     private Optional<SpamSignature.Source> reportAs = Optional.empty();
@@ -100,12 +107,26 @@ public class FingerprintFilter extends ContentFilterMailet {
         switch (lookup.status()) {
             case MATCH:
                 FingerprintMatch match = lookup.match().orElseThrow();
+                if (!match.signature().operatorReported() && fastLane(mail)) {
+                    // Anyone can send a copy of a trusted sender's newsletter to a trap: only an operator's report
+                    // makes the fast lane's mail known spam (the predictive filter still scores it).
+                    return Verdict.unknown(fingerprint.get().id(), "trap-only-match=" + match.signature().id());
+                }
                 return Verdict.knownSpam(match.signature().id(), match.similarity());
             case NO_MATCH:
                 return Verdict.unknown(fingerprint.get().id());
             default:
                 return Verdict.notRun(Verdict.Filter.FINGERPRINT, "store-unavailable");
         }
+    }
+
+    /** Mail the shaper delivered from a fast-lane connection (class 0 or 1: allowlisted, or a long clean history). */
+    private static boolean fastLane(Mail mail) {
+        return mail.getAttribute(SENDER_CLASS)
+            .map(attribute -> attribute.getValue().value())
+            .filter(Integer.class::isInstance)
+            .map(level -> (Integer) level <= FAST_LANE_MAX_CLASS)
+            .orElse(false);
     }
 
     @Override
@@ -122,7 +143,8 @@ public class FingerprintFilter extends ContentFilterMailet {
                 setAttribute(mail, ShapingHeaders.SCORE_ATTRIBUTE, verdict.score());
                 break;
             case UNKNOWN:
-                header = verdict.fingerprintId().map(id -> id + "; no-match").orElse("none; reason=short-body");
+                header = verdict.fingerprintId().map(id -> id + "; no-match" + verdict.reason().map(reason -> "; " + reason).orElse(""))
+                    .orElse("none; reason=short-body");
                 break;
             default:
                 header = notRunHeader(verdict);

@@ -18,6 +18,9 @@ import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.james.server.core.MailImpl;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.ReputationVerdictListener;
@@ -25,6 +28,7 @@ import org.jamesshaping.filter.Verdict;
 import org.jamesshaping.filter.VerdictListener;
 import org.jamesshaping.filter.content.ContentExtractor;
 import org.jamesshaping.filter.content.ContentLimits;
+import org.jamesshaping.filter.fingerprint.Fingerprint;
 import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.fingerprint.FingerprintServiceTest;
 import org.jamesshaping.filter.fingerprint.FingerprintStore;
@@ -35,6 +39,7 @@ import org.jamesshaping.filter.predictive.ModelCodec;
 import org.jamesshaping.filter.predictive.ModelTrainer;
 import org.jamesshaping.filter.predictive.PredictiveModelStore;
 import org.jamesshaping.filter.predictive.PredictiveModelStoreTest;
+import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.scoring.Scoring;
 import org.jamesshaping.scoring.Signal;
 import org.jamesshaping.scoring.SignalCounts;
@@ -156,6 +161,41 @@ class ContentFilterMailetsTest {
         assertThat(message.getHeader(ShapingHeaders.FINGERPRINT, null)).contains("; match=");
         assertThat(spam.getAttribute(ShapingHeaders.VERDICT_ATTRIBUTE).orElseThrow().getValue().value()).isEqualTo("known-spam");
         assertThat(signals).containsExactly(Signal.KNOWN_SPAM);
+    }
+
+    @Test
+    void aSignatureOnlySpamtrapsReportedDoesNotFlagAFastLaneSendersMailUntilAnOperatorReportsIt() throws Exception {
+        FingerprintFilter mailet = fingerprintFilter(mongo.uri());
+        FingerprintService service = stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5,
+            Duration.ofMillis(100));
+        awaitLoaded(service);
+        Fingerprint trapped = new Fingerprinter().fingerprint(SPAM_TEXT).orElseThrow();
+        service.report(trapped, SpamSignature.Source.SPAMTRAP);
+        byte[] copy = SpamMutator.message("Win", "Dear Alice,\n" + SPAM_TEXT + " http://x.example/?id=42", false);
+
+        Mail fastLane = withSenderClass(mail(copy), 1);
+        mailet.service(fastLane);
+        assertThat(fastLane.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isNull();
+        assertThat(fastLane.getMessage().getHeader(ShapingHeaders.FINGERPRINT, null)).endsWith("; no-match; trap-only-match=" + trapped.id());
+        assertThat(signals).isEmpty();
+        // The rest of the mail, newcomers and mail no shaper classed, is still judged by the trap's signature.
+        Mail newcomer = withSenderClass(mail(copy), 3);
+        mailet.service(newcomer);
+        assertThat(newcomer.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("known-spam");
+        Mail unclassed = mail(copy);
+        mailet.service(unclassed);
+        assertThat(unclassed.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("known-spam");
+
+        service.report(trapped, SpamSignature.Source.OPERATOR_REPORT);
+        Mail reported = withSenderClass(mail(copy), 0);
+        mailet.service(reported);
+        assertThat(reported.getMessage().getHeader(ShapingHeaders.VERDICT, null)).isEqualTo("known-spam");
+        assertThat(signals).containsExactly(Signal.KNOWN_SPAM, Signal.KNOWN_SPAM, Signal.KNOWN_SPAM);
+    }
+
+    private static Mail withSenderClass(Mail mail, int level) {
+        mail.setAttribute(new Attribute(AttributeName.of(ClassDecision.MAIL_ATTRIBUTE), AttributeValue.of(level)));
+        return mail;
     }
 
     @Test
