@@ -137,8 +137,16 @@ class ContentFilterMailetsTest {
     /** A fingerprint filter with this time budget, its (empty) index loaded. */
     private FingerprintFilter loadedFingerprintFilter(String timeBudget) throws Exception {
         FingerprintFilter mailet = fingerprintFilter(mongo.uri(), Map.of("timeBudget", timeBudget));
-        awaitLoaded(stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5, Duration.ofMillis(100)));
+        loadedFingerprints();
         return mailet;
+    }
+
+    /** The fingerprint service the filters of this test share, its index loaded. */
+    private FingerprintService loadedFingerprints() throws InterruptedException {
+        FingerprintService service = stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5,
+            Duration.ofMillis(100));
+        awaitLoaded(service);
+        return service;
     }
 
     private static void awaitLoaded(FingerprintService service) throws InterruptedException {
@@ -148,9 +156,7 @@ class ContentFilterMailetsTest {
     @Test
     void knownSpamGetsHeadersAttributesAndAReputationSignal() throws Exception {
         FingerprintFilter mailet = fingerprintFilter(mongo.uri());
-        FingerprintService service = stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5,
-            Duration.ofMillis(100));
-        awaitLoaded(service);
+        FingerprintService service = loadedFingerprints();
         service.report(new Fingerprinter().fingerprint(SPAM_TEXT).orElseThrow(), SpamSignature.Source.OPERATOR_REPORT);
 
         Mail spam = mail(SpamMutator.message("Win", "Dear Alice,\n" + SPAM_TEXT + " http://x.example/?id=42", false));
@@ -166,9 +172,7 @@ class ContentFilterMailetsTest {
     @Test
     void aSignatureOnlySpamtrapsReportedDoesNotFlagAFastLaneSendersMailUntilAnOperatorReportsIt() throws Exception {
         FingerprintFilter mailet = fingerprintFilter(mongo.uri());
-        FingerprintService service = stores.fingerprints(new MongoConnection(mongo.uri(), "filter_test", Duration.ofMillis(500)), 0.5,
-            Duration.ofMillis(100));
-        awaitLoaded(service);
+        FingerprintService service = loadedFingerprints();
         Fingerprint trapped = new Fingerprinter().fingerprint(SPAM_TEXT).orElseThrow();
         service.report(trapped, SpamSignature.Source.SPAMTRAP);
         byte[] copy = SpamMutator.message("Win", "Dear Alice,\n" + SPAM_TEXT + " http://x.example/?id=42", false);
