@@ -8,7 +8,6 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 import javax.mail.internet.MimeMessage;
 
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.jamesshaping.filter.FilterStores;
 import org.jamesshaping.filter.Verdict;
@@ -21,7 +20,6 @@ import org.jamesshaping.filter.fingerprint.FingerprintService;
 import org.jamesshaping.filter.fingerprint.Fingerprinter;
 import org.jamesshaping.filter.fingerprint.SpamSignature;
 import org.jamesshaping.filter.predictive.AutoLearnQuota;
-import org.jamesshaping.scoring.ClassDecision;
 import org.jamesshaping.store.MongoConnection;
 import org.jamesshaping.store.StoreSettings;
 
@@ -40,7 +38,6 @@ import org.jamesshaping.store.StoreSettings;
  * to a trap chooses what it sends, ham included. Parameters are documented in docs/filters.md.</p>
  */
 public class FingerprintFilter extends ContentFilterMailet {
-    private static final AttributeName SENDER_CLASS = AttributeName.of(ClassDecision.MAIL_ATTRIBUTE);
     /** The fast lane's classes are 0 and 1; a signature only spamtraps reported does not flag their mail. */
     static final int FAST_LANE_MAX_CLASS = 1;
 
@@ -122,11 +119,7 @@ public class FingerprintFilter extends ContentFilterMailet {
 
     /** Mail the shaper delivered from a fast-lane connection (class 0 or 1: allowlisted, or a long clean history). */
     private static boolean fastLane(Mail mail) {
-        return mail.getAttribute(SENDER_CLASS)
-            .map(attribute -> attribute.getValue().value())
-            .filter(Integer.class::isInstance)
-            .map(level -> (Integer) level <= FAST_LANE_MAX_CLASS)
-            .orElse(false);
+        return ShapingHeaders.senderClass(mail).map(level -> level <= FAST_LANE_MAX_CLASS).orElse(false);
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.util.List;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
 import org.jamesshaping.scoring.ClassDecision;
@@ -18,7 +17,6 @@ import org.jamesshaping.scoring.ClassDecision;
  * Mail that came in without the shaper (relay networks, mailets, other protocols) has no class and never matches.
  */
 public class SenderShapingClass extends GenericMatcher {
-    private static final AttributeName SENDER_CLASS = AttributeName.of(ClassDecision.MAIL_ATTRIBUTE);
 
     private BitSet classes;
 
@@ -62,11 +60,7 @@ public class SenderShapingClass extends GenericMatcher {
 
     @Override
     public Collection<MailAddress> match(Mail mail) {
-        boolean matches = mail.getAttribute(SENDER_CLASS)
-            .map(attribute -> attribute.getValue().value())
-            .filter(Integer.class::isInstance)
-            .map(level -> classes.get((Integer) level))
-            .orElse(false);
+        boolean matches = ShapingHeaders.senderClass(mail).map(classes::get).orElse(false);
         return matches ? mail.getRecipients() : List.of();
     }
 

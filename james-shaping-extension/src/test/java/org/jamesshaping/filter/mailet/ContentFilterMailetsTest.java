@@ -98,6 +98,8 @@ class ContentFilterMailetsTest {
     @Test
     void aSpamtrapAddsAtMostMaxPerNetworkSignaturesFromOneNetworkWhateverTheSenders() throws Exception {
         FingerprintFilter trap = fingerprintFilter(mongo.uri(), Map.of("reportAs", "spamtrap", "maxPerNetwork", "2"));
+        // The first load creates the collection's indexes; the embedded MongoDB can fail an upsert racing with it.
+        loadedFingerprints();
         String[] words = ("minutes review release planned design parser module build weekly meeting agenda notes project "
             + "schedule budget travel library compiler upgrade network printer office").split(" ");
         List<String> headers = new java.util.ArrayList<>();
